@@ -1,0 +1,336 @@
+"""The Qt application shell: one full-screen window, screens in a stack, header and footer.
+
+Data flows one way. Device threads publish events; ``DeviceBridge`` re-emits them as Qt
+signals, delivered on the GUI thread. Taps go from a screen to this window, which calls a
+flow (``kiosk.flows``) and shows its outcome when the future completes. The window is
+also the session's watchdog: it tracks the last touch and wipes everything on idle.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+
+from drivers.base import DeviceState, DeviceStatus
+from kiosk import devices as dev
+from kiosk.context import KioskContext
+from kiosk.flows import TicketFlow, TicketOutcome
+from kiosk.i18n import translator
+from kiosk.session import IdleState
+from screens.card_prompt import CardPromptScreen
+from screens.category import CategoryChoice, CategoryScreen
+from screens.chrome import Footer, Header
+from screens.home import HomeScreen
+from screens.overlays import HelpOverlay, IdleOverlay
+from screens.theme import Theme
+from screens.ticket import TicketScreen, TicketView
+from screens.widgets import Screen
+
+log = logging.getLogger(__name__)
+
+TICKET_SCREEN_SECONDS = 30  # the number stays on screen this long, then back home
+_TOUCH_EVENTS = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.KeyPress,
+}
+
+
+class DeviceBridge(QObject):
+    """Device threads → GUI thread. Emitting from another thread queues the call."""
+
+    event = Signal(str, str, object)
+    ticket_done = Signal(object)
+
+
+def _status_indicator(name: str, s: DeviceStatus) -> tuple[str, str]:
+    if s.state is DeviceState.READY:
+        if s.details.get("paper") == "near_end":
+            return "warn", "status.paper_low"
+        return "ok", "status.ok"
+    if s.state is DeviceState.BUSY:
+        return "ok", "status.busy"
+    if s.code == "printer.paper_out":
+        return "bad", "status.paper_out"
+    if s.state is DeviceState.ABSENT:
+        return "bad", "status.absent"
+    return "bad", "status.error"
+
+
+class KioskWindow(QWidget):
+    def __init__(self, ctx: KioskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("KioskWindow")
+        term = ctx.config.terminal
+        self.theme = Theme()
+        self.flow = TicketFlow(ctx)
+        self.bridge = DeviceBridge()
+        self.history: list[str] = []
+        self.after_card: str | None = None  # where to go once the citizen is identified
+        self.last_touch = time.monotonic()
+        self.ticket_deadline = 0.0
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.header = Header(term.hall_name, term.self_service_24h)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("Content")
+        self.footer = Footer()
+        lay.addWidget(self.header)
+        lay.addWidget(self.stack, 1)
+        lay.addWidget(self.footer)
+
+        self.home = HomeScreen()
+        self.card_prompt = CardPromptScreen()
+        self.category = CategoryScreen()
+        self.ticket = TicketScreen()
+        if term.mode == "village":
+            self.card_prompt.set_village(term.help_phone)
+        self.screens: dict[str, Screen] = {}
+        for s in (self.home, self.card_prompt, self.category, self.ticket):
+            self.screens[s.name] = s
+            self.stack.addWidget(s)
+        self.idle_overlay = IdleOverlay(self)
+        self.help_overlay = HelpOverlay(self)
+
+        self.home.service_chosen.connect(self.on_service)
+        self.category.category_chosen.connect(self.on_category)
+        self.ticket.finished.connect(lambda: self.go_home())
+        self.footer.back.connect(self.go_back)
+        self.footer.home.connect(lambda: self.go_home())
+        self.footer.elder_toggled.connect(self.set_elder)
+        self.footer.language.connect(self.toggle_language)
+        self.footer.help.connect(self.show_help)
+        self.idle_overlay.keep.connect(self.touch)
+        self.idle_overlay.leave.connect(lambda: self.end_session("citizen_left"))
+        self.bridge.event.connect(self.on_device_event)
+        self.bridge.ticket_done.connect(self.on_ticket_done)
+        ctx.devices.add_listener(self.bridge.event.emit)
+        ctx.network.on_change(lambda up: self._show_network(up))
+        ctx.sessions.on_wipe(self._on_wipe)
+        self._unsubscribe_language = translator.on_change(lambda _lang: self.retranslate())
+
+        for name, w in ctx.devices.workers.items():
+            self.header.set_indicator(name, *_status_indicator(name, w.status))
+        self._show_network(ctx.network.up)
+        self.set_elder(False)
+        self.go_home()
+
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(250)
+        self.ticker.timeout.connect(self._tick)
+        self.ticker.start()
+        QApplication.instance().installEventFilter(self)
+
+    # --- navigation -------------------------------------------------------------------
+    @property
+    def current(self) -> Screen:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def go(self, name: str) -> None:
+        if self.history and self.history[-1] == name:
+            return
+        self.history.append(name)
+        self._show(name)
+
+    def _show(self, name: str) -> None:
+        screen = self.screens[name]
+        self.stack.setCurrentWidget(screen)
+        self.footer.set_can_go_back(len(self.history) > 1)
+        screen.on_enter()
+
+    def go_back(self) -> None:
+        if self.current is self.ticket and self.ticket.view is not None:
+            self.go_home()  # the ticket is taken: there is nothing to go back to
+            return
+        if len(self.history) > 1:
+            self.history.pop()
+            self._show(self.history[-1])
+
+    def go_home(self) -> None:
+        self.history = ["home"]
+        self.after_card = None
+        self.help_overlay.hide()
+        self._show("home")
+
+    # --- session and idle -------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in _TOUCH_EVENTS:
+            self.touch()
+        return False
+
+    def touch(self) -> None:
+        self.last_touch = time.monotonic()
+        if self.idle_overlay.isVisible():
+            self.idle_overlay.hide()
+
+    def _session_active(self) -> bool:
+        return self.ctx.sessions.current.has_personal_data or self.current is not self.home
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self.header.tick(datetime.now())
+        if self.current is self.ticket and self.ticket.view is not None:
+            left = round(self.ticket_deadline - now)
+            self.ticket.set_seconds_left(max(0, left))
+            if left <= 0:
+                self.go_home()
+            return
+        if not self._session_active():
+            self.header.set_countdown(None)
+            return
+        policy = self.ctx.idle_policy
+        idle = now - self.last_touch
+        left = policy.remaining(idle)
+        self.header.set_countdown(left)
+        state = policy.state(idle)
+        if state is IdleState.ASKING:
+            self.idle_overlay.set_seconds(left)
+            if not self.idle_overlay.isVisible():
+                self.idle_overlay.open()
+        elif state is IdleState.EXPIRED:
+            self.end_session("idle")
+
+    def end_session(self, reason: str) -> None:
+        self.ctx.sessions.wipe(reason)
+        self.go_home()
+
+    def _on_wipe(self, _reason: str) -> None:
+        for s in self.screens.values():
+            s.reset()
+        self.idle_overlay.hide()
+        self.help_overlay.hide()
+        self.header.set_countdown(None)
+        self.last_touch = time.monotonic()
+
+    # --- devices ----------------------------------------------------------------------
+    def on_device_event(self, device: str, event: str, payload: Any) -> None:
+        if event == dev.EVENT_STATUS:
+            self.header.set_indicator(device, *_status_indicator(device, payload))
+        elif event == dev.EVENT_CARD_PLACED:
+            self.on_card(payload)
+        elif event == dev.EVENT_CARD_ERROR:
+            self._card_problem(payload.code)
+        # Card removal does not end the session: most citizens take their card back as
+        # soon as it is read, and the idle timeout clears a walk-away (docs/ARCHITECTURE).
+
+    def on_card(self, card: Any) -> None:
+        self.touch()
+        if not card.id_number_valid:
+            self._card_problem("idcard.invalid_number")
+            return
+        if card.is_expired(date.today()):
+            self._card_problem("idcard.expired")
+            return
+        session = self.ctx.sessions.identify(card)
+        self.card_prompt.show_error("")
+        self.home.set_greeting(session.greeting_name)
+        target, self.after_card = self.after_card, None
+        if target:
+            self.history = ["home"]
+            self.go(target)
+        elif self.current is not self.home:
+            self.go_home()
+
+    def _card_problem(self, code: str) -> None:
+        self.card_prompt.show_error(code)
+        if self.current is not self.card_prompt:
+            self.go("card_prompt")
+
+    # --- services ---------------------------------------------------------------------
+    def on_service(self, service: str) -> None:
+        if service != "queue":
+            raise ValueError(f"unknown service {service!r}")
+        self._show_categories()
+        if self.ctx.sessions.current.identity is not None:
+            self.go("category")
+        else:
+            self.after_card = "category"
+            self.card_prompt.show_error("")
+            self.go("card_prompt")
+
+    def _show_categories(self) -> None:
+        queue = self.ctx.queue
+        assert queue is not None
+        today = date.today()
+        zh = translator.language == "zh_CN"
+        self.category.set_choices([
+            CategoryChoice(c.prefix, c.name_zh if zh else c.name_en, queue.waiting(c.prefix, today))
+            for c in self.ctx.config.queue.categories
+        ])
+
+    def on_category(self, prefix: str) -> None:
+        self.ticket.show_printing()
+        self.go("ticket")
+        fut = self.flow.take(prefix)
+        fut.add_done_callback(lambda f: self.bridge.ticket_done.emit(f))
+
+    def on_ticket_done(self, fut: Any) -> None:
+        # The ticket ends the visit: personal data goes now, the number stays on screen.
+        self.ctx.sessions.wipe("ticket_issued")
+        try:
+            out: TicketOutcome = fut.result()
+        except Exception:  # a bug in the flow: the citizen still gets a clear message
+            log.exception("ticket flow failed")
+            self.ticket.show_result(TicketView("—", "", 0, False, "kiosk.internal"))
+        else:
+            zh = translator.language == "zh_CN"
+            name = out.category.name_zh if zh else out.category.name_en
+            self.ticket.show_result(
+                TicketView(out.number, name, out.waiting, out.printed, out.error_code)
+            )
+        self.ticket_deadline = time.monotonic() + TICKET_SCREEN_SECONDS
+        self.history = ["home", "ticket"]
+        self.footer.set_can_go_back(True)
+
+    # --- look and language ------------------------------------------------------------
+    def set_elder(self, on: bool) -> None:
+        self.theme = Theme(elder=on)
+        self.setStyleSheet(self.theme.style_sheet())
+        self.footer.apply_theme(self.theme)
+        for s in self.screens.values():
+            s.apply_theme(self.theme)
+        if self.footer.elder_btn.isChecked() != on:
+            self.footer.elder_btn.setChecked(on)
+        self.footer.retranslate()
+
+    def toggle_language(self) -> None:
+        translator.set_language("en" if translator.language == "zh_CN" else "zh_CN")
+
+    def retranslate(self) -> None:
+        self.header.retranslate()
+        self.footer.retranslate()
+        if self.current is self.category:
+            self._show_categories()
+        for s in self.screens.values():
+            s.retranslate()
+        self.idle_overlay.set_seconds(self.ctx.idle_policy.remaining(
+            time.monotonic() - self.last_touch))
+
+    def show_help(self) -> None:
+        term = self.ctx.config.terminal
+        self.help_overlay.show_help(self.current.help_key, term.mode, term.help_phone)
+
+    def _show_network(self, up: bool) -> None:
+        self.header.set_indicator("network", *(("ok", "status.ok") if up
+                                              else ("bad", "status.offline")))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        for o in (self.idle_overlay, self.help_overlay):
+            if o.isVisible():
+                o.setGeometry(self.rect())
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        QApplication.instance().removeEventFilter(self)
+        self._unsubscribe_language()
+        self.ticker.stop()
+        self.flow.shutdown()
+        super().closeEvent(event)

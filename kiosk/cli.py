@@ -1,0 +1,125 @@
+"""The ``kiosk`` command: start the kiosk, check devices, inspect the configuration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from kiosk.config import EXAMPLE_PATH, ConfigError, KioskConfig, default_config_path, load_config
+from kiosk.privacy import install_log_masking
+
+log = logging.getLogger("kiosk")
+
+
+def setup_logging(config: KioskConfig, verbose: bool = False) -> Path:
+    """Log to a rotating file under the data folder and to stderr; personal data masked."""
+    log_dir = config.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    file_h = logging.handlers.RotatingFileHandler(
+        log_dir / "kiosk.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+    )
+    err_h = logging.StreamHandler()
+    err_h.setLevel(logging.WARNING if not verbose else logging.DEBUG)
+    for h in (file_h, err_h):
+        h.setFormatter(fmt)
+        root.addHandler(h)
+    install_log_masking(root)
+    return log_dir / "kiosk.log"
+
+
+def cmd_run(args: argparse.Namespace, config: KioskConfig) -> int:
+    from kiosk.qt_main import run_kiosk  # Qt is loaded only for the GUI
+
+    setup_logging(config, args.verbose)
+    return run_kiosk(config, sim_panel=args.sim_panel, windowed=args.windowed,
+                     screenshot=args.screenshot, elder=args.elder)
+
+
+def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
+    from kiosk.context import KioskContext
+
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR)
+    install_log_masking()
+    ctx = KioskContext.build(config)
+    ctx.start()
+    try:
+        ctx.devices.wait_first_status(timeout=args.wait)
+        rows = []
+        for name, w in ctx.devices.workers.items():
+            s = w.status
+            rows.append({
+                "device": name,
+                "kind": w.kind,
+                "configured": getattr(config.devices, name).port,
+                "port": w.port,
+                "state": str(s.state),
+                "code": s.code,
+                "reason": s.reason,
+                "details": {k: v for k, v in s.details.items() if k != "port"},
+            })
+    finally:
+        ctx.stop()
+    ok = all(r["state"] == "ready" for r in rows)
+    if args.json:
+        print(json.dumps({"terminal": config.terminal.id, "ok": ok, "devices": rows},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(f"terminal {config.terminal.id} ({config.terminal.mode})")
+        for r in rows:
+            extra = f" [{r['code']}] {r['reason']}" if r["code"] else ""
+            print(f"  {r['device']:<8} {r['state']:<7} {r['configured']}{extra}")
+    return 0 if ok else 1
+
+
+def cmd_config(args: argparse.Namespace, config: KioskConfig) -> int:
+    if args.action == "path":
+        print(default_config_path())
+    elif args.action == "example":
+        print(EXAMPLE_PATH.read_text(encoding="utf-8"), end="")
+    else:  # check: loading already validated it
+        print(f"configuration OK; data folder: {config.data_dir}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="政务服务自助终端 self-service kiosk")
+    p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG or "
+                   "the per-user config folder; absent = all simulated)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="start the kiosk (the default)")
+    run.add_argument("--sim-panel", action="store_true", help="open the simulator panel (F12)")
+    run.add_argument("--windowed", action="store_true", help="a normal window, not full screen")
+    run.add_argument("--elder", action="store_true", help="start in elder (大字) mode")
+    run.add_argument("--screenshot", metavar="PNG",
+                     help="start, save a picture of the home screen to PNG, and exit")
+    doc = sub.add_parser("doctor", help="check every configured device")
+    doc.add_argument("--json", action="store_true", help="machine-readable output")
+    doc.add_argument("--wait", type=float, default=5.0, help="seconds to wait for each device")
+    cfg = sub.add_parser("config", help="configuration helpers")
+    cfg.add_argument("action", choices=["check", "path", "example"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(e, file=sys.stderr)
+        return 2
+    if args.command is None:
+        args = build_parser().parse_args([*(argv or sys.argv[1:]), "run"])
+    handlers = {"run": cmd_run, "doctor": cmd_doctor, "config": cmd_config}
+    return handlers[args.command](args, config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

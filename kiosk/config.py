@@ -1,0 +1,196 @@
+"""The kiosk's one configuration file (TOML), validated at start.
+
+Every key has a default that runs a complete simulated kiosk, so an empty file (or none) is
+valid. A wrong value stops the start with a message that names the key and what is allowed;
+unknown keys are errors too, because a misspelt key silently ignored is a device that never
+works. The commented example is ``kiosk/kiosk.example.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+APP_NAME = "gov-kiosk"
+EXAMPLE_PATH = Path(__file__).with_name("kiosk.example.toml")
+
+_SERIAL_RE = re.compile(r"^(sim|auto|/dev/\S+|COM\d+|serial://\S+)$")
+_PRINTER_RE = re.compile(r"^(sim|(tcp://)?[\w.\-]+:\d{1,5}|/dev/\S+|serial://\S+)$")
+_URL_RE = re.compile(r"^(embedded|https?://[\w.\-]+(:\d{1,5})?(/\S*)?)$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and what is allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TerminalConfig(_Section):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{1,32}$")] = "SIM-0001"
+    hall_name: Annotated[str, Field(min_length=1, max_length=40)] = "模拟政务服务中心"
+    mode: Literal["hall", "village"] = "hall"
+    self_service_24h: bool = True
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fullscreen: bool = True
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    idle_timeout: Annotated[int, Field(ge=15, le=600)] = 60
+    idle_grace: Annotated[int, Field(ge=5, le=60)] = 15
+    help_phone: Annotated[str, Field(max_length=20)] = ""
+
+
+class IdCardConfig(_Section):
+    port: str = "sim"
+    baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: str) -> str:
+        if not _SERIAL_RE.match(v):
+            raise ValueError("must be 'sim', 'auto' or a serial port such as /dev/ttyUSB0")
+        return v
+
+
+class PrinterConfig(_Section):
+    port: str = "sim"
+    paper_width: Literal[58, 80] = 80
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: str) -> str:
+        if not _PRINTER_RE.match(v):
+            raise ValueError(
+                "must be 'sim', host:port (e.g. 192.168.1.50:9100), "
+                "a serial port such as /dev/ttyS1, or serial:///dev/ttyUSB0?baud=19200"
+            )
+        return v
+
+
+class DevicesConfig(_Section):
+    idcard: IdCardConfig = IdCardConfig()
+    printer: PrinterConfig = PrinterConfig()
+
+
+class PlatformConfig(_Section):
+    url: str = "embedded"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not _URL_RE.match(v):
+            raise ValueError("must be 'embedded' or an http(s):// URL")
+        return v
+
+
+class QueueCategory(_Section):
+    prefix: Annotated[str, Field(pattern=r"^[A-Z]$")]
+    name_zh: Annotated[str, Field(min_length=1, max_length=12)]
+    name_en: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+DEFAULT_CATEGORIES = (
+    QueueCategory(prefix="A", name_zh="社保医保", name_en="Social insurance"),
+    QueueCategory(prefix="B", name_zh="户籍证件", name_en="Household & ID"),
+    QueueCategory(prefix="C", name_zh="不动产登记", name_en="Real estate"),
+    QueueCategory(prefix="D", name_zh="企业开办", name_en="Starting a business"),
+    QueueCategory(prefix="E", name_zh="公积金", name_en="Housing fund"),
+    QueueCategory(prefix="F", name_zh="综合咨询", name_en="General enquiries"),
+)
+
+
+class QueueConfig(_Section):
+    categories: tuple[QueueCategory, ...] = DEFAULT_CATEGORIES
+    # Printed as a QR on the ticket so the citizen can follow the queue on a phone.
+    follow_url: Annotated[str, Field(pattern=r"^https?://\S+$")] = (
+        "https://zwfw.example.gov.cn/queue?terminal={terminal}&date={date}&number={number}"
+    )
+
+    @field_validator("follow_url")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        try:
+            v.format(terminal="T", date="2000-01-01", number="A001")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(
+                "may only use the placeholders {terminal}, {date} and {number}"
+            ) from None
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _unique(cls, v: tuple[QueueCategory, ...]) -> tuple[QueueCategory, ...]:
+        if not v:
+            raise ValueError("needs at least one category")
+        prefixes = [c.prefix for c in v]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError(f"prefixes must be unique, got {prefixes}")
+        return v
+
+
+class DataConfig(_Section):
+    dir: str = ""  # empty: the platform's per-user data folder
+
+
+class KioskConfig(_Section):
+    terminal: TerminalConfig = TerminalConfig()
+    devices: DevicesConfig = DevicesConfig()
+    platform: PlatformConfig = PlatformConfig()
+    queue: QueueConfig = QueueConfig()
+    data: DataConfig = DataConfig()
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.data.dir) if self.data.dir else platformdirs.user_data_path(APP_NAME)
+
+    @property
+    def uses_simulators(self) -> bool:
+        return "sim" in (self.devices.idcard.port, self.devices.printer.port)
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "kiosk.toml"
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = [f"configuration error in {source}:"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (misspelt?)"
+        shown = "" if e["type"] == "extra_forbidden" else f" (got {e['input']!r})"
+        lines.append(f"  {key}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, source: str = "<string>") -> KioskConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"configuration error in {source}: not valid TOML: {e}") from None
+    try:
+        return KioskConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_format_errors(e, source)) from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> KioskConfig:
+    """Load the config from ``path``, ``$KIOSK_CONFIG`` or the default place.
+
+    A path that was asked for explicitly must exist; the default path may be absent, which
+    gives the all-simulated defaults.
+    """
+    explicit = path or os.environ.get("KIOSK_CONFIG")
+    p = Path(explicit) if explicit else default_config_path()
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"configuration file not found: {p}")
+        return KioskConfig()
+    return parse_config(p.read_text(encoding="utf-8"), str(p))

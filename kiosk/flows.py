@@ -1,0 +1,78 @@
+"""Service flows, written without Qt: what happens after a tap, off the GUI thread.
+
+The Qt shell calls a flow, gets a ``Future`` and shows its outcome when it completes. Work
+that touches the disk or a device runs on the flow's single worker thread (database writes
+serialised in one place) and on the device's own thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from drivers.base import DeviceError
+from kiosk.config import QueueCategory
+from kiosk.context import KioskContext
+from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
+
+log = logging.getLogger(__name__)
+
+PRINT_DEADLINE = 30.0  # seconds from submitting a ticket to the printer saying it is done
+
+
+@dataclass(frozen=True)
+class TicketOutcome:
+    number: str
+    category: QueueCategory
+    waiting: int
+    printed: bool
+    error_code: str = ""
+
+
+class TicketFlow:
+    def __init__(self, ctx: KioskContext) -> None:
+        self.ctx = ctx
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow")
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    def category(self, prefix: str) -> QueueCategory:
+        return next(c for c in self.ctx.config.queue.categories if c.prefix == prefix)
+
+    def take(self, prefix: str) -> Future[TicketOutcome]:
+        return self._worker.submit(self._take, self.category(prefix))
+
+    def _take(self, cat: QueueCategory) -> TicketOutcome:
+        ctx = self.ctx
+        # The number is taken (durably) before printing: if the printer fails, the citizen
+        # still has a number, shown on screen.
+        issued = ctx.issue_number(cat.prefix)
+        term = ctx.config.terminal
+        ticket = QueueTicket(
+            number=issued.number,
+            category=cat.name_zh,
+            waiting=issued.waiting,
+            issued_at=issued.issued_at,
+            hall_name=term.hall_name,
+            terminal_id=term.id,
+            qr_data=ctx.config.queue.follow_url.format(
+                terminal=term.id, date=issued.issued_at.date().isoformat(), number=issued.number
+            ),
+            offline=issued.offline,
+        )
+        data = render_queue_ticket(ticket, job_id=issued.job_id)
+        try:
+            ctx.devices.printer.print_job(issued.job_id, data).result(timeout=PRINT_DEADLINE)
+        except DeviceError as e:
+            log.warning("ticket %s not printed: %s", issued.number, e)
+            return TicketOutcome(issued.number, cat, issued.waiting, False, e.code)
+        except FutureTimeout:
+            log.warning("ticket %s: printer gave no answer in %ss", issued.number, PRINT_DEADLINE)
+            return TicketOutcome(issued.number, cat, issued.waiting, False, "printer.timeout")
+        assert ctx.queue is not None
+        ctx.queue.mark_printed(issued.job_id)
+        log.info("ticket %s printed (%s waiting)", issued.number, issued.waiting)
+        return TicketOutcome(issued.number, cat, issued.waiting, True)

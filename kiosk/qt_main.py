@@ -1,0 +1,84 @@
+"""Starts the Qt application: the kiosk window, and the simulator panel when asked."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import KioskWindow
+from kiosk.config import KioskConfig
+from kiosk.context import KioskContext
+from kiosk.i18n import translator
+from screens.theme import FONT_FAMILY
+
+log = logging.getLogger(__name__)
+
+SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+
+
+def create_window(config: KioskConfig, ctx: KioskContext) -> KioskWindow:
+    app = QApplication.instance()
+    assert app is not None
+    font = QFont(FONT_FAMILY)
+    font.setPixelSize(30)
+    app.setFont(font)
+    translator.set_language(config.terminal.language)
+    win = KioskWindow(ctx)
+    win.resize(*SIZES[config.terminal.orientation])
+    return win
+
+
+def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = False,
+              screenshot: str | None = None, elder: bool = False) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    ctx = KioskContext.build(config)
+    ctx.start()
+    win = create_window(config, ctx)
+    if elder:
+        win.set_elder(True)
+    panel = None
+
+    def open_panel() -> None:
+        nonlocal panel
+        if ctx.sim is None:
+            log.warning("simulator panel: no device is simulated")
+            return
+        from screens.sim_panel import SimulatorPanel
+
+        if panel is None:
+            panel = SimulatorPanel(ctx)
+        panel.show()
+        panel.raise_()
+
+    QShortcut(QKeySequence(Qt.Key.Key_F12), win, activated=open_panel)
+    if config.terminal.fullscreen and not windowed and not screenshot:
+        win.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+        win.showFullScreen()
+    else:
+        win.show()
+    if sim_panel:
+        open_panel()
+    if screenshot:
+        def grab() -> None:
+            win.grab().save(screenshot)
+            print(f"saved {screenshot}")
+            app.quit()
+
+        # Give the devices a moment to report, so the header shows their real state.
+        QTimer.singleShot(1500, grab)
+    # Ctrl+C in a terminal stops the kiosk cleanly (Qt would otherwise swallow it).
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    keepalive = QTimer()
+    keepalive.start(500)  # lets Python run its signal handlers during the Qt loop
+    keepalive.timeout.connect(lambda: None)
+    try:
+        return app.exec()
+    finally:
+        win.close()
+        ctx.stop()

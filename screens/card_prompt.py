@@ -1,0 +1,63 @@
+"""Asks for the ID card, shows where the reader is, and says what went wrong if it did."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout
+
+from kiosk.i18n import tr
+from screens.widgets import DeviceIllustration, Screen, label, tr_or
+
+
+class CardPromptScreen(Screen):
+    name = "card_prompt"
+    help_key = "help.card_prompt"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._error_code = ""
+        self._alt_key = "card.no_card_hall"
+        self._phone = ""
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(80, 40, 80, 40)
+        lay.setSpacing(24)
+        self.title = label("Title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reader = DeviceIllustration("idcard")
+        self.status = label("Hint")
+        self.error = label("Error")
+        self.code = label("ErrorCode")
+        self.alt = label("Hint")
+        for w in (self.status, self.error, self.code, self.alt):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.title)
+        lay.addWidget(self.reader, 1)
+        lay.addWidget(self.status)
+        lay.addWidget(self.error)
+        lay.addWidget(self.code)
+        lay.addWidget(self.alt)
+        self.retranslate()
+
+    def set_village(self, phone: str) -> None:
+        """Unattended stations have no desk to send people to: give the phone instead."""
+        self._alt_key = "card.no_card_village" if phone else "card.no_card_hall"
+        self._phone = phone
+        self.retranslate()
+
+    def show_error(self, code: str) -> None:
+        self._error_code = code
+        self.retranslate()
+
+    def reset(self) -> None:
+        self.show_error("")
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("card.title"))
+        self.status.setText(tr("card.waiting"))
+        code = self._error_code
+        fallback = tr("error.idcard.read_failed")
+        self.error.setText(tr_or(f"error.{code}", fallback) if code else "")
+        self.code.setText(tr("error.code", code=code) if code else "")
+        self.error.setVisible(bool(code))
+        self.code.setVisible(bool(code))
+        self.alt.setText(tr(self._alt_key, phone=self._phone))

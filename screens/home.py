@@ -1,0 +1,79 @@
+"""Home: the services on offer and where to put the ID card to begin."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
+
+from kiosk.i18n import tr
+from screens.theme import Theme
+from screens.widgets import DeviceIllustration, Screen, Tile, label
+
+# (service id, glyph on the tile). The flows behind them live in kiosk/.
+SERVICES = (("queue", "号"),)
+
+
+class HomeScreen(Screen):
+    name = "home"
+    help_key = "help.home"
+    service_chosen = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._greeting = ""
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(60, 40, 60, 40)
+        outer.setSpacing(30)
+        self.title = label("Title")
+        outer.addWidget(self.title)
+        row = QHBoxLayout()
+        row.setSpacing(40)
+        outer.addLayout(row, 1)
+        grid = QGridLayout()
+        grid.setSpacing(24)
+        self.tiles: dict[str, Tile] = {}
+        for i, (sid, glyph) in enumerate(SERVICES):
+            t = Tile(glyph, primary=(i == 0))
+            t.clicked.connect(lambda _=False, s=sid: self.service_chosen.emit(s))
+            grid.addWidget(t, i // 2, i % 2)
+            self.tiles[sid] = t
+        row.addLayout(grid, 3)
+        panel = QFrame()
+        panel.setObjectName("Dialog")
+        pl = QVBoxLayout(panel)
+        pl.setContentsMargins(30, 30, 30, 30)
+        self.card_title = label("Title")
+        self.card_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card_hint = label("Hint")
+        self.card_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reader = DeviceIllustration("idcard")
+        pl.addWidget(self.card_title)
+        pl.addWidget(self.reader, 1)
+        pl.addWidget(self.card_hint)
+        row.addWidget(panel, 2)
+        self.retranslate()
+
+    def set_greeting(self, masked_name: str) -> None:
+        self._greeting = masked_name
+        self.retranslate()
+
+    def reset(self) -> None:
+        self.set_greeting("")
+
+    def retranslate(self) -> None:
+        if self._greeting:
+            self.title.setText(tr("home.greeting", name=self._greeting))
+            self.card_title.setText(tr("home.card_done"))
+            self.card_hint.setText(tr("home.card_done_hint"))
+        else:
+            self.title.setText(tr("home.title"))
+            self.card_title.setText(tr("home.card_title"))
+            self.card_hint.setText(tr("home.card_hint"))
+        self.reader.setVisible(not self._greeting)
+        for sid, t in self.tiles.items():
+            t.set_text(tr(f"service.{sid}"), tr(f"service.{sid}_sub"))
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        for t in self.tiles.values():
+            t.set_theme(theme)

@@ -1,0 +1,89 @@
+"""Modal questions drawn over the whole window: the idle question and help."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.i18n import tr
+from screens.widgets import button, label
+
+
+class Overlay(QFrame):
+    """A dimmed layer over the parent with one centred dialog."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("Overlay")
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.dialog = QFrame()
+        self.dialog.setObjectName("Dialog")
+        self.dialog.setMinimumWidth(900)
+        self.body = QVBoxLayout(self.dialog)
+        self.body.setContentsMargins(56, 48, 56, 48)
+        self.body.setSpacing(28)
+        outer.addWidget(self.dialog)
+        self.hide()
+
+    def open(self) -> None:
+        self.setGeometry(self.parentWidget().rect())
+        self.raise_()
+        self.show()
+
+
+class IdleOverlay(Overlay):
+    """还需要更多时间吗? — with the seconds left before everything is cleared."""
+
+    keep = Signal()
+    leave = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.title = label("Title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = label("")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        row = QHBoxLayout()
+        row.setSpacing(32)
+        self.keep_btn = button(primary=True)
+        self.leave_btn = button()
+        self.keep_btn.clicked.connect(self.keep.emit)
+        self.leave_btn.clicked.connect(self.leave.emit)
+        row.addWidget(self.keep_btn, 1)
+        row.addWidget(self.leave_btn, 1)
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.text)
+        self.body.addLayout(row)
+        self.set_seconds(0)
+
+    def set_seconds(self, s: int) -> None:
+        self.title.setText(tr("idle.title"))
+        self.text.setText(tr("idle.text", s=s))
+        self.keep_btn.setText(tr("idle.keep"))
+        self.leave_btn.setText(tr("idle.leave"))
+
+
+class HelpOverlay(Overlay):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.title = label("Title")
+        self.text = label("")
+        self.contact = label("Hint")
+        self.ok = button(primary=True)
+        self.ok.clicked.connect(self.hide)
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.text)
+        self.body.addWidget(self.contact)
+        self.body.addWidget(self.ok, 0, Qt.AlignmentFlag.AlignHCenter)
+
+    def show_help(self, help_key: str, mode: str, phone: str) -> None:
+        self.title.setText(tr("help.title"))
+        self.text.setText(tr(help_key))
+        if mode == "village":
+            self.contact.setText(tr("help.contact_phone", phone=phone) if phone
+                                 else tr("help.contact_none"))
+        else:
+            self.contact.setText(tr("help.contact_staff"))
+        self.ok.setText(tr("help.ok"))
+        self.open()

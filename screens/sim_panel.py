@@ -1,0 +1,102 @@
+"""The simulator control panel: a separate window to play the citizen and the hall.
+
+It places and removes sample cards, unplugs the reader, empties the printer, cuts the
+network and calls the next number, all through the simulators, so the kiosk's real
+drivers see what a real device would send.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from kiosk.context import KioskContext
+from kiosk.i18n import tr
+from screens.widgets import button, label
+
+_SAMPLES = ("resident", "resident_long_term", "foreign_permanent_2017",
+            "foreign_permanent_2023", "hmt_residence", "expired_resident")
+
+
+class _PageRelay(QObject):
+    """The virtual printer reports a new page from its own thread; this hops to the GUI."""
+
+    page = Signal(str)
+
+
+class SimulatorPanel(QWidget):
+    def __init__(self, ctx: KioskContext) -> None:
+        super().__init__()
+        assert ctx.sim is not None
+        self.ctx = ctx
+        self.sim = ctx.sim
+        self.setWindowTitle(tr("sim.window"))
+        self.setStyleSheet("QWidget { font-size: 18px; } QPushButton { min-height: 44px; }")
+        lay = QVBoxLayout(self)
+
+        if self.sim.sam is not None:
+            box, grid = self._group(tr("sim.idcard"))
+            for i, key in enumerate(_SAMPLES):
+                b = button(tr(f"sim.card.{key}"))
+                b.clicked.connect(lambda _=False, k=key: self.sim.place_card(k))
+                grid.addWidget(b, i // 2, i % 2)
+            row = len(_SAMPLES) // 2 + 1
+            self._add(grid, row, 0, tr("sim.remove_card"), self.sim.remove_card)
+            self._add(grid, row, 1, tr("sim.unplug"), self.sim.sam.unplug)
+            self._add(grid, row + 1, 1, tr("sim.plug"), self.sim.sam.plug)
+            lay.addWidget(box)
+
+        if self.sim.printer is not None:
+            pr = self.sim.printer
+            box, grid = self._group(tr("sim.printer"))
+            self._add(grid, 0, 0, tr("sim.paper_ok"), lambda: pr.set_paper("ok"))
+            self._add(grid, 0, 1, tr("sim.paper_low"), lambda: pr.set_paper("near_end"))
+            self._add(grid, 0, 2, tr("sim.paper_out"), lambda: pr.set_paper("out"))
+            self._add(grid, 1, 0, tr("sim.cover_open"), lambda: pr.set_cover_open(True))
+            self._add(grid, 1, 1, tr("sim.cover_closed"), lambda: pr.set_cover_open(False))
+            self._add(grid, 2, 0, tr("sim.unplug"), pr.unplug)
+            self._add(grid, 2, 1, tr("sim.plug"), pr.plug)
+            self.last_ticket = QLabel()
+            self.last_ticket.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.last_path = label("")
+            self.last_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(self.last_ticket, 3, 0, 1, 3)
+            grid.addWidget(self.last_path, 4, 0, 1, 3)
+            self._relay = _PageRelay()
+            self._relay.page.connect(self._show_page)
+            pr.on_page = lambda path: self._relay.page.emit(str(path))
+            lay.addWidget(box)
+
+        box, grid = self._group(tr("sim.hall"))
+        self._add(grid, 0, 0, tr("sim.network_cut"), lambda: self.sim.network.set_up(False))
+        self._add(grid, 0, 1, tr("sim.network_up"), lambda: self.sim.network.set_up(True))
+        for i, c in enumerate(ctx.config.queue.categories):
+            self._add(grid, 1 + i // 3, i % 3, tr("sim.call_next", prefix=c.prefix),
+                      lambda p=c.prefix: self._call(p))
+        self.called = label("")
+        grid.addWidget(self.called, 9, 0, 1, 3)
+        lay.addWidget(box)
+        lay.addStretch(1)
+
+    def _group(self, title: str) -> tuple[QGroupBox, QGridLayout]:
+        box = QGroupBox(title)
+        return box, QGridLayout(box)
+
+    def _add(self, grid: QGridLayout, row: int, col: int, text: str, fn: object) -> None:
+        b = button(text)
+        b.clicked.connect(lambda _=False: fn())  # type: ignore[operator]
+        grid.addWidget(b, row, col)
+
+    def _call(self, prefix: str) -> None:
+        assert self.ctx.queue is not None
+        number = self.ctx.queue.call_next(prefix, date.today())
+        self.called.setText(tr("sim.called", number=number) if number else tr("sim.none_waiting"))
+
+    def _show_page(self, path: str) -> None:
+        pix = QPixmap(path).scaledToWidth(280, Qt.TransformationMode.SmoothTransformation)
+        self.last_ticket.setPixmap(pix)
+        self.last_path.setText(Path(path).name)

@@ -1,0 +1,76 @@
+"""Idle timeout, wiping, elder mode and language: what the citizen sees."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from drivers.idcard.samples import SAMPLE_CARDS
+from tests.gui.conftest import all_texts
+
+
+def test_idle_asks_then_wipes_every_screen(qtbot, window, ctx):
+    card = SAMPLE_CARDS["resident"]
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    assert window.current is window.category
+    qtbot.waitUntil(window.header.countdown.isVisible, timeout=1000)
+    assert window.header.countdown.text().startswith("剩余")
+
+    policy = ctx.idle_policy
+    window.last_touch -= policy.timeout + 1  # a minute without a touch
+    qtbot.waitUntil(window.idle_overlay.isVisible, timeout=2000)
+    assert window.idle_overlay.title.text() == "还需要更多时间吗？"
+
+    window.last_touch -= policy.grace  # and no answer
+    qtbot.waitUntil(lambda: window.current is window.home, timeout=2000)
+    assert not window.idle_overlay.isVisible()
+    assert ctx.sessions.current.identity is None
+    texts = " ".join(all_texts(window))
+    for secret in (card.name, card.id_number, "王*明"):
+        assert secret not in texts
+    # The same card still on the reader is not read again: it must be taken out.
+    qtbot.wait(800)
+    assert ctx.sessions.current.identity is None
+
+
+def test_answering_the_idle_question_keeps_the_session(qtbot, window, ctx):
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    window.last_touch -= ctx.idle_policy.timeout + 1
+    qtbot.waitUntil(window.idle_overlay.isVisible, timeout=2000)
+    qtbot.mouseClick(window.idle_overlay.keep_btn, Qt.MouseButton.LeftButton)
+    assert not window.idle_overlay.isVisible()
+    qtbot.wait(600)
+    assert ctx.sessions.current.identity is not None
+
+
+def test_elder_mode_shows_at_most_four_bigger_tiles_per_page(qtbot, window, ctx):
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    assert len(window.category.tiles) == 6
+    normal_px = window.category.tiles[0].title.font().pixelSize()
+    qtbot.mouseClick(window.footer.elder_btn, Qt.MouseButton.LeftButton)
+    tiles = window.category.tiles
+    assert len(tiles) == 4 and window.category.next.isVisible()
+    assert tiles[0].title.font().pixelSize() >= 1.5 * normal_px
+    qtbot.mouseClick(window.category.next, Qt.MouseButton.LeftButton)
+    assert [t.property("prefix") for t in window.category.tiles] == ["E", "F"]
+
+
+def test_language_switches_at_run_time(qtbot, window):
+    qtbot.mouseClick(window.footer.lang_btn, Qt.MouseButton.LeftButton)
+    assert window.footer.home_btn.text().endswith("Home")
+    assert window.home.tiles["queue"].title.text() == "Take a number"
+    qtbot.mouseClick(window.footer.lang_btn, Qt.MouseButton.LeftButton)
+    assert window.home.tiles["queue"].title.text() == "取号排队"
+
+
+def test_touch_targets_and_text_sizes_meet_the_guide(qtbot, window):
+    from PySide6.QtWidgets import QPushButton
+
+    for b in window.findChildren(QPushButton):
+        if b.isVisible():
+            assert b.height() >= 80 and b.width() >= 80, b.text()
+    assert window.home.title.font().pixelSize() >= 40

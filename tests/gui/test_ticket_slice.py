@@ -1,0 +1,110 @@
+"""The first slice end to end: card → greeting → 取号 → category → printed ticket."""
+
+from __future__ import annotations
+
+import zxingcpp
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from drivers.idcard.samples import SAMPLE_CARDS
+from tests.gui.conftest import all_texts
+
+RESIDENT = SAMPLE_CARDS["resident"]  # 王小明
+
+
+def place_card_and_wait_greeting(qtbot, window, ctx, sample="resident"):
+    ctx.sim.place_card(sample)
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+
+
+def take_ticket(qtbot, window, prefix="A"):
+    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    assert window.current is window.category
+    tile = next(t for t in window.category.tiles if t.property("prefix") == prefix)
+    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+    assert window.current is window.ticket
+    qtbot.waitUntil(lambda: window.ticket.view is not None, timeout=10000)
+    return window.ticket.view
+
+
+def test_card_greets_with_masked_name_and_ticket_prints(qtbot, window, ctx):
+    place_card_and_wait_greeting(qtbot, window, ctx)
+    assert window.home.title.text().startswith("王*明，您好")
+    assert not any(RESIDENT.name in t for t in all_texts(window))
+
+    view = take_ticket(qtbot, window, "A")
+    assert view.printed and view.number == "A001" and view.category == "社保医保"
+    assert window.ticket.number.text() == "A001"
+    # The visit ends with the ticket: nothing of the citizen is left anywhere.
+    assert not ctx.sessions.current.has_personal_data
+    texts = " ".join(all_texts(window))
+    assert "王" not in texts and RESIDENT.id_number not in texts
+
+    # The virtual printer received the real ESC/POS bytes and drew the ticket.
+    printer = ctx.sim.printer
+    qtbot.waitUntil(lambda: len(printer.pages) == 1, timeout=5000)
+    img = Image.open(printer.pages[0])
+    assert printer.pages[0].parent == ctx.config.data_dir / "printer"
+    codes = zxingcpp.read_barcodes(img)
+    assert [c.text for c in codes] == [
+        ctx.config.queue.follow_url.format(
+            terminal="SIM-0001", date=view and _today(), number="A001")
+    ]
+
+
+def _today() -> str:
+    from datetime import date
+
+    return date.today().isoformat()
+
+
+def test_tapping_queue_first_asks_for_the_card_then_continues(qtbot, window, ctx):
+    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    assert window.current is window.card_prompt
+    assert window.card_prompt.title.text() == "请将身份证放在下方读卡区"
+    ctx.sim.place_card("hmt_residence")
+    qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
+    assert window.home.title.text().startswith("陈*豪")
+
+
+def test_second_ticket_counts_the_first_as_waiting(qtbot, window, ctx):
+    place_card_and_wait_greeting(qtbot, window, ctx)
+    take_ticket(qtbot, window, "B")
+    qtbot.mouseClick(window.ticket.done, Qt.MouseButton.LeftButton)
+    assert window.current is window.home
+    ctx.sim.remove_card()
+    qtbot.waitUntil(lambda: not ctx.sim.sam.card_present, timeout=2000)
+    ctx.sim.place_card("resident_long_term")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    view = take_ticket(qtbot, window, "B")
+    assert view.number == "B002" and view.waiting == 1
+    assert "前面还有 1 人" in window.ticket.detail.text()
+
+
+def test_paper_out_shows_the_number_and_what_to_do(qtbot, window, ctx):
+    ctx.sim.printer.set_paper("out")
+    qtbot.waitUntil(lambda: "缺纸" in window.header.indicators["printer"].text(), timeout=5000)
+    place_card_and_wait_greeting(qtbot, window, ctx)
+    view = take_ticket(qtbot, window, "A")
+    assert not view.printed and view.error_code == "printer.paper_out"
+    assert window.ticket.number.text() == "A001"
+    assert "打印机缺纸" in window.ticket.error.text()
+    assert "请记住您的号码" in window.ticket.instructions.text()
+    assert "printer.paper_out" in window.ticket.code.text()
+    assert ctx.sim.printer.pages == []
+
+
+def test_expired_card_is_refused_with_a_plain_message(qtbot, window, ctx):
+    ctx.sim.place_card("expired_resident")
+    qtbot.waitUntil(lambda: window.current is window.card_prompt, timeout=5000)
+    assert "已过期" in window.card_prompt.error.text()
+    assert ctx.sessions.current.identity is None
+
+
+def test_reader_unplugged_and_back_is_shown_in_the_header(qtbot, window, ctx):
+    ind = window.header.indicators["idcard"]
+    ctx.sim.sam.unplug()
+    qtbot.waitUntil(lambda: "未连接" in ind.text(), timeout=5000)
+    ctx.sim.sam.plug()
+    qtbot.waitUntil(lambda: "正常" in ind.text(), timeout=8000)
+    place_card_and_wait_greeting(qtbot, window, ctx)

@@ -1,0 +1,61 @@
+import pytest
+
+from kiosk.cli import main
+from kiosk.config import EXAMPLE_PATH, ConfigError, KioskConfig, load_config, parse_config
+
+
+def test_example_file_documents_exactly_the_defaults():
+    assert parse_config(EXAMPLE_PATH.read_text(encoding="utf-8")) == KioskConfig()
+
+
+def test_empty_file_is_a_complete_simulated_kiosk():
+    cfg = parse_config("")
+    assert cfg.devices.idcard.port == "sim" and cfg.devices.printer.port == "sim"
+    assert cfg.terminal.idle_timeout == 60
+    assert cfg.uses_simulators
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "allowed"),
+    [
+        ('[terminal]\nmode = "town"', "terminal.mode", "'hall' or 'village'"),
+        ('[terminal]\nidle_timeout = 5', "terminal.idle_timeout", "greater than or equal to 15"),
+        ('[terminal]\nlanguage = "fr"', "terminal.language", "'zh_CN' or 'en'"),
+        ('[devices.idcard]\nport = "lpt1"', "devices.idcard.port", "'sim', 'auto'"),
+        ('[devices.idcard]\nbaud = 1200', "devices.idcard.baud", "115200"),
+        ('[devices.printer]\nport = "printer"', "devices.printer.port", "host:port"),
+        ('[devices.printer]\npaper_width = 60', "devices.printer.paper_width", "58"),
+        ('[platform]\nurl = "ftp://x"', "platform.url", "'embedded' or an http(s)"),
+        ('[devices.idcard]\nprot = "sim"', "devices.idcard.prot", "unknown key"),
+        ('[[queue.categories]]\nprefix="A"\nname_zh="一"\nname_en="a"\n'
+         '[[queue.categories]]\nprefix="A"\nname_zh="二"\nname_en="b"',
+         "queue.categories", "unique"),
+    ],
+)
+def test_wrong_value_names_the_key_and_what_is_allowed(text, key, allowed):
+    with pytest.raises(ConfigError) as e:
+        parse_config(text, "kiosk.toml")
+    msg = str(e.value)
+    assert "kiosk.toml" in msg and key in msg and allowed in msg
+
+
+def test_real_device_ports_are_accepted():
+    cfg = parse_config(
+        '[devices.idcard]\nport = "/dev/serial/by-id/usb-SAM"\nbaud = 9600\n'
+        '[devices.printer]\nport = "192.168.1.50:9100"\n'
+    )
+    assert cfg.devices.idcard.baud == 9600
+    assert not cfg.uses_simulators
+
+
+def test_explicit_missing_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_cli_refuses_to_start_on_a_bad_config(tmp_path, capsys):
+    bad = tmp_path / "kiosk.toml"
+    bad.write_text('[terminal]\nmode = "town"\n', encoding="utf-8")
+    assert main(["--config", str(bad), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert "terminal.mode" in err and "'hall' or 'village'" in err
