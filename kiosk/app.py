@@ -79,7 +79,8 @@ class KioskWindow(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        self.header = Header(term.hall_name, term.self_service_24h)
+        portrait = term.orientation == "portrait"
+        self.header = Header(term.hall_name, term.self_service_24h, portrait)
         self.stack = QStackedWidget()
         self.stack.setObjectName("Content")
         self.footer = Footer()
@@ -91,6 +92,8 @@ class KioskWindow(QWidget):
         self.card_prompt = CardPromptScreen()
         self.category = CategoryScreen()
         self.ticket = TicketScreen()
+        self.home.set_portrait(portrait)
+        self.ticket.set_portrait(portrait)
         if term.mode == "village":
             self.card_prompt.set_village(term.help_phone)
         self.screens: dict[str, Screen] = {}

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from drivers.idcard.reader import IdCardReader
-
 from drivers.base import DeviceError, DeviceGone, DeviceState, DeviceStatus, DeviceTimeout
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.transport import open_transport
+from drivers.idcard.reader import IdCardReader
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,8 @@ def create_window(config: KioskConfig, ctx: KioskContext) -> KioskWindow:
     app.setFont(font)
     translator.set_language(config.terminal.language)
     win = KioskWindow(ctx)
-    win.resize(*SIZES[config.terminal.orientation])
+    # The kiosk's screen has one size: layouts must fit it, never grow the window past it.
+    win.setFixedSize(*SIZES[config.terminal.orientation])
     return win
 
 

@@ -80,6 +80,7 @@ class CategoryScreen(Screen):
         for i, c in enumerate(shown):
             t = Tile(c.prefix)
             t.set_theme(self.theme)
+            t.set_compact(self.theme.elder)
             t.clicked.connect(lambda _=False, p=c.prefix: self.category_chosen.emit(p))
             t.setProperty("prefix", c.prefix)
             self.grid.addWidget(t, i // cols, i % cols)

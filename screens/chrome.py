@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from kiosk.i18n import tr
 from screens.theme import Theme
@@ -16,31 +16,39 @@ _MARK = {"ok": "●", "warn": "▲", "bad": "✕"}
 
 
 class Header(QFrame):
-    def __init__(self, hall_name: str, badge_24h: bool) -> None:
+    def __init__(self, hall_name: str, badge_24h: bool, portrait: bool = False) -> None:
         super().__init__()
         self.setObjectName("Header")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(32, 12, 32, 12)
-        lay.setSpacing(24)
         self.hall = label("", hall_name, wrap=False)
         self.hall.setObjectName("HallName")
         self.badge = label("Badge", wrap=False)
         self.badge.setVisible(badge_24h)
         self.countdown = label("Countdown", wrap=False)
         self.countdown.setVisible(False)
-        self.indicators: dict[str, QLabel] = {}
+        self.indicators: dict[str, QLabel] = {
+            name: label("", wrap=False) for name in ("network", "idcard", "printer")
+        }
         self._states: dict[str, tuple[str, str]] = {}
         self.clock = label("Clock", wrap=False)
-        lay.addWidget(self.hall)
-        lay.addWidget(self.badge)
-        lay.addStretch(1)
-        lay.addWidget(self.countdown)
-        lay.addStretch(1)
-        for name in ("network", "idcard", "printer"):
-            ind = label("", wrap=False)
-            self.indicators[name] = ind
-            lay.addWidget(ind)
-        lay.addWidget(self.clock)
+        # Landscape: one row. Portrait (1080 px wide): the status line goes under the name.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 10, 24, 10)
+        outer.setSpacing(6)
+        top, status = QHBoxLayout(), QHBoxLayout()
+        for row in (top, status):
+            row.setSpacing(20)
+        top.addWidget(self.hall)
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        second = status if portrait else top
+        second.addWidget(self.countdown)
+        second.addStretch(1)
+        for ind in self.indicators.values():
+            second.addWidget(ind)
+        (top if portrait else second).addWidget(self.clock)
+        outer.addLayout(top)
+        if portrait:
+            outer.addLayout(status)
         self.retranslate()
 
     def set_indicator(self, name: str, level: str, state_key: str) -> None:
@@ -49,8 +57,10 @@ class Header(QFrame):
         self._show_indicator(name)
 
     def _show_indicator(self, name: str) -> None:
+        # When all is well the shape and the device name say so; a problem adds its word.
         level, key = self._states.get(name, ("bad", "status.unknown"))
-        self.indicators[name].setText(f"{_MARK[level]} {tr('status.' + name)} {tr(key)}")
+        word = "" if level == "ok" else " " + tr(key)
+        self.indicators[name].setText(f"{_MARK[level]} {tr('status.' + name)}{word}")
 
     def set_countdown(self, seconds: int | None) -> None:
         self.countdown.setVisible(seconds is not None)
@@ -79,8 +89,8 @@ class Footer(QFrame):
         super().__init__()
         self.setObjectName("Footer")
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(32, 14, 32, 14)
-        lay.setSpacing(24)
+        lay.setContentsMargins(24, 14, 24, 14)
+        lay.setSpacing(16)
         self.back_btn = button()
         self.home_btn = button()
         self.elder_btn = button()

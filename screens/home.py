@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QVBoxLayout
 
 from kiosk.i18n import tr
 from screens.theme import Theme
@@ -26,7 +26,7 @@ class HomeScreen(Screen):
         outer.setSpacing(30)
         self.title = label("Title")
         outer.addWidget(self.title)
-        row = QHBoxLayout()
+        self.row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         row.setSpacing(40)
         outer.addLayout(row, 1)
         grid = QGridLayout()
@@ -52,6 +52,11 @@ class HomeScreen(Screen):
         pl.addWidget(self.card_hint)
         row.addWidget(panel, 2)
         self.retranslate()
+
+    def set_portrait(self, portrait: bool) -> None:
+        """A portrait screen puts the card panel under the services instead of beside."""
+        d = QBoxLayout.Direction
+        self.row.setDirection(d.TopToBottom if portrait else d.LeftToRight)
 
     def set_greeting(self, masked_name: str) -> None:
         self._greeting = masked_name

@@ -48,8 +48,9 @@ class Theme:
 
     @property
     def small(self) -> int:
-        # Header/status text; technicians read it, citizens need not. Still ≥ 22 px.
-        return self.px(22)
+        # Header status and error codes: technicians read them, citizens need not, so
+        # they do not grow in elder mode (that would push the header off a 1080 px screen).
+        return 22
 
     @property
     def tiles_per_page(self) -> int:
@@ -61,13 +62,14 @@ QWidget {{ font-family: "{FONT_FAMILY}"; color: {INK}; font-size: {self.body}px;
 #KioskWindow, #Content {{ background: {BG}; }}
 #Header {{ background: {BLUE}; }}
 #Header QLabel {{ color: white; font-size: {self.small}px; }}
-#Header #HallName {{ font-size: {self.px(30)}px; font-weight: bold; }}
+#Header #HallName {{ font-size: 30px; font-weight: bold; }}
 #Header #Badge {{ background: white; color: {BLUE}; border-radius: 8px; padding: 2px 10px;
                   font-weight: bold; }}
-#Header #Clock {{ font-size: {self.px(26)}px; }}
+#Header #Clock {{ font-size: 26px; }}
 #Header #Countdown {{ background: #FFF4CC; color: {INK}; border-radius: 8px;
                       padding: 4px 14px; font-size: {self.px(26)}px; font-weight: bold; }}
 #Footer {{ background: {CARD}; border-top: 2px solid {LINE}; }}
+#Footer QPushButton {{ min-width: 0px; padding: 8px 10px; }}
 QLabel#Title {{ font-size: {self.title}px; font-weight: bold; }}
 QLabel#Hint {{ font-size: {self.body}px; color: {MUTED}; }}
 QLabel#Error {{ font-size: {self.body}px; color: {RED}; font-weight: bold; }}

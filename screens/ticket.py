@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import tr
 from screens.widgets import DeviceIllustration, Screen, button, label, tr_or
@@ -29,35 +29,46 @@ class TicketScreen(Screen):
         super().__init__()
         self.view: TicketView | None = None
         self._seconds_left = 0
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(80, 30, 80, 30)
-        lay.setSpacing(16)
         self.title = label("Title")
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.number = label("BigNumber", wrap=False)
-        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail = label("")
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        row = QHBoxLayout()
         self.printer = DeviceIllustration("printer")
-        self.printer.setMinimumSize(300, 230)
+        self.printer.setMinimumSize(260, 200)
         self.instructions = label("")
-        row.addWidget(self.printer, 2)
-        row.addWidget(self.instructions, 3)
         self.error = label("Error")
         self.code = label("ErrorCode")
         self.done = button(primary=True)
         self.done.clicked.connect(self.finished.emit)
-        for w in (self.error, self.code):
+        for w in (self.title, self.number, self.detail):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(self.title)
-        lay.addWidget(self.number)
-        lay.addWidget(self.detail)
-        lay.addLayout(row, 1)
-        lay.addWidget(self.error)
-        lay.addWidget(self.code)
+        # Landscape: the number on the left, what to do on the right; portrait: stacked.
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(60, 30, 60, 30)
+        lay.setSpacing(16)
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.columns.setSpacing(40)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addStretch(1)
+        for w in (self.title, self.number, self.detail):
+            left.addWidget(w)
+        left.addStretch(1)
+        how = QHBoxLayout()
+        how.addWidget(self.printer, 2)
+        how.addWidget(self.instructions, 3)
+        right.addStretch(1)
+        right.addLayout(how)
+        right.addWidget(self.error)
+        right.addWidget(self.code)
+        right.addStretch(1)
+        self.columns.addLayout(left, 1)
+        self.columns.addLayout(right, 1)
+        lay.addLayout(self.columns, 1)
         lay.addWidget(self.done, 0, Qt.AlignmentFlag.AlignHCenter)
         self.show_printing()
+
+    def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction
+        self.columns.setDirection(d.TopToBottom if portrait else d.LeftToRight)
 
     def show_printing(self) -> None:
         self.view = None

@@ -61,6 +61,7 @@ class Tile(QPushButton):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(16, 16, 16, 16)
+        self._compact = False
         self.glyph = label("", glyph, wrap=False)
         self.title = label("")
         self.sub = label("")
@@ -70,20 +71,24 @@ class Tile(QPushButton):
             lay.addWidget(w)
         self.set_theme(th.Theme())
 
+    def set_compact(self, compact: bool) -> None:
+        """Glyph on the title's line instead of above it, where height is short (elder)."""
+        self._compact = compact
+        self.glyph.setVisible(not compact)
+
     def set_text(self, title: str, sub: str = "") -> None:
-        self.title.setText(title)
+        self.title.setText(f"{self.glyph.text()}  {title}" if self._compact else title)
         self.sub.setText(sub)
         self.sub.setVisible(bool(sub))
 
     def set_theme(self, t: th.Theme) -> None:
         fg = "white" if self.property("primary") else th.INK
         glyph_fg = "white" if self.property("primary") else th.BLUE
-        self.glyph.setStyleSheet(
-            f"font-size: {t.px(72)}px; font-weight: bold; color: {glyph_fg};"
-        )
+        # The glyph is big already; scaling it too would crowd out the words in elder mode.
+        self.glyph.setStyleSheet(f"font-size: 72px; font-weight: bold; color: {glyph_fg};")
         self.title.setStyleSheet(f"font-size: {t.px(42)}px; font-weight: bold; color: {fg};")
         self.sub.setStyleSheet(f"font-size: {t.px(28)}px; color: {fg};")
-        self.setMinimumHeight(t.px(180))
+        self.setMinimumHeight(200)  # tiles stretch to fill; the minimum only must fit
 
 
 class DeviceIllustration(QWidget):
@@ -93,7 +98,7 @@ class DeviceIllustration(QWidget):
         super().__init__()
         assert kind in ("idcard", "printer")
         self.kind = kind
-        self.setMinimumSize(420, 320)
+        self.setMinimumSize(300, 230)  # it scales; a small minimum lets text have room
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt API

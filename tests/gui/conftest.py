@@ -13,9 +13,14 @@ from kiosk.i18n import translator
 
 
 @pytest.fixture
-def ctx(tmp_path) -> Iterator[KioskContext]:
-    config = parse_config(f'[data]\ndir = "{tmp_path.as_posix()}"\n'
-                          '[terminal]\nfullscreen = false\n')
+def kiosk_toml() -> str:
+    """Extra configuration for the kiosk under test (a test may override this fixture)."""
+    return ""
+
+
+@pytest.fixture
+def ctx(tmp_path, kiosk_toml) -> Iterator[KioskContext]:
+    config = parse_config(f'[data]\ndir = "{tmp_path.as_posix()}"\n' + kiosk_toml)
     c = KioskContext.build(config)
     c.start()
     c.devices.wait_first_status(5)

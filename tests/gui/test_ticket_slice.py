@@ -104,7 +104,7 @@ def test_expired_card_is_refused_with_a_plain_message(qtbot, window, ctx):
 def test_reader_unplugged_and_back_is_shown_in_the_header(qtbot, window, ctx):
     ind = window.header.indicators["idcard"]
     ctx.sim.sam.unplug()
-    qtbot.waitUntil(lambda: "未连接" in ind.text(), timeout=5000)
+    qtbot.waitUntil(lambda: ind.text() == "✕ 读卡器 未连接", timeout=5000)
     ctx.sim.sam.plug()
-    qtbot.waitUntil(lambda: "正常" in ind.text(), timeout=8000)
+    qtbot.waitUntil(lambda: ind.text() == "● 读卡器", timeout=8000)
     place_card_and_wait_greeting(qtbot, window, ctx)

@@ -1,0 +1,118 @@
+"""Find the CJK font the virtual printer draws with, and turn characters into printer cells.
+
+The only place that knows where fonts live: fontconfig first, then the Debian paths of
+fonts-noto-cjk. Glyphs are drawn anti-aliased, thresholded to 1 bit and squeezed into the
+printer's fixed cells (12x24 half width, 24x24 full width), then magnified by pixel
+repetition as the printer's GS ! does, so the PNG shows the blocky truth of a thermal print.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+
+from drivers.escpos import spec
+
+log = logging.getLogger(__name__)
+
+_FAMILY = "Noto Sans CJK SC"
+_TTC_SC_INDEX = 2  # face order in NotoSansCJK-*.ttc: JP, KR, SC, TC, HK
+_DEBIAN_PATHS = {
+    False: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    True: "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+}
+_THRESHOLD = 110  # of 255: keeps thin strokes of small CJK glyphs from vanishing
+
+
+@dataclass(frozen=True)
+class FontFile:
+    path: str
+    index: int
+
+
+@functools.cache
+def find_cjk_font(bold: bool = False) -> FontFile | None:
+    """Noto Sans CJK SC (regular or bold) via fc-match, else the Debian path, else None."""
+    pattern = f"{_FAMILY}:style={'Bold' if bold else 'Regular'}"
+    if shutil.which("fc-match"):
+        try:
+            out = subprocess.run(
+                ["fc-match", "-f", "%{file}|%{index}|%{family}", pattern],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            ).stdout
+            path, index, family = (out.split("|") + ["", "", ""])[:3]
+            # fc-match always answers with something; only a CJK family can draw Chinese.
+            if "CJK" in family and os.path.isfile(path):
+                return FontFile(path, int(index or 0))
+        except (OSError, subprocess.SubprocessError, ValueError) as exc:
+            log.debug("fc-match failed: %s", exc)
+    path = _DEBIAN_PATHS[bold]
+    if os.path.isfile(path):
+        return FontFile(path, _TTC_SC_INDEX)
+    log.warning("no CJK font found (install fonts-noto-cjk); Chinese will render as boxes")
+    return None
+
+
+class GlyphCache:
+    """Printer cells for characters, cached by (char, full width, bold, w, h)."""
+
+    def __init__(self) -> None:
+        self._fonts: dict[bool, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+        self._cells: dict[tuple[str, bool, bool, int, int], Image.Image] = {}
+        self._baseline: dict[bool, int] = {}
+
+    def cell(self, ch: str, full: bool, bold: bool, w: int, h: int) -> Image.Image:
+        key = (ch, full, bold, w, h)
+        img = self._cells.get(key)
+        if img is None:
+            img = self._base_cell(ch, full, bold)
+            if (w, h) != (1, 1):
+                img = img.resize((img.width * w, img.height * h), Image.Resampling.NEAREST)
+            self._cells[key] = img
+        return img
+
+    def _font(self, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        if bold not in self._fonts:
+            found = find_cjk_font(bold)
+            if found is None:
+                self._fonts[bold] = ImageFont.load_default(size=spec.FONT_A_HEIGHT)
+            else:
+                self._fonts[bold] = ImageFont.truetype(
+                    found.path, spec.FONT_A_HEIGHT, index=found.index
+                )
+            # Centre an ideograph vertically in the 24-dot cell; Latin shares its baseline.
+            top, bottom = self._fonts[bold].getbbox("国", anchor="ls")[1::2]
+            self._baseline[bold] = round((spec.FONT_A_HEIGHT - (bottom - top)) / 2 - top)
+        return self._fonts[bold]
+
+    def _base_cell(self, ch: str, full: bool, bold: bool) -> Image.Image:
+        cell_w = spec.FONT_A_FULL_WIDTH if full else spec.FONT_A_HALF_WIDTH
+        height = spec.FONT_A_HEIGHT
+        font = self._font(bold)
+        canvas = Image.new("L", (cell_w * 3, height), 0)
+        ImageDraw.Draw(canvas).text(
+            (cell_w, self._baseline[bold]), ch, font=font, fill=255, anchor="ls"
+        )
+        # The cell is the glyph's advance box re-centred on the fixed cell width, so
+        # punctuation keeps its place (，sits low-left) as in the printer's own font.
+        left = round(cell_w + font.getlength(ch) / 2 - cell_w / 2)
+        box = canvas.getbbox()
+        if box is None or (box[0] >= left and box[2] <= left + cell_w):
+            cell = canvas.crop((left, 0, left + cell_w, height))
+        else:  # ink wider than the cell (M, W in a half-width cell): squeeze it in
+            ink = canvas.crop((box[0], 0, box[2], height))
+            cell = Image.new("L", (cell_w, height), 0)
+            if ink.width > cell_w:
+                ink = ink.resize((cell_w, height), Image.Resampling.LANCZOS)
+            cell.paste(ink, ((cell_w - ink.width) // 2, 0))
+        # Black ink on white paper, one bit per dot like the print head.
+        return cell.point(lambda v: 0 if v >= _THRESHOLD else 255, mode="1")

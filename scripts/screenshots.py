@@ -1,0 +1,97 @@
+"""Drive the kiosk on simulated devices and save a PNG of every screen, in normal and elder
+mode, landscape and portrait, plus the last printed ticket. Run:
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.config import parse_config
+from kiosk.context import KioskContext
+from kiosk.qt_main import create_window
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def until(cond, timeout_ms: int = 8000) -> None:  # noqa: ANN001
+    for _ in range(timeout_ms // 50):
+        if cond():
+            return
+        wait(50)
+    raise TimeoutError("screen did not reach the expected state")
+
+
+def shoot(out: Path, orientation: str, elder: bool) -> None:
+    data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
+    cfg = parse_config(f'[data]\ndir = "{data.as_posix()}"\n'
+                       f'[terminal]\nfullscreen = false\norientation = "{orientation}"\n')
+    ctx = KioskContext.build(cfg)
+    ctx.start()
+    win = create_window(cfg, ctx)
+    win.show()
+    win.set_elder(elder)
+    tag = f"{orientation}-{'elder' if elder else 'normal'}"
+
+    def save(name: str) -> None:
+        wait(300)
+        win.grab().save(str(out / f"{name}-{tag}.png"))
+
+    until(lambda: all(w.status.state == "ready" for w in ctx.devices.workers.values()))
+    save("home")
+    win.on_service("queue")
+    ctx.sim.place_card("expired_resident")
+    until(lambda: win.card_prompt.error.isVisible())
+    save("card-error")
+    ctx.sim.place_card("resident")
+    until(lambda: win.current is win.category)
+    save("category")
+    win.go_home()
+    save("home-greeted")
+    win.on_service("queue")
+    win.on_category("A")
+    until(lambda: win.ticket.view is not None)
+    save("ticket")
+    shutil.copy(ctx.sim.printer.pages[-1], out / f"ticket-paper-{tag}.png")
+    ctx.sim.printer.set_paper("out")
+    until(lambda: "缺纸" in win.header.indicators["printer"].text())
+    win.go_home()
+    ctx.sim.place_card("resident_long_term")
+    until(lambda: ctx.sessions.current.identity is not None)
+    win.on_service("queue")
+    win.on_category("B")
+    until(lambda: win.ticket.view is not None)
+    save("ticket-paper-out")
+    win.go_home()
+    ctx.sim.place_card("resident")
+    until(lambda: ctx.sessions.current.identity is not None)
+    win.last_touch -= ctx.idle_policy.timeout + 2
+    until(win.idle_overlay.isVisible)
+    save("idle")
+    win.close()
+    ctx.stop()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    QApplication.instance() or QApplication([])
+    for orientation in ("landscape", "portrait"):
+        for elder in (False, True):
+            shoot(out, orientation, elder)
+    print(f"saved to {out}")
+
+
+if __name__ == "__main__":
+    main()

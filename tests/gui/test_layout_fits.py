@@ -1,0 +1,54 @@
+"""Every screen, in every state the slice reaches, fits the kiosk's fixed screen:
+normal and elder mode, landscape 1920×1080 and portrait 1080×1920. Nothing cut off."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+
+def assert_fits(win, what: str) -> None:
+    win.layout().activate()
+    for part in (win.header, win.footer):
+        assert part.minimumSizeHint().width() <= win.width(), f"{what}: {part.objectName()}"
+    screen: QWidget = win.current
+    lay = screen.layout()
+    avail = win.stack.size()
+    need_w = lay.totalMinimumSize().width()
+    need_h = (lay.totalHeightForWidth(avail.width()) if lay.hasHeightForWidth()
+              else lay.totalMinimumSize().height())
+    assert need_w <= avail.width(), f"{what}: needs {need_w} px wide, has {avail.width()}"
+    assert need_h <= avail.height(), f"{what}: needs {need_h} px high, has {avail.height()}"
+
+
+@pytest.fixture(params=["landscape", "portrait"])
+def kiosk_toml(request) -> str:
+    return f'[terminal]\norientation = "{request.param}"\n'
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_every_screen_fits(qtbot, window, ctx, elder):
+    window.set_elder(elder)
+    expected = (1080, 1920) if ctx.config.terminal.orientation == "portrait" else (1920, 1080)
+    assert window.size().toTuple() == expected
+    assert_fits(window, "home")
+    window.on_service("queue")
+    ctx.sim.place_card("expired_resident")
+    qtbot.waitUntil(window.card_prompt.error.isVisible, timeout=5000)
+    assert_fits(window, "card prompt with error")
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
+    assert_fits(window, "category")
+    window.go_home()
+    assert_fits(window, "home greeted")
+    window.on_service("queue")
+    window.on_category("A")
+    assert_fits(window, "printing")
+    qtbot.waitUntil(lambda: window.ticket.view is not None, timeout=10000)
+    assert_fits(window, "ticket")
+    ctx.sim.printer.set_paper("out")
+    window.on_category("B")
+    qtbot.waitUntil(lambda: window.ticket.view is not None
+                    and not window.ticket.view.printed, timeout=10000)
+    assert_fits(window, "ticket, paper out")
+    assert window.size().toTuple() == expected
