@@ -297,7 +297,7 @@ class KioskWindow(QWidget):
     def set_elder(self, on: bool) -> None:
         self.theme = Theme(elder=on)
         self.setStyleSheet(self.theme.style_sheet())
-        self.footer.apply_theme(self.theme)
+        self.footer.apply_theme(self.theme, self.ctx.config.terminal.orientation == "portrait")
         for s in self.screens.values():
             s.apply_theme(self.theme)
         if self.footer.elder_btn.isChecked() != on:

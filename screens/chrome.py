@@ -109,8 +109,11 @@ class Footer(QFrame):
     def set_can_go_back(self, can: bool) -> None:
         self.back_btn.setEnabled(can)
 
-    def apply_theme(self, theme: Theme) -> None:
+    def apply_theme(self, theme: Theme, portrait: bool = False) -> None:
         self.setMinimumHeight(theme.px(88) + 28)
+        # Five buttons across 1080 px leave ~200 px each: elder text is capped to fit.
+        size = min(theme.button, 40) if portrait else theme.button
+        self.setStyleSheet(f"QPushButton {{ font-size: {size}px; }}")
 
     def retranslate(self) -> None:
         self.back_btn.setText("◀ " + tr("footer.back"))

@@ -4,11 +4,20 @@ normal and elder mode, landscape 1920×1080 and portrait 1080×1920. Nothing cut
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
 
 
-def assert_fits(win, what: str) -> None:
-    win.layout().activate()
+def text_room(w: QWidget) -> int:
+    """Width available to the text: a button's content box (its style's padding removed)."""
+    if isinstance(w, QPushButton):
+        opt = QStyleOptionButton()
+        w.initStyleOption(opt)
+        return w.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, w).width()
+    return w.contentsRect().width()
+
+
+def assert_fits(qtbot, win, what: str) -> None:
+    qtbot.wait(30)  # let pending layout passes run, as they would before the next paint
     for part in (win.header, win.footer):
         assert part.minimumSizeHint().width() <= win.width(), f"{what}: {part.objectName()}"
     screen: QWidget = win.current
@@ -19,6 +28,10 @@ def assert_fits(win, what: str) -> None:
               else lay.totalMinimumSize().height())
     assert need_w <= avail.width(), f"{what}: needs {need_w} px wide, has {avail.width()}"
     assert need_h <= avail.height(), f"{what}: needs {need_h} px high, has {avail.height()}"
+    for w in win.findChildren(QPushButton) + win.findChildren(QLabel):
+        if w.isVisible() and w.text() and not (isinstance(w, QLabel) and w.wordWrap()):
+            widest = max(w.fontMetrics().horizontalAdvance(line) for line in w.text().split("\n"))
+            assert widest <= text_room(w), f"{what}: {w.text()!r} is cut off"
 
 
 @pytest.fixture(params=["landscape", "portrait"])
@@ -31,24 +44,24 @@ def test_every_screen_fits(qtbot, window, ctx, elder):
     window.set_elder(elder)
     expected = (1080, 1920) if ctx.config.terminal.orientation == "portrait" else (1920, 1080)
     assert window.size().toTuple() == expected
-    assert_fits(window, "home")
+    assert_fits(qtbot, window, "home")
     window.on_service("queue")
     ctx.sim.place_card("expired_resident")
     qtbot.waitUntil(window.card_prompt.error.isVisible, timeout=5000)
-    assert_fits(window, "card prompt with error")
+    assert_fits(qtbot, window, "card prompt with error")
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
-    assert_fits(window, "category")
+    assert_fits(qtbot, window, "category")
     window.go_home()
-    assert_fits(window, "home greeted")
+    assert_fits(qtbot, window, "home greeted")
     window.on_service("queue")
     window.on_category("A")
-    assert_fits(window, "printing")
+    assert_fits(qtbot, window, "printing")
     qtbot.waitUntil(lambda: window.ticket.view is not None, timeout=10000)
-    assert_fits(window, "ticket")
+    assert_fits(qtbot, window, "ticket")
     ctx.sim.printer.set_paper("out")
     window.on_category("B")
     qtbot.waitUntil(lambda: window.ticket.view is not None
                     and not window.ticket.view.printed, timeout=10000)
-    assert_fits(window, "ticket, paper out")
+    assert_fits(qtbot, window, "ticket, paper out")
     assert window.size().toTuple() == expected

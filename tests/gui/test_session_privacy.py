@@ -74,3 +74,12 @@ def test_touch_targets_and_text_sizes_meet_the_guide(qtbot, window):
         if b.isVisible():
             assert b.height() >= 80 and b.width() >= 80, b.text()
     assert window.home.title.font().pixelSize() >= 40
+
+
+def test_help_explains_the_screen_and_who_to_call(qtbot, window):
+    qtbot.mouseClick(window.footer.help_btn, Qt.MouseButton.LeftButton)
+    assert window.help_overlay.isVisible()
+    assert "放置身份证" in window.help_overlay.text.text()
+    assert "咨询台" in window.help_overlay.contact.text()
+    qtbot.mouseClick(window.help_overlay.ok, Qt.MouseButton.LeftButton)
+    assert not window.help_overlay.isVisible()

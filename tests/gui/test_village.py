@@ -1,0 +1,19 @@
+"""An unattended village station: no desk to send people to, a phone number instead."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+
+@pytest.fixture
+def kiosk_toml() -> str:
+    return ('[terminal]\nmode = "village"\nhelp_phone = "0738-1234567"\n'
+            'hall_name = "石桥村便民服务站"\nself_service_24h = false\n')
+
+
+def test_village_help_and_card_prompt_give_the_duty_phone(qtbot, window):
+    assert not window.header.badge.isVisible()
+    assert window.header.hall.text() == "石桥村便民服务站"
+    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    assert "0738-1234567" in window.card_prompt.alt.text()
+    qtbot.mouseClick(window.footer.help_btn, Qt.MouseButton.LeftButton)
+    assert "0738-1234567" in window.help_overlay.contact.text()
