@@ -13,9 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from drivers.escpos.virtual import VirtualPrinter
-from drivers.idcard.simulator import SamSimulator
-
 from drivers.idcard.samples import SAMPLE_CARDS
+from drivers.idcard.simulator import SamSimulator
 
 log = logging.getLogger(__name__)
 
