@@ -78,6 +78,15 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     win.last_touch -= ctx.idle_policy.timeout + 2
     until(win.idle_overlay.isVisible)
     save("idle")
+    if orientation == "landscape" and not elder:
+        from screens.sim_panel import SimulatorPanel
+
+        panel = SimulatorPanel(ctx)
+        panel.show()
+        panel._show_page(str(ctx.sim.printer.pages[-1]))
+        wait(300)
+        panel.grab().save(str(out / "simulator-panel.png"))
+        panel.close()
     win.close()
     ctx.stop()
     shutil.rmtree(data, ignore_errors=True)

@@ -108,3 +108,18 @@ def test_reader_unplugged_and_back_is_shown_in_the_header(qtbot, window, ctx):
     ctx.sim.sam.plug()
     qtbot.waitUntil(lambda: ind.text() == "● 读卡器", timeout=8000)
     place_card_and_wait_greeting(qtbot, window, ctx)
+
+
+def test_nothing_personal_reaches_the_logs(qtbot, window, ctx, caplog):
+    """Even before the masking filter, no code path logs a name or an ID number."""
+    caplog.set_level("DEBUG")
+    for sample in ("resident", "foreign_permanent_2017", "hmt_residence"):
+        ctx.sim.place_card(sample)
+        qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+        take_ticket(qtbot, window, "F")
+        qtbot.mouseClick(window.ticket.done, Qt.MouseButton.LeftButton)
+    assert "session" in caplog.text and "ticket F003 printed" in caplog.text
+    for sample in ("resident", "foreign_permanent_2017", "hmt_residence"):
+        card = SAMPLE_CARDS[sample]
+        for secret in filter(None, (card.name, card.name_en, card.id_number, card.address)):
+            assert secret not in caplog.text, f"{sample}: personal data in the log"
