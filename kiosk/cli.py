@@ -1,8 +1,14 @@
-"""The ``kiosk`` command: start the kiosk, check devices, inspect the configuration."""
+"""The ``kiosk`` command: start the kiosk, check devices, inspect the configuration.
+
+Other parts of the product add their own subcommands: a module listed in
+``COMMAND_MODULES`` has ``register(subparsers)``, which adds its parsers and sets
+``handler=fn`` on them, ``fn(args, config) -> exit code``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import logging.handlers
@@ -13,6 +19,9 @@ from kiosk.config import EXAMPLE_PATH, ConfigError, KioskConfig, default_config_
 from kiosk.privacy import install_log_masking
 
 log = logging.getLogger("kiosk")
+
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 def setup_logging(config: KioskConfig, verbose: bool = False) -> Path:
@@ -95,30 +104,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the kiosk (the default)")
+    run.set_defaults(handler=cmd_run)
     run.add_argument("--sim-panel", action="store_true", help="open the simulator panel (F12)")
     run.add_argument("--windowed", action="store_true", help="a normal window, not full screen")
     run.add_argument("--elder", action="store_true", help="start in elder (大字) mode")
     run.add_argument("--screenshot", metavar="PNG",
                      help="start, save a picture of the home screen to PNG, and exit")
     doc = sub.add_parser("doctor", help="check every configured device")
+    doc.set_defaults(handler=cmd_doctor)
     doc.add_argument("--json", action="store_true", help="machine-readable output")
     doc.add_argument("--wait", type=float, default=5.0, help="seconds to wait for each device")
     cfg = sub.add_parser("config", help="configuration helpers")
     cfg.add_argument("action", choices=["check", "path", "example"])
+    cfg.set_defaults(handler=cmd_config)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2
     if args.command is None:
-        args = build_parser().parse_args([*(argv or sys.argv[1:]), "run"])
-    handlers = {"run": cmd_run, "doctor": cmd_doctor, "config": cmd_config}
-    return handlers[args.command](args, config)
+        args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
+    handler = getattr(args, "handler", None)
+    if handler is None:  # a command group without its sub-command, e.g. `kiosk device`
+        parser.parse_args([*(argv or sys.argv[1:]), "--help"])
+        return 2
+    return int(handler(args, config))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   python3-venv
+  pcscd vsmartcard-vpcd libpcsclite-dev swig   # PC/SC stack; swig+headers build pyscard
+  poppler-utils             # pdftoppm: certificate PDFs to PNG in tests
 )
 
 missing=()
