@@ -2,7 +2,8 @@
 
 Other parts of the product add their own subcommands: a module listed in
 ``COMMAND_MODULES`` has ``register(subparsers)``, which adds its parsers and sets
-``handler=fn`` on them, ``fn(args, config) -> exit code``.
+``handler=fn`` on them, ``fn(args, config) -> exit code``. Modules in
+``DEVICE_COMMAND_MODULES`` do the same under ``kiosk device`` (one per device kind).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from kiosk.privacy import install_log_masking
 log = logging.getLogger("kiosk")
 
 COMMAND_MODULES: tuple[str, ...] = (
+)
+DEVICE_COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
@@ -117,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     cfg = sub.add_parser("config", help="configuration helpers")
     cfg.add_argument("action", choices=["check", "path", "example"])
     cfg.set_defaults(handler=cmd_config)
+    device = sub.add_parser("device", help="talk to one device directly (technicians)")
+    device_sub = device.add_subparsers(dest="device")
+    for name in DEVICE_COMMAND_MODULES:
+        importlib.import_module(name).register(device_sub)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return p
