@@ -16,12 +16,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
-from drivers.base import DeviceState, DeviceStatus
+from drivers.base import DeviceError, DeviceState, DeviceStatus
+from drivers.camera.quality import SAME_PAGE
 from kiosk import devices as dev
 from kiosk.context import KioskContext
 from kiosk.flows import TicketFlow, TicketOutcome
 from kiosk.i18n import translator
 from kiosk.session import IdleState
+from screens.capture import CaptureScreen, ScanSummaryScreen, to_qimage
 from screens.card_prompt import CardPromptScreen
 from screens.category import CategoryChoice, CategoryScreen
 from screens.chrome import Footer, Header
@@ -46,9 +48,11 @@ class DeviceBridge(QObject):
 
     event = Signal(str, str, object)
     ticket_done = Signal(object)
+    sync_changed = Signal(object)  # offline_cache.sync.SyncStatus, from the sync worker
+    scan_done = Signal(object)  # (session id, future of a ScanResult, taken by itself)
 
 
-def _status_indicator(name: str, s: DeviceStatus) -> tuple[str, str]:
+def _status_indicator(s: DeviceStatus) -> tuple[str, str]:
     if s.state is DeviceState.READY:
         if s.details.get("paper") == "near_end":
             return "warn", "status.paper_low"
@@ -80,7 +84,8 @@ class KioskWindow(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         portrait = term.orientation == "portrait"
-        self.header = Header(term.hall_name, term.self_service_24h, portrait)
+        self.header = Header(term.hall_name, term.self_service_24h, portrait,
+                             devices=tuple(ctx.devices.workers))
         self.stack = QStackedWidget()
         self.stack.setObjectName("Content")
         self.footer = Footer()
@@ -92,12 +97,17 @@ class KioskWindow(QWidget):
         self.card_prompt = CardPromptScreen()
         self.category = CategoryScreen()
         self.ticket = TicketScreen()
+        self.capture = CaptureScreen()
+        self.scan_summary = ScanSummaryScreen()
         self.home.set_portrait(portrait)
         self.ticket.set_portrait(portrait)
+        self.capture.set_portrait(portrait)
         if term.mode == "village":
             self.card_prompt.set_village(term.help_phone)
+        self.card_prompt.set_sscard("sscard" in ctx.devices.workers)
         self.screens: dict[str, Screen] = {}
-        for s in (self.home, self.card_prompt, self.category, self.ticket):
+        for s in (self.home, self.card_prompt, self.category, self.ticket, self.capture,
+                  self.scan_summary):
             self.screens[s.name] = s
             self.stack.addWidget(s)
         self.idle_overlay = IdleOverlay(self)
@@ -106,6 +116,16 @@ class KioskWindow(QWidget):
         self.home.service_chosen.connect(self.on_service)
         self.category.category_chosen.connect(self.on_category)
         self.ticket.finished.connect(lambda: self.go_home())
+        self.capture.capture_requested.connect(self.on_capture)
+        self.capture.delete_requested.connect(self.on_page_delete)
+        self.capture.finished.connect(self.on_scan_finished)
+        self.scan_summary.finished.connect(lambda: self.go_home())
+        self.bridge.scan_done.connect(self.on_scan_done)
+        camera = ctx.devices.camera
+        self.home.tiles["scan"].setVisible(camera is not None)
+        if camera is not None:
+            camera.frame_sink = self.capture.relay.push  # frames skip the event queue
+            self.capture.set_camera(camera.status.state is DeviceState.READY, camera.status.code)
         self.footer.back.connect(self.go_back)
         self.footer.home.connect(lambda: self.go_home())
         self.footer.elder_toggled.connect(self.set_elder)
@@ -117,11 +137,16 @@ class KioskWindow(QWidget):
         self.bridge.ticket_done.connect(self.on_ticket_done)
         ctx.devices.add_listener(self.bridge.event.emit)
         ctx.network.on_change(lambda up: self._show_network(up))
+        self.bridge.sync_changed.connect(self.on_sync_status)
+        self._unsubscribe_sync = (ctx.sync.on_status(self.bridge.sync_changed.emit)
+                                  if ctx.sync is not None else lambda: None)
+        if ctx.sync is not None:
+            self.on_sync_status(ctx.sync.status)
         ctx.sessions.on_wipe(self._on_wipe)
         self._unsubscribe_language = translator.on_change(lambda _lang: self.retranslate())
 
         for name, w in ctx.devices.workers.items():
-            self.header.set_indicator(name, *_status_indicator(name, w.status))
+            self.header.set_indicator(name, *_status_indicator(w.status))
         self._show_network(ctx.network.up)
         self.set_elder(False)
         self.go_home()
@@ -147,6 +172,8 @@ class KioskWindow(QWidget):
         screen = self.screens[name]
         self.stack.setCurrentWidget(screen)
         self.footer.set_can_go_back(len(self.history) > 1)
+        if self.ctx.devices.camera is not None:  # the camera streams only while watched
+            self.ctx.devices.camera.set_streaming(name == "capture")
         screen.on_enter()
 
     def go_back(self) -> None:
@@ -216,21 +243,24 @@ class KioskWindow(QWidget):
     # --- devices ----------------------------------------------------------------------
     def on_device_event(self, device: str, event: str, payload: Any) -> None:
         if event == dev.EVENT_STATUS:
-            self.header.set_indicator(device, *_status_indicator(device, payload))
+            self.header.set_indicator(device, *_status_indicator(payload))
+            if device == "camera":
+                self.capture.set_camera(payload.state is DeviceState.READY, payload.code)
         elif event == dev.EVENT_CARD_PLACED:
-            self.on_card(payload)
+            self.on_card(payload, device)
         elif event == dev.EVENT_CARD_ERROR:
             self._card_problem(payload.code)
         # Card removal does not end the session: most citizens take their card back as
         # soon as it is read, and the idle timeout clears a walk-away (docs/ARCHITECTURE).
 
-    def on_card(self, card: Any) -> None:
+    def on_card(self, card: Any, device: str = "idcard") -> None:
+        """An ID card or a 社保卡 (``device`` "sscard") was read: either identifies."""
         self.touch()
         if not card.id_number_valid:
-            self._card_problem("idcard.invalid_number")
+            self._card_problem(f"{device}.invalid_number")
             return
         if card.is_expired(date.today()):
-            self._card_problem("idcard.expired")
+            self._card_problem(f"{device}.expired")
             return
         session = self.ctx.sessions.identify(card)
         self.card_prompt.show_error("")
@@ -249,15 +279,70 @@ class KioskWindow(QWidget):
 
     # --- services ---------------------------------------------------------------------
     def on_service(self, service: str) -> None:
-        if service != "queue":
+        target = {"queue": "category", "scan": "capture"}.get(service)
+        if target is None:
             raise ValueError(f"unknown service {service!r}")
-        self._show_categories()
+        if service == "queue":
+            self._show_categories()
         if self.ctx.sessions.current.identity is not None:
-            self.go("category")
+            self.go(target)
         else:
-            self.after_card = "category"
+            self.after_card = target
             self.card_prompt.show_error("")
             self.go("card_prompt")
+
+    # --- 材料拍照: pages go into the session as JPEG bytearrays (zeroed on wipe) ----------
+    def on_capture(self, auto: bool) -> None:
+        camera = self.ctx.devices.camera
+        assert camera is not None
+        self.capture.start_capture()
+        session_id = self.ctx.sessions.current.id
+        fut = camera.capture("document", self.capture.earlier_hashes())
+        fut.add_done_callback(lambda f: self.bridge.scan_done.emit((session_id, f, auto)))
+
+    def on_scan_done(self, job: Any) -> None:
+        session_id, fut, auto = job
+        session = self.ctx.sessions.current
+        if session.id != session_id:
+            return  # the citizen left meanwhile: the page is not theirs to keep
+        try:
+            result = fut.result()
+        except DeviceError as e:
+            self.capture.page_rejected(e.code)
+            return
+        except Exception:  # a bug in the pipeline: the citizen still gets a clear message
+            log.exception("page capture failed")
+            self.capture.page_rejected("camera.internal")
+            return
+        if result.page is None:
+            if auto and result.verdict.code == SAME_PAGE:
+                self.capture.capture_ignored()  # the same page lying on: nothing new
+            else:
+                self.capture.page_rejected(result.verdict.code, result.repeats)
+            return
+        index = self.capture.page_taken(to_qimage(result.page.thumbnail), result.page.phash)
+        page = bytearray(result.page.jpeg)
+        if index < len(session.scans):
+            old = session.scans[index]
+            old[:] = bytes(len(old))
+            session.scans[index] = page
+        else:
+            session.scans.append(page)
+        log.info("page %d taken (%s, %d bytes)", index + 1, result.page.format, len(page))
+
+    def on_page_delete(self, index: int) -> None:
+        scans = self.ctx.sessions.current.scans
+        scans[index][:] = bytes(len(scans[index]))
+        del scans[index]
+        self.capture.remove_page(index)
+
+    def on_scan_finished(self) -> None:
+        # Where the case store attaches the pages to the citizen's case, once it exists:
+        # session.scans holds the JPEGs in page order (drivers.camera.output.pages_pdf
+        # makes the PDF); it must copy them before the session is wiped.
+        self.scan_summary.show_pages([p.image for p in self.capture.pages])
+        self.history = ["home"]
+        self.go("scan_summary")
 
     def _show_categories(self) -> None:
         queue = self.ctx.queue
@@ -321,6 +406,11 @@ class KioskWindow(QWidget):
         term = self.ctx.config.terminal
         self.help_overlay.show_help(self.current.help_key, term.mode, term.help_phone)
 
+    def on_sync_status(self, status: Any) -> None:
+        self.header.set_sync(status, time.time())
+        # The platform unreachable is "network down" too, whatever the local link says.
+        self._show_network(self.ctx.network.up and status.link != "down")
+
     def _show_network(self, up: bool) -> None:
         self.header.set_indicator("network", *(("ok", "status.ok") if up
                                               else ("bad", "status.offline")))
@@ -333,7 +423,11 @@ class KioskWindow(QWidget):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         QApplication.instance().removeEventFilter(self)
+        if self.ctx.devices.camera is not None:
+            self.ctx.devices.camera.frame_sink = None
+            self.ctx.devices.camera.set_streaming(False)
         self._unsubscribe_language()
+        self._unsubscribe_sync()
         self.ticker.stop()
         self.flow.shutdown()
         super().closeEvent(event)

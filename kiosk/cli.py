@@ -22,8 +22,14 @@ from kiosk.privacy import install_log_masking
 log = logging.getLogger("kiosk")
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.commands.printing",
+    "kiosk.commands.doc",
+    "kiosk.commands.sync",
+    "kiosk.commands.platform",
 )
 DEVICE_COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.commands.device_cards",
+    "kiosk.commands.device_printer",
 )
 
 

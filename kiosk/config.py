@@ -21,7 +21,11 @@ APP_NAME = "gov-kiosk"
 EXAMPLE_PATH = Path(__file__).with_name("kiosk.example.toml")
 
 _SERIAL_RE = re.compile(r"^(sim|auto|/dev/\S+|COM\d+|serial://\S+)$")
-_PRINTER_RE = re.compile(r"^(sim|(tcp://)?[\w.\-]+:\d{1,5}|/dev/\S+|serial://\S+)$")
+_PRINTER_RE = re.compile(
+    r"^(sim|(tcp://)?[\w.\-]+:\d{1,5}|/dev/\S+|serial://\S+|usb://[0-9a-fA-F]{4}:[0-9a-fA-F]{4}\S*)$"
+)
+_A4_RE = re.compile(r"^(sim|none|[^\s@/#\\]+(@[\w.\-]+:\d{1,5})?)$")  # a CUPS queue[@server]
+_CAMERA_RE = re.compile(r"^(sim|none|\d{1,2}|/dev/\S+|file:///\S+)$")
 _URL_RE = re.compile(r"^(embedded|https?://[\w.\-]+(:\d{1,5})?(/\S*)?)$")
 
 
@@ -49,6 +53,7 @@ class TerminalConfig(_Section):
 class IdCardConfig(_Section):
     port: str = "sim"
     baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
+    photo_decoder: str = ""  # vendor WLT decoder library; empty: photos are not shown
 
     @field_validator("port")
     @classmethod
@@ -57,10 +62,23 @@ class IdCardConfig(_Section):
             raise ValueError("must be 'sim', 'auto' or a serial port such as /dev/ttyUSB0")
         return v
 
+    @field_validator("photo_decoder")
+    @classmethod
+    def _decoder(cls, v: str) -> str:
+        if v and not (Path(v).is_absolute() and Path(v).is_file()):
+            raise ValueError("must be empty or the absolute path of an existing library file")
+        return v
+
+
+class SsCardConfig(_Section):
+    # "sim", "none" (no 社保卡 reader) or a part of the PC/SC reader's name.
+    port: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[ -~]+$")] = "sim"
+
 
 class PrinterConfig(_Section):
     port: str = "sim"
     paper_width: Literal[58, 80] = 80
+    profile: str = "standard"  # drivers/escpos/profiles.toml: encoding, cut, native QR
 
     @field_validator("port")
     @classmethod
@@ -68,7 +86,45 @@ class PrinterConfig(_Section):
         if not _PRINTER_RE.match(v):
             raise ValueError(
                 "must be 'sim', host:port (e.g. 192.168.1.50:9100), "
-                "a serial port such as /dev/ttyS1, or serial:///dev/ttyUSB0?baud=19200"
+                "a serial port such as /dev/ttyS1, serial:///dev/ttyUSB0?baud=19200 "
+                "or usb://VID:PID (hex, e.g. usb://0416:5011)"
+            )
+        return v
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, v: str) -> str:
+        from drivers.escpos.profiles import profiles
+
+        if v not in profiles():
+            raise ValueError(f"must be one of {', '.join(profiles())}")
+        return v
+
+
+class A4PrinterConfig(_Section):
+    # "sim" (a virtual CUPS printer), "none", or a CUPS queue; QUEUE@host:port for a queue
+    # on another CUPS server.
+    port: str = "none"
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: str) -> str:
+        if not _A4_RE.match(v):
+            raise ValueError("must be 'sim', 'none', a CUPS queue name or QUEUE@host:port")
+        return v
+
+
+class CameraConfig(_Section):
+    # "sim", "none", a camera index ("0"), a device path, or file:///FOLDER_OR_VIDEO
+    port: str = "sim"
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: str) -> str:
+        if not _CAMERA_RE.match(v):
+            raise ValueError(
+                "must be 'sim', 'none', a camera index such as 0, a device such as "
+                "/dev/video0, or file:///path/to/folder-or-video"
             )
         return v
 
@@ -76,10 +132,19 @@ class PrinterConfig(_Section):
 class DevicesConfig(_Section):
     idcard: IdCardConfig = IdCardConfig()
     printer: PrinterConfig = PrinterConfig()
+    sscard: SsCardConfig = SsCardConfig()
+    a4printer: A4PrinterConfig = A4PrinterConfig()
+    camera: CameraConfig = CameraConfig()
 
 
 class PlatformConfig(_Section):
     url: str = "embedded"
+    secret_file: str = ""  # empty: <data>/platform.secret
+    ca_file: str = ""  # empty: the system's CAs
+    sync_interval: Annotated[int, Field(ge=5, le=3600)] = 60
+    heartbeat_interval: Annotated[int, Field(ge=10, le=3600)] = 60
+    request_deadline: Annotated[int, Field(ge=1, le=600)] = 60
+    chunk_kb: Annotated[int, Field(ge=16, le=8192)] = 256
 
     @field_validator("url")
     @classmethod
@@ -87,6 +152,20 @@ class PlatformConfig(_Section):
         if not _URL_RE.match(v):
             raise ValueError("must be 'embedded' or an http(s):// URL")
         return v
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca(cls, v: str) -> str:
+        if v and not Path(v).is_file():
+            raise ValueError("must be an existing PEM file with the CA(s) to trust")
+        return v
+
+
+class StoreConfig(_Section):
+    cipher: Literal["sm4-gcm", "aes-gcm"] = "sm4-gcm"
+    purge_after_hours: Annotated[int, Field(ge=1, le=8760)] = 72
+    max_mb: Annotated[int, Field(ge=64)] = 4096
+    min_free_mb: Annotated[int, Field(ge=0)] = 500
 
 
 class QueueCategory(_Section):
@@ -142,6 +221,7 @@ class KioskConfig(_Section):
     terminal: TerminalConfig = TerminalConfig()
     devices: DevicesConfig = DevicesConfig()
     platform: PlatformConfig = PlatformConfig()
+    store: StoreConfig = StoreConfig()
     queue: QueueConfig = QueueConfig()
     data: DataConfig = DataConfig()
 
@@ -151,7 +231,9 @@ class KioskConfig(_Section):
 
     @property
     def uses_simulators(self) -> bool:
-        return "sim" in (self.devices.idcard.port, self.devices.printer.port)
+        dev = self.devices
+        return "sim" in (dev.idcard.port, dev.printer.port, dev.sscard.port, dev.a4printer.port,
+                         dev.camera.port)
 
 
 def default_config_path() -> Path:

@@ -10,13 +10,40 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from drivers.escpos.profiles import ReceiptProfile, get_profile
+from drivers.escpos.transport import SerialTransport, make_transport
+from kiosk.central.link import (
+    PlatformLink,
+    build_engine,
+    connect_platform,
+    device_telemetry,
+    open_outbox,
+)
 from kiosk.config import KioskConfig
-from kiosk.devices import DeviceManager, IdCardWorker, PrinterWorker
+from kiosk.devices import (
+    A4PrinterWorker,
+    CameraWorker,
+    DeviceManager,
+    IdCardWorker,
+    PrinterWorker,
+    SocialSecurityCardWorker,
+)
 from kiosk.session import IdlePolicy, SessionManager
 from kiosk.simulation import SimulatedNetwork, SimulatorHub
+from offline_cache.outbox import CaseOutbox, Kind
 from offline_cache.queue_numbers import IssuedNumber, QueueNumberStore
+from offline_cache.sync import SyncEngine
 
 log = logging.getLogger(__name__)
+
+
+def serial_ports_in_use(config: KioskConfig) -> tuple[str, ...]:
+    """Serial ports of other devices, which the ID-card reader's "auto" must not probe."""
+    printer = config.devices.printer.port
+    if printer == "sim":
+        return ()
+    transport = make_transport(printer, timeout=1.0)
+    return (transport.port,) if isinstance(transport, SerialTransport) else ()
 
 
 @dataclass
@@ -27,6 +54,9 @@ class KioskContext:
     sim: SimulatorHub | None = None
     queue: QueueNumberStore | None = None
     network: SimulatedNetwork = field(default_factory=SimulatedNetwork)
+    outbox: CaseOutbox | None = None
+    link: PlatformLink | None = None
+    sync: SyncEngine | None = None
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
@@ -34,27 +64,70 @@ class KioskContext:
         data.mkdir(parents=True, exist_ok=True)
         ctx = cls(config=config)
         dev = config.devices
-        ports = {"idcard": dev.idcard.port, "printer": dev.printer.port}
+        ports = {"idcard": dev.idcard.port, "printer": dev.printer.port,
+                 "sscard": dev.sscard.port}
         if config.uses_simulators:
             ctx.sim = SimulatorHub(
-                data, idcard=dev.idcard.port == "sim", printer=dev.printer.port == "sim"
+                data, idcard=dev.idcard.port == "sim", printer=dev.printer.port == "sim",
+                sscard=dev.sscard.port == "sim", a4printer=dev.a4printer.port == "sim",
+                printer_width_dots=get_profile(paper_mm=dev.printer.paper_width).width_dots,
+                camera=dev.camera.port == "sim",
             )
             ctx.network = ctx.sim.network
             ports.update(ctx.sim.start())
-        ctx.devices.add(IdCardWorker, "idcard", ports["idcard"], baud=dev.idcard.baud)
+        ctx.devices.add(IdCardWorker, "idcard", ports["idcard"], baud=dev.idcard.baud,
+                        exclude=serial_ports_in_use(config))
         ctx.devices.add(PrinterWorker, "printer", ports["printer"])
+        if dev.sscard.port != "none":
+            ctx.devices.add(SocialSecurityCardWorker, "sscard", ports["sscard"])
+        if dev.a4printer.port != "none":
+            a4_port = ports.get("a4printer", dev.a4printer.port)
+            ctx.devices.add(A4PrinterWorker, "a4printer", a4_port)
+        if dev.camera.port != "none":
+            ctx.devices.add(CameraWorker, "camera", dev.camera.port,
+                            simulator=ctx.sim.camera if ctx.sim else None)
         ctx.queue = QueueNumberStore(data / "queue.sqlite3")
+        ctx._connect_platform()
         return ctx
+
+    def _connect_platform(self) -> None:
+        """The outbox, the link to the platform and the sync worker that joins them."""
+        self.outbox = open_outbox(self.config)
+        self.link = connect_platform(self.config)
+        self.sync = build_engine(self.config, self.link.url,
+                                 telemetry=lambda: device_telemetry(self.devices.workers))
+        self.outbox.on_queued(lambda: self.sync.trigger("finalized"))
+        self.network.on_change(self._network_changed)
+
+    def _network_changed(self, up: bool) -> None:
+        assert self.link is not None and self.sync is not None
+        self.link.set_up(up)  # the simulated cut is a real one: the link's proxy drops
+        if up:
+            self.sync.trigger("network")
 
     def start(self) -> None:
         self.devices.start()
+        if self.sync is not None:
+            self.sync.start()
 
     def stop(self) -> None:
+        if self.sync is not None:
+            self.sync.close()
+        if self.link is not None:
+            self.link.stop()
+        if self.outbox is not None:
+            self.outbox.close()
         self.devices.stop()
         if self.sim is not None:
             self.sim.stop()
         if self.queue is not None:
             self.queue.close()
+
+    @property
+    def receipt_profile(self) -> ReceiptProfile:
+        """What the receipt printer can do, on the paper fitted (templates render for it)."""
+        p = self.config.devices.printer
+        return get_profile(p.profile, p.paper_width)
 
     @property
     def idle_policy(self) -> IdlePolicy:
@@ -66,4 +139,9 @@ class KioskContext:
         # Until the hall's queue service is reachable through the platform client, every
         # number comes from the terminal's own durable counter; "offline" marks a number
         # taken while the link is down so staff can tell the two apart.
-        return self.queue.issue(prefix, datetime.now(), offline=not self.network.up)
+        issued = self.queue.issue(prefix, datetime.now(), offline=not self.network.up)
+        if issued.offline and self.outbox is not None:  # the platform learns of it later
+            self.outbox.add_record(Kind.TICKET, "queue", {
+                "number": issued.number, "prefix": issued.prefix,
+                "issued_at": issued.issued_at.astimezone().isoformat(timespec="seconds")})
+        return issued

@@ -12,14 +12,21 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from drivers.a4printer.cups import CupsPrinter
 from drivers.base import DeviceError, DeviceGone, DeviceState, DeviceStatus, DeviceTimeout
+from drivers.camera import SimulatedCamera, open_camera
+from drivers.camera.live import LivePreview, PreviewFrame
+from drivers.camera.scan import ScanResult, scan_frame
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.transport import open_transport
+from drivers.idcard.probe import baud_order, find_reader
 from drivers.idcard.reader import IdCardReader
+from drivers.sscard.reader import SocialSecurityCardReader
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +34,7 @@ T = TypeVar("T")
 Listener = Callable[[str, str, Any], None]  # (device name, event, payload)
 
 EVENT_STATUS = "status"  # payload: DeviceStatus
-EVENT_CARD_PLACED = "card_placed"  # payload: IdentityCard
+EVENT_CARD_PLACED = "card_placed"  # payload: IdentityCard or SocialSecurityCard
 EVENT_CARD_REMOVED = "card_removed"  # payload: None
 EVENT_CARD_ERROR = "card_error"  # payload: DeviceError (the card could not be read)
 
@@ -160,36 +167,20 @@ class DeviceWorker:
             log.debug("%s: error while closing", self.name, exc_info=True)
 
 
-class IdCardWorker(DeviceWorker):
-    kind = "idcard"
-    poll_interval = 0.25
+class CardReaderWorker(DeviceWorker):
+    """A reader of identity cards: each placed card is reported once, then its removal."""
 
-    def __init__(self, name: str, port: str, emit: Listener, baud: int = 115200) -> None:
+    def __init__(self, name: str, port: str, emit: Listener) -> None:
         super().__init__(name, port, emit)
-        self.baud = baud
-        self.reader: IdCardReader | None = None
         self._card_in_field = False
 
-    def connect(self) -> DeviceStatus:
-        self.reader = IdCardReader(self.port, self.baud)
-        self.reader.open()
-        self.reader.sam_status()
-        self._card_in_field = False
-        return DeviceStatus(DeviceState.READY, details={"port": self.port})
+    def _read_card(self, read: Callable[[], Any]) -> bool:
+        """Run ``read``; emit the card it returns or the error that kept the card unread.
 
-    def disconnect(self) -> None:
-        if self.reader is not None:
-            self.reader.close()
-        if self._card_in_field:
-            self._card_in_field = False
-            self.emit(EVENT_CARD_REMOVED)
-
-    def poll(self) -> None:
-        assert self.reader is not None
-        # Look for a newly placed card first, even while one is known to be in the field:
-        # a card swapped for another between two polls is a new placement, not "still there".
+        Returns False if ``read`` found no card.
+        """
         try:
-            card = self.reader.poll()
+            card = read()
         except (DeviceGone, DeviceTimeout):
             raise
         except DeviceError as e:
@@ -198,13 +189,87 @@ class IdCardWorker(DeviceWorker):
             log.warning("%s: card read failed: %s", self.name, e)
             self._card_in_field = True
             self.emit(EVENT_CARD_ERROR, e)
-            return
-        if card is not None:
-            self._card_in_field = True
-            self.emit(EVENT_CARD_PLACED, card)
-        elif self._card_in_field and not self.reader.card_still_present():
+            return True
+        if card is None:
+            return False
+        self._card_in_field = True
+        self.emit(EVENT_CARD_PLACED, card)
+        return True
+
+    def _card_removed(self) -> None:
+        if self._card_in_field:
             self._card_in_field = False
             self.emit(EVENT_CARD_REMOVED)
+
+
+class IdCardWorker(CardReaderWorker):
+    kind = "idcard"
+    poll_interval = 0.25
+
+    def __init__(self, name: str, port: str, emit: Listener, baud: int = 115200,
+                 exclude: tuple[str, ...] = ()) -> None:
+        super().__init__(name, port, emit)
+        self.baud = baud
+        self.exclude = exclude  # ports "auto" must not probe (another device's)
+        self.reader: IdCardReader | None = None
+
+    def connect(self) -> DeviceStatus:
+        port, baud = self.port, self.baud
+        if port == "auto":
+            port, baud = find_reader(bauds=baud_order(self.baud), exclude=self.exclude)
+        self.reader = IdCardReader(port, baud)
+        self.reader.open()
+        self.reader.sam_status()
+        self._card_in_field = False
+        return DeviceStatus(DeviceState.READY, details={"port": port, "baud": baud})
+
+    def disconnect(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+        self._card_removed()
+
+    def poll(self) -> None:
+        assert self.reader is not None
+        # Look for a newly placed card first, even while one is known to be in the field:
+        # a card swapped for another between two polls is a new placement, not "still there".
+        found = self._read_card(self.reader.poll)
+        if not found and self._card_in_field and not self.reader.card_still_present():
+            self._card_removed()
+
+
+class SocialSecurityCardWorker(CardReaderWorker):
+    kind = "sscard"
+    poll_interval = 0.01  # poll() itself waits in PC/SC for a card event
+    reconnect_interval = 1.0
+    event_wait = 0.25
+
+    def __init__(self, name: str, port: str, emit: Listener) -> None:
+        super().__init__(name, port, emit)
+        self.reader: SocialSecurityCardReader | None = None
+        self._placement: int | None = None  # PC/SC event count of the card read last
+
+    def connect(self) -> DeviceStatus:
+        self.reader = SocialSecurityCardReader(self.port)
+        self.reader.open()
+        self._card_in_field = False
+        self._placement = None
+        return DeviceStatus(DeviceState.READY, details={"reader": self.reader.reader_name})
+
+    def disconnect(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+        self._card_removed()
+
+    def poll(self) -> None:
+        assert self.reader is not None
+        slot = self.reader.wait_for_change(self.event_wait)
+        if slot.card and slot.events != self._placement:
+            # A new placement, also when a card was swapped between two waits.
+            self._placement = slot.events
+            self._read_card(self.reader.read_card)
+        elif not slot.card:
+            self._placement = None
+            self._card_removed()
 
 
 class PrinterWorker(DeviceWorker):
@@ -229,11 +294,7 @@ class PrinterWorker(DeviceWorker):
 
     def _read_status(self) -> DeviceStatus:
         assert self.printer is not None
-        status = self.printer.status().to_device_status()
-        if status.state is DeviceState.ABSENT:
-            # Connected but silent: drop the link so the next round re-opens it.
-            raise DeviceGone(status.code, status.reason)
-        return status
+        return _present(self.printer.status().to_device_status())
 
     def print_job(self, job_id: str, data: bytes) -> Future[None]:
         def job() -> None:
@@ -244,6 +305,113 @@ class PrinterWorker(DeviceWorker):
                 self._guard(self.poll)
 
         return self.submit(job)
+
+
+def _present(status: DeviceStatus) -> DeviceStatus:
+    """``status``, unless the device is absent or silent: then DeviceGone, so the worker
+    drops the link and the next round re-opens it."""
+    if status.state is DeviceState.ABSENT:
+        raise DeviceGone(status.code, status.reason)
+    return status
+
+
+class A4PrinterWorker(DeviceWorker):
+    """The A4 certificate printer: a CUPS queue, watched with lpstat and printed to with lp."""
+
+    kind = "a4printer"
+    poll_interval = 5.0  # each poll runs lpstat; CUPS itself watches the printer
+    reconnect_interval = 5.0
+
+    def __init__(self, name: str, port: str, emit: Listener) -> None:
+        super().__init__(name, port, emit)
+        # One for the worker's life: it remembers which job ids were printed.
+        self.printer = CupsPrinter.from_address(port)
+
+    def connect(self) -> DeviceStatus:
+        return _present(self.printer.status())
+
+    def disconnect(self) -> None:
+        """Nothing stays open between runs of lp and lpstat."""
+
+    def poll(self) -> None:
+        self.set_status(_present(self.printer.status()))
+
+    def print_pdf(self, job_id: str, pdf: bytes) -> Future[str]:
+        """Print once per ``job_id``; the future ends when CUPS says the job completed."""
+
+        def job() -> str:
+            try:
+                return self.printer.print_pdf(job_id, pdf)
+            finally:
+                self._guard(self.poll)
+
+        return self.submit(job)
+
+
+class CameraWorker(DeviceWorker):
+    """The document camera. While a screen watches (``set_streaming``), every frame is
+    searched for the page and handed to ``frame_sink`` (on this thread: the sink must only
+    hand it on); otherwise the camera is only checked now and then. A still is grabbed here
+    and processed on a thread of its own, so the preview keeps running meanwhile."""
+
+    kind = "camera"
+    idle_interval = 1.0
+
+    def __init__(self, name: str, port: str, emit: Listener,
+                 simulator: SimulatedCamera | None = None) -> None:
+        super().__init__(name, port, emit)
+        self.camera = open_camera(port, simulator)
+        self.live = LivePreview()
+        self.frame_sink: Callable[[PreviewFrame], None] | None = None
+        self._streaming = False
+        self._pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-pages")
+
+    @property
+    def poll_interval(self) -> float:  # type: ignore[override]
+        return 0.0 if self._streaming else self.idle_interval
+
+    def connect(self) -> DeviceStatus:
+        self.camera.open()
+        w, h = self.camera.size
+        return DeviceStatus(DeviceState.READY, details={"size": f"{w}x{h}"})
+
+    def disconnect(self) -> None:
+        self.camera.close()
+
+    def poll(self) -> None:
+        frame = self.camera.preview()  # also how an unplugged camera is noticed
+        sink = self.frame_sink
+        if self._streaming and sink is not None:
+            sink(self.live.update(frame, time.monotonic()))
+
+    def set_streaming(self, on: bool) -> None:
+        if on and not self._streaming:
+            self.live = LivePreview()
+        self._streaming = on
+        self.submit(lambda: None)  # wake the loop now rather than after its idle wait
+
+    def capture(self, mode: str, earlier: Sequence[int]) -> Future[ScanResult]:
+        """Take a full-resolution still and run the page pipeline on it."""
+        done: Future[ScanResult] = Future()
+        earlier = tuple(earlier)  # as it is now: the page list may change meanwhile
+
+        def grab() -> Any:
+            frame = self.camera.still()
+            self.live.stillness.captured()
+            return frame
+
+        def process(grabbed: Future[Any]) -> None:
+            try:
+                done.set_result(scan_frame(grabbed.result(), mode, earlier))
+            except Exception as e:  # noqa: BLE001 - handed to the caller
+                done.set_exception(e)
+
+        self.submit(grab).add_done_callback(lambda f: self._pages.submit(process, f))
+        return done
+
+    def stop(self, timeout: float = 3.0) -> None:
+        super().stop(timeout)
+        self._pages.shutdown(wait=False, cancel_futures=True)
 
 
 class DeviceManager:
@@ -290,3 +458,15 @@ class DeviceManager:
         w = self.workers["printer"]
         assert isinstance(w, PrinterWorker)
         return w
+
+    @property
+    def camera(self) -> CameraWorker | None:
+        """The document camera's worker, or None where none is configured."""
+        w = self.workers.get("camera")
+        return w if isinstance(w, CameraWorker) else None
+
+    @property
+    def a4printer(self) -> A4PrinterWorker | None:
+        """The A4 printer's worker, or None where none is configured."""
+        w = self.workers.get("a4printer")
+        return w if isinstance(w, A4PrinterWorker) else None

@@ -63,7 +63,7 @@ class TicketFlow:
             ),
             offline=issued.offline,
         )
-        data = render_queue_ticket(ticket, job_id=issued.job_id)
+        data = render_queue_ticket(ticket, job_id=issued.job_id, profile=ctx.receipt_profile)
         try:
             ctx.devices.printer.print_job(issued.job_id, data).result(timeout=PRINT_DEADLINE)
         except DeviceError as e:

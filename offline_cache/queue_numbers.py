@@ -7,10 +7,11 @@ the printout but never hand the same number to two citizens.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+from offline_cache.sqlite import Immediate, open_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue_counter (
@@ -37,10 +38,7 @@ class IssuedNumber:
 
 class QueueNumberStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_db(path, durable=True)
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -88,20 +86,5 @@ class QueueNumberStore:
         ).fetchone()
         return row[0] if row else 0
 
-    def _tx(self) -> _Immediate:
-        return _Immediate(self._db)
-
-
-class _Immediate:
-    """A write transaction that takes the lock up front ("BEGIN IMMEDIATE"), so two
-    processes sharing the store serialise instead of both reading the same counter."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def _tx(self) -> Immediate:
+        return Immediate(self._db)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from drivers.escpos.profiles import ReceiptProfile, get_profile
 from printer_templates.escpos import EscPosBuilder
 
 # Sizes as (width, height) magnifications of the printer's 12x24 font.
@@ -30,32 +31,33 @@ class QueueTicket:
     offline: bool = False  # issued by the terminal's offline fallback
 
 
-def render_queue_ticket(ticket: QueueTicket, job_id: str | None = None) -> bytes:
-    b = EscPosBuilder()
+def render_queue_ticket(
+    ticket: QueueTicket, job_id: str | None = None, profile: ReceiptProfile | None = None
+) -> bytes:
+    b = EscPosBuilder.for_profile(profile or get_profile())
     b.init().align("center")
 
-    b.size(*_HEADING_SIZE).bold(True).line(ticket.hall_name).bold(False)
+    b.bold(True).fit(ticket.hall_name, *_HEADING_SIZE).bold(False)
     b.size(1, 1).rule("-")
-    b.size(*_HEADING_SIZE).line("排队凭条")
+    b.fit("排队凭条", *_HEADING_SIZE)
 
     # As big as fits on one line: a wrapped number is worse than a smaller one.
-    fits = b.chars_per_line // max(b.width_of(b.printable(ticket.number)), 1)
-    number_size = max(min(_NUMBER_MAX_SIZE, fits), 1)
+    number_size = b.fitting_width(ticket.number, _NUMBER_MAX_SIZE)
     b.size(number_size, number_size).bold(True).line(ticket.number).bold(False)
 
-    b.size(*_BODY_SIZE).bold(True).line(ticket.category).bold(False)
-    b.line(f"前面还有 {max(ticket.waiting, 0)} 人等候")
-    b.line(ticket.issued_at.strftime("%Y-%m-%d %H:%M"))
+    b.bold(True).fit(ticket.category, *_BODY_SIZE).bold(False)
+    b.fit(f"前面还有 {max(ticket.waiting, 0)} 人等候", *_BODY_SIZE)
+    b.fit(ticket.issued_at.strftime("%Y-%m-%d %H:%M"), *_BODY_SIZE)
     if ticket.offline:
         # The number came from the terminal, not the hall's queue system: staff must know.
         b.size(1, 1).bold(True).line("离线取号").bold(False)
 
     b.size(1, 1).feed(1).qr(ticket.qr_data, size=_QR_MODULE_DOTS, ecc="M").feed(1)
-    b.size(*_BODY_SIZE).line("手机扫码查看排队进度")
+    b.fit("手机扫码查看排队进度", *_BODY_SIZE)
     b.size(1, 1).rule("-")
 
-    b.size(*_BODY_SIZE).line("请留意叫号屏幕和语音提示")
-    b.line("过号请重新取号")
+    b.fit("请留意叫号屏幕和语音提示", *_BODY_SIZE)
+    b.fit("过号请重新取号", *_BODY_SIZE)
 
     b.size(1, 1).feed(1)
     footer = f"终端 {ticket.terminal_id}"

@@ -1,4 +1,5 @@
-"""Asks for the ID card, shows where the reader is, and says what went wrong if it did."""
+"""Asks for the ID card (or the 社保卡 where the kiosk has its reader), shows where the
+reader is, and says what went wrong if it did."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class CardPromptScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._error_code = ""
-        self._alt_key = "card.no_card_hall"
+        self._cards = "card"  # catalog prefix: "card" (ID card) or "card.both" (+ 社保卡)
+        self._alt_key = "no_card_hall"
         self._phone = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(80, 40, 80, 40)
@@ -40,8 +42,13 @@ class CardPromptScreen(Screen):
 
     def set_village(self, phone: str) -> None:
         """Unattended stations have no desk to send people to: give the phone instead."""
-        self._alt_key = "card.no_card_village" if phone else "card.no_card_hall"
+        self._alt_key = "no_card_village" if phone else "no_card_hall"
         self._phone = phone
+        self.retranslate()
+
+    def set_sscard(self, available: bool) -> None:
+        """With a 社保卡 reader the citizen may use either card."""
+        self._cards = "card.both" if available else "card"
         self.retranslate()
 
     def show_error(self, code: str) -> None:
@@ -52,12 +59,13 @@ class CardPromptScreen(Screen):
         self.show_error("")
 
     def retranslate(self) -> None:
-        self.title.setText(tr("card.title"))
-        self.status.setText(tr("card.waiting"))
+        self.title.setText(tr(f"{self._cards}.title"))
+        self.status.setText(tr(f"{self._cards}.waiting"))
         code = self._error_code
-        fallback = tr("error.idcard.read_failed")
+        device = code.split(".", 1)[0]
+        fallback = tr_or(f"error.{device}.read_failed", tr("error.idcard.read_failed"))
         self.error.setText(tr_or(f"error.{code}", fallback) if code else "")
         self.code.setText(tr("error.code", code=code) if code else "")
         self.error.setVisible(bool(code))
         self.code.setVisible(bool(code))
-        self.alt.setText(tr(self._alt_key, phone=self._phone))
+        self.alt.setText(tr(f"{self._cards}.{self._alt_key}", phone=self._phone))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
@@ -16,7 +18,8 @@ _MARK = {"ok": "●", "warn": "▲", "bad": "✕"}
 
 
 class Header(QFrame):
-    def __init__(self, hall_name: str, badge_24h: bool, portrait: bool = False) -> None:
+    def __init__(self, hall_name: str, badge_24h: bool, portrait: bool = False,
+                 devices: Iterable[str] = ("idcard", "printer")) -> None:
         super().__init__()
         self.setObjectName("Header")
         self.hall = label("", hall_name, wrap=False)
@@ -26,9 +29,9 @@ class Header(QFrame):
         self.countdown = label("Countdown", wrap=False)
         self.countdown.setVisible(False)
         self.indicators: dict[str, QLabel] = {
-            name: label("", wrap=False) for name in ("network", "idcard", "printer")
+            name: label("", wrap=False) for name in ("network", "sync", *devices)
         }
-        self._states: dict[str, tuple[str, str]] = {}
+        self._states: dict[str, tuple[str, str, dict[str, object]]] = {}
         self.clock = label("Clock", wrap=False)
         # Landscape: one row. Portrait (1080 px wide): the status line goes under the name.
         outer = QVBoxLayout(self)
@@ -51,15 +54,34 @@ class Header(QFrame):
             outer.addLayout(status)
         self.retranslate()
 
-    def set_indicator(self, name: str, level: str, state_key: str) -> None:
-        """level: ok / warn / bad; state_key: a catalog key for the word shown."""
-        self._states[name] = (level, state_key)
+    def set_indicator(self, name: str, level: str, state_key: str, **fmt: object) -> None:
+        """level: ok / warn / bad; state_key: a catalog key for the word shown (``fmt``
+        fills its placeholders)."""
+        self._states[name] = (level, state_key, fmt)
         self._show_indicator(name)
+
+    def set_sync(self, status: Any, now: float) -> None:
+        """The outbox at a glance (an ``offline_cache.sync.SyncStatus``): what waits and
+        for how long, what staff must look at, and a store running out of room."""
+        box = status.outbox
+        age = box.oldest_unsent_age(now)
+        if box.disk.level != "ok":
+            self.set_indicator("sync", "bad" if box.disk.level == "full" else "warn",
+                               f"status.store_{box.disk.level}")
+        elif box.rejected:
+            self.set_indicator("sync", "bad", "status.sync_rejected", n=box.rejected)
+        elif box.unsent and age is not None:
+            unit, value = ("d", age // 86400) if age >= 172800 else (
+                ("h", age // 3600) if age >= 3600 else ("m", max(1, age // 60)))
+            self.set_indicator("sync", "warn", f"status.sync_pending_{unit}", n=box.unsent,
+                               age=int(value))
+        else:
+            self.set_indicator("sync", "ok", "status.ok")
 
     def _show_indicator(self, name: str) -> None:
         # When all is well the shape and the device name say so; a problem adds its word.
-        level, key = self._states.get(name, ("bad", "status.unknown"))
-        word = "" if level == "ok" else " " + tr(key)
+        level, key, fmt = self._states.get(name, ("bad", "status.unknown", {}))
+        word = "" if level == "ok" else " " + tr(key, **fmt)
         self.indicators[name].setText(f"{_MARK[level]} {tr('status.' + name)}{word}")
 
     def set_countdown(self, seconds: int | None) -> None:

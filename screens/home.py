@@ -10,7 +10,7 @@ from screens.theme import Theme
 from screens.widgets import DeviceIllustration, Screen, Tile, label
 
 # (service id, glyph on the tile). The flows behind them live in kiosk/.
-SERVICES = (("queue", "号"),)
+SERVICES = (("queue", "号"), ("scan", "拍"))
 
 
 class HomeScreen(Screen):

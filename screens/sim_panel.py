@@ -1,12 +1,13 @@
 """The simulator control panel: a separate window to play the citizen and the hall.
 
-It places and removes sample cards, unplugs the reader, empties the printer, cuts the
-network and calls the next number, all through the simulators, so the kiosk's real
-drivers see what a real device would send.
+It places and removes sample cards (ID cards and 社保卡), unplugs the reader, restarts
+pcscd, empties the printer, cuts the network and calls the next number, all through the
+simulators, so the kiosk's real drivers see what a real device would send.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from drivers.sscard.samples import SAMPLE_SSCARDS
 from kiosk.context import KioskContext
 from kiosk.i18n import tr
 from screens.widgets import button, label
@@ -48,6 +50,18 @@ class SimulatorPanel(QWidget):
             self._add(grid, row, 0, tr("sim.remove_card"), self.sim.remove_card)
             self._add(grid, row, 1, tr("sim.unplug"), self.sim.sam.unplug)
             self._add(grid, row + 1, 1, tr("sim.plug"), self.sim.sam.plug)
+            lay.addWidget(box)
+
+        if self.sim.sscard_slot is not None:
+            box, grid = self._group(tr("sim.sscard"))
+            for i, key in enumerate(SAMPLE_SSCARDS):
+                self._add(grid, i // 2, i % 2, tr(f"sim.sscard_sample.{key}"),
+                          lambda k=key: self.sim.insert_sscard(k))
+            row = len(SAMPLE_SSCARDS) // 2 + 1
+            self._add(grid, row, 0, tr("sim.remove_sscard"), self.sim.remove_sscard)
+            # Restarting pcscd takes a moment: not on the GUI thread.
+            self._add(grid, row, 1, tr("sim.restart_pcscd"), lambda: threading.Thread(
+                target=self.sim.restart_pcscd, name="sim-pcscd-restart", daemon=True).start())
             lay.addWidget(box)
 
         if self.sim.printer is not None:

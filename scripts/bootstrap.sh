@@ -12,6 +12,8 @@ APT_PACKAGES=(
   python3-venv
   pcscd vsmartcard-vpcd libpcsclite-dev swig   # PC/SC stack; swig+headers build pyscard
   poppler-utils             # pdftoppm: certificate PDFs to PNG in tests
+  gcc util-linux            # a stand-in WLT decoder library in tests; unshare for the private pcscd
+  fonts-wqy-zenhei cups-client   # TrueType CJK font embedded in certificate PDFs; lp/lpstat for A4
 )
 
 missing=()

@@ -1,9 +1,10 @@
 """Find the CJK font the virtual printer draws with, and turn characters into printer cells.
 
-The only place that knows where fonts live: fontconfig first, then the Debian paths of
-fonts-noto-cjk. Glyphs are drawn anti-aliased, thresholded to 1 bit and squeezed into the
-printer's fixed cells (12x24 half width, 24x24 full width), then magnified by pixel
-repetition as the printer's GS ! does, so the PNG shows the blocky truth of a thermal print.
+The only place that asks fontconfig where fonts live (``fontconfig``); the virtual printer
+falls back to the Debian paths of fonts-noto-cjk. Glyphs are drawn anti-aliased,
+thresholded to 1 bit and squeezed into the printer's fixed cells (12x24 half width, 24x24
+full width), then magnified by pixel repetition as the printer's GS ! does, so the PNG
+shows the blocky truth of a thermal print.
 """
 
 from __future__ import annotations
@@ -36,25 +37,31 @@ class FontFile:
     index: int
 
 
+def fontconfig(*args: str) -> str:
+    """The output of a fontconfig tool (``fc-match``, ``fc-list``); "" if it is missing.
+
+    The one place that asks fontconfig; the certificate PDFs find their font through it too.
+    """
+    if not shutil.which(args[0]):
+        return ""
+    try:
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=5, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.debug("%s failed: %s", args[0], exc)
+        return ""
+
+
 @functools.cache
 def find_cjk_font(bold: bool = False) -> FontFile | None:
     """Noto Sans CJK SC (regular or bold) via fc-match, else the Debian path, else None."""
     pattern = f"{_FAMILY}:style={'Bold' if bold else 'Regular'}"
-    if shutil.which("fc-match"):
-        try:
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}|%{index}|%{family}", pattern],
-                capture_output=True,
-                text=True,
-                timeout=5,
-                check=False,
-            ).stdout
-            path, index, family = (out.split("|") + ["", "", ""])[:3]
-            # fc-match always answers with something; only a CJK family can draw Chinese.
-            if "CJK" in family and os.path.isfile(path):
-                return FontFile(path, int(index or 0))
-        except (OSError, subprocess.SubprocessError, ValueError) as exc:
-            log.debug("fc-match failed: %s", exc)
+    out = fontconfig("fc-match", "-f", "%{file}|%{index}|%{family}", pattern)
+    path, index, family = (out.split("|") + ["", "", ""])[:3]
+    # fc-match always answers with something; only a CJK family can draw Chinese.
+    if "CJK" in family and os.path.isfile(path) and index.isdigit():
+        return FontFile(path, int(index))
     path = _DEBIAN_PATHS[bold]
     if os.path.isfile(path):
         return FontFile(path, _TTC_SC_INDEX)

@@ -9,14 +9,15 @@ interpreter must never raise on garbage, whatever a client sends.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import segno
 from PIL import Image
 
 from drivers.escpos import spec
 from drivers.escpos.fonts import GlyphCache
+from drivers.escpos.raster import qr_image
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class EscPosInterpreter:
             bytes([spec.GS, ord("8")]): self._gs_8,
             spec.CHINESE_ON: self._fs_chinese_on,
             spec.CHINESE_OFF: self._fs_chinese_off,
+            spec.ENCODING_SYSTEM[:2]: self._fs_paren,
             spec.STATUS_REQUEST: self._dle_status,
             bytes([spec.DLE, 0x14]): self._dle_dc4,
         }
@@ -208,6 +210,8 @@ class EscPosInterpreter:
         if b < 0x80:
             self._put_char(chr(b), full=False)
             return 1
+        if self._utf8:
+            return self._utf8_char(pos)
         if not self._chinese:
             self._put_char(bytes([b]).decode("cp437"), full=False)
             return 1
@@ -224,6 +228,21 @@ class EscPosInterpreter:
         except UnicodeDecodeError:
             ch = "?"  # what a printer shows for a code its font lacks varies; keep it visible
         self._put_char(ch if len(ch) == 1 else "?", full=True)
+        return size
+
+    def _utf8_char(self, pos: int) -> int:
+        b = self._buf[pos]
+        size = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+        if not 0xC2 <= b <= 0xF4:
+            return 1  # a continuation or invalid lead byte prints nothing
+        if not self._has(pos, size):
+            return 0
+        try:
+            ch = bytes(self._buf[pos : pos + size]).decode("utf-8")
+        except UnicodeDecodeError:
+            self._put_char("?", full=False)
+            return 1
+        self._put_char(ch, full=unicodedata.east_asian_width(ch) in ("W", "F"))
         return size
 
     def _put_char(self, ch: str, full: bool) -> None:
@@ -311,6 +330,7 @@ class EscPosInterpreter:
     def _reset(self) -> None:
         self._style = _Style()
         self._chinese = self.chinese_default
+        self._utf8 = False  # FS ( C: ESC @ returns to the power-on encoding
         self._line, self._line_x = [], 0  # ESC @ clears the unprinted line buffer
 
     # --- ESC -----------------------------------------------------------------------------
@@ -437,20 +457,14 @@ class EscPosInterpreter:
             log.debug("escpos: QR print with no stored data")
             return
         try:
-            qr = segno.make(
-                self._qr.data, error=_QR_ECC_NAMES[self._qr.ecc], micro=False, boost_error=False
-            )
-        except (segno.DataOverflowError, ValueError) as exc:
+            img = qr_image(self._qr.data, self._qr.module, _QR_ECC_NAMES[self._qr.ecc])
+        except ValueError as exc:  # segno.DataOverflowError is one
             log.debug("escpos: QR data not encodable: %s", exc)
             return
-        n = len(qr.matrix)
-        dots = bytes(0 if dark else 255 for row in qr.matrix for dark in row)
-        img = Image.frombytes("L", (n, n), dots).convert("1")
-        size = n * self._qr.module
-        if size > self.width:
-            log.debug("escpos: QR of %d dots does not fit the paper; not printed", size)
+        if img.width > self.width:
+            log.debug("escpos: QR of %d dots does not fit the paper; not printed", img.width)
             return
-        self._add_image(img.resize((size, size), Image.Resampling.NEAREST))
+        self._add_image(img)
 
     def _gs_cut(self, pos: int) -> int:
         if not self._has(pos, 3):
@@ -540,6 +554,19 @@ class EscPosInterpreter:
         self._chinese = False
         return 2
 
+    def _fs_paren(self, pos: int) -> int:
+        # FS ( x pL pH data; only C fn 0x30 (select encoding system) changes what we draw.
+        if not self._has(pos, 5):
+            return 0
+        length = self._buf[pos + 3] | self._buf[pos + 4] << 8
+        total = self._sized(pos, 5 + length, "FS (")
+        if total != 5 + length:
+            return total  # incomplete (0) or absurd (2)
+        body = self._buf[pos + 5 : pos + total]
+        if self._buf[pos + 2] == ord("C") and len(body) == 2 and body[0] == spec.ENCODING_SYSTEM_FN:
+            self._utf8 = body[1] in (spec.ENCODING_UTF8, ord("2"))
+        return total
+
     def _dle_status(self, pos: int) -> int:
         if (n := self._arg(pos)) is None:
             return 0
@@ -555,15 +582,19 @@ class EscPosInterpreter:
         return total if self._has(pos, total) else 0
 
 
-def render_escpos(data: bytes, *, chinese_default: bool = True) -> list[Image.Image]:
-    """Every page ``data`` prints, cut or not, as 1-bit images 576 dots wide."""
+def render_escpos(
+    data: bytes, *, chinese_default: bool = True, width_dots: int = spec.PAPER_WIDTH_DOTS
+) -> list[Image.Image]:
+    """Every page ``data`` prints, cut or not, as 1-bit images ``width_dots`` wide."""
     pages: list[Image.Image] = []
 
     def keep(page: Image.Image | None, _job: bytes) -> None:
         if page is not None:
             pages.append(page)
 
-    interpreter = EscPosInterpreter(chinese_default=chinese_default, on_cut=keep)
+    interpreter = EscPosInterpreter(
+        chinese_default=chinese_default, width_dots=width_dots, on_cut=keep
+    )
     interpreter.feed(data)
     interpreter.finish()
     return pages

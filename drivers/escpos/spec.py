@@ -23,6 +23,12 @@ GS = 0x1D
 INIT = bytes([ESC, ord("@")])
 CHINESE_ON = bytes([FS, ord("&")])
 CHINESE_OFF = bytes([FS, ord(".")])
+# Select character encoding system: FS ( C pL pH fn m, fn 0x30; m 1 = one-byte code pages,
+# m 2 = UTF-8. Epson-documented; Chinese models that take UTF-8 vary (UNCERTAIN).
+ENCODING_SYSTEM = bytes([FS, ord("("), ord("C")])
+ENCODING_SYSTEM_FN = 0x30
+ENCODING_ONE_BYTE = 1
+ENCODING_UTF8 = 2
 ALIGN = bytes([ESC, ord("a")])
 ALIGN_CODES = {"left": 0, "center": 1, "right": 2}
 BOLD = bytes([ESC, ord("E")])
@@ -64,6 +70,9 @@ CUT_FEED_PARTIAL = 0x42
 
 # Raster bit image: GS v 0 m xL xH yL yH data (x in bytes, y in dots, 1 bit = black).
 RASTER = bytes([GS, ord("v"), ord("0")])
+# Rows per GS v 0 command: printers buffer a whole command before printing it, and small
+# models have a few KB (UNCERTAIN, model-dependent); 96 rows of 72 bytes is under 7 KB.
+RASTER_STRIP_ROWS = 96
 
 # Real-time status: DLE EOT n. Every reply byte has fixed bits 0xx1xx10.
 STATUS_REQUEST = bytes([DLE, EOT])
@@ -93,8 +102,10 @@ PAPER_SENSOR_FIXED_VALUE = 0
 PAPER_SENSOR_BITS_NEAR_END = 0x03
 PAPER_SENSOR_BITS_PAPER_END = 0x0C
 
-# Print geometry of an 80 mm printer at 203 dpi (8 dots/mm), font A 12x24.
+# Print geometry at 203 dpi (8 dots/mm), font A 12x24: 80 mm paper prints 72 mm (576 dots),
+# 58 mm paper prints 48 mm (384 dots).
 PAPER_WIDTH_DOTS = 576
+PAPER_WIDTH_DOTS_BY_MM = {58: 384, 80: 576}
 FONT_A_HALF_WIDTH = 12
 FONT_A_FULL_WIDTH = 24
 FONT_A_HEIGHT = 24

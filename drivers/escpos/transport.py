@@ -1,6 +1,7 @@
 """Byte transports to a receipt printer, each call bounded by its own deadline.
 
-Not python-escpos's transports: its Network transport raises TimeoutError when a printer
+TCP and serial are our own, USB wraps python-escpos's (``drivers.escpos.usb``). Not
+python-escpos's TCP and serial transports: its Network transport raises TimeoutError when a printer
 stays silent and its ``paper_status()`` reports "paper adequate" for an empty reply. We need
 bidirectional reads that return whatever arrived before our deadline, and failures typed as
 ``DeviceGone`` / ``DeviceTimeout`` with stable codes.
@@ -20,6 +21,7 @@ import serial
 
 from drivers.base import DeviceGone, DeviceTimeout
 from drivers.escpos.status import PrinterCode
+from drivers.escpos.usb import UsbTransport
 
 DEFAULT_TCP_PORT = 9100  # raw printing port of printer network cards
 DEFAULT_BAUD = 9600  # common factory setting of Chinese serial printers (UNCERTAIN)
@@ -169,10 +171,15 @@ _HOST_PORT = re.compile(r"^(?P<host>[^/:]+|\[[^\]]+\]):(?P<port>\d+)$")
 _WINDOWS_COM = re.compile(r"^COM\d+$", re.IGNORECASE)
 
 
-def make_transport(spec: str, timeout: float) -> TcpTransport | SerialTransport:
+AnyTransport = TcpTransport | SerialTransport | UsbTransport
+
+
+def make_transport(spec: str, timeout: float) -> AnyTransport:
     """Build (not open) a transport from ``tcp://host:9100``, ``host:9100``, ``/dev/ttyS0``,
-    ``COM3`` or ``serial:///dev/ttyUSB0?baud=19200&rtscts=1``."""
+    ``COM3``, ``serial:///dev/ttyUSB0?baud=19200&rtscts=1`` or ``usb://0416:5011``."""
     spec = spec.strip()
+    if spec.startswith("usb://"):
+        return UsbTransport.from_url(spec, timeout)
     if spec.startswith("tcp://"):
         url = urlsplit(spec)
         if not url.hostname:
@@ -194,7 +201,7 @@ def make_transport(spec: str, timeout: float) -> TcpTransport | SerialTransport:
     raise ValueError(f"unrecognised printer address: {spec!r}")
 
 
-def open_transport(spec: str, timeout: float) -> TcpTransport | SerialTransport:
+def open_transport(spec: str, timeout: float) -> AnyTransport:
     """``make_transport`` and open it; a missing printer raises DeviceGone(printer.gone)."""
     transport = make_transport(spec, timeout)
     transport.open()

@@ -1,4 +1,4 @@
-"""A virtual 80 mm ESC/POS printer on TCP (port 9100 style) or a pty, printing to PNG files.
+"""A virtual 58/80 mm ESC/POS printer on TCP (port 9100 style) or a pty, printing to PNG files.
 
 It speaks bytes, not Python objects, so the real transport and driver code run against it:
 real-time status (DLE EOT 1..4) is answered at once and truthfully for its state, GS r 1 only
@@ -47,10 +47,12 @@ class VirtualPrinter:
         on_page: Callable[[Path], None] | None = None,
         *,
         chinese_default: bool = True,
+        width_dots: int = spec.PAPER_WIDTH_DOTS,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.on_page = on_page
         self.chinese_default = chinese_default
+        self.width_dots = width_dots
         self.pages: list[Path] = []
         self.received = bytearray()  # bytes of the last job (up to and including its cut)
         self.host = "127.0.0.1"
@@ -183,6 +185,7 @@ class VirtualPrinter:
             send(bytes([spec.PAPER_SENSOR_BITS_NEAR_END if near else 0]))
 
         return EscPosInterpreter(
+            width_dots=self.width_dots,
             chinese_default=self.chinese_default,
             on_status_request=status,
             on_paper_sensor=paper_sensor,

@@ -45,6 +45,8 @@ UNCERTAIN: dict[str, str] = {
     "the exchange timeout; real modules need up to about a second for a read.",
     "permit_2017_number": "The 2017 permit number is checked for its shape only (3 letters + "
     "12 digits); its check digit algorithm is not documented.",
+    "wlt_library_abi": "A vendor WLT decoder exports int unpack(wlt, bmp, 1) filling a "
+    "38862-byte BMP and returning 1 (photo.UNPACK_SYMBOL, photo.BMP_BYTES).",
 }
 
 
@@ -117,12 +119,16 @@ CODE_GONE = "idcard.gone"
 CODE_NO_READER = "idcard.no_reader"
 
 
+SHORT_REPLY_BYTES = 64  # every reply but the reads fits; bounds a command's transfer time
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
     cmd: int
     para: int
     card_io: bool = False  # talks to the card over RF, slower than SAM-only commands
+    max_reply: int = SHORT_REPLY_BYTES  # the longest whole reply frame, for the timeout
 
 
 RESET = CommandSpec("reset SAM", 0x10, 0xFF)
@@ -130,8 +136,11 @@ SAM_STATUS = CommandSpec("SAM status", 0x11, 0xFF)
 SAM_ID = CommandSpec("read SAM ID", 0x12, 0xFF)
 FIND = CommandSpec("find card", 0x20, 0x01, card_io=True)
 SELECT = CommandSpec("select card", 0x20, 0x02, card_io=True)
-READ = CommandSpec("read text+photo", 0x30, 0x01, card_io=True)
-READ_FP = CommandSpec("read text+photo+fingerprint", 0x30, 0x10, card_io=True)
+# A plain read reply is a 1295-byte frame (PROTOCOLS.md §1).
+READ = CommandSpec("read text+photo", 0x30, 0x01, card_io=True, max_reply=1295)
+READ_FP = CommandSpec(
+    "read text+photo+fingerprint", 0x30, 0x10, card_io=True, max_reply=MAX_FRAME_BYTES
+)
 READ_ADDRESS = CommandSpec("read appended address", 0x30, 0x03, card_io=True)
 COMMANDS: tuple[CommandSpec, ...] = (
     RESET,
@@ -145,7 +154,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
 )
 _COMMANDS_BY_KEY = {(c.cmd, c.para): c for c in COMMANDS}
 BAUD_CMD = 0x60
+# UNCERTAIN: baud_para_order
 BAUD_PARAS: dict[int, int] = {0x00: 115200, 0x01: 57600, 0x02: 38400, 0x03: 19200, 0x04: 9600}
+BAUD_RATES: tuple[int, ...] = tuple(BAUD_PARAS.values())  # the default first
+
+
+def baud_command(baud: int) -> CommandSpec:
+    """Command 60 xx: switch the module's UART to ``baud`` (it answers at the old speed)."""
+    para = next((p for p, b in BAUD_PARAS.items() if b == baud), None)
+    if para is None:
+        raise ValueError(f"the SAM module does not offer {baud} baud; it offers {BAUD_RATES}")
+    return CommandSpec(f"set baud {baud}", BAUD_CMD, para)
+
 CARD_IO_TIMEOUT_FACTOR = 3.0  # UNCERTAIN: card_io_timeout
 
 TEXT_BYTES = 256

@@ -23,7 +23,6 @@ from drivers.idcard.protocol import (
     CODE_NO_READER,
     CODE_TIMEOUT,
     FIND,
-    MAX_FRAME_BYTES,
     READ,
     READ_ADDRESS,
     READ_FP,
@@ -35,6 +34,7 @@ from drivers.idcard.protocol import (
     FrameDecoder,
     Response,
     Sw3,
+    baud_command,
     encode_command,
     format_sam_id,
     parse_read_data,
@@ -104,6 +104,18 @@ class IdCardReader:
 
     def sam_id(self) -> str:
         return format_sam_id(self._command(SAM_ID).data)
+
+    def set_baud(self, baud: int) -> None:
+        """Switch the module and this port to ``baud`` (command 60; UNCERTAIN:
+        baud_para_order). The module answers at the old speed, then listens at the new one."""
+        self._command(baud_command(baud))
+        self.baud = baud
+        if self._serial is not None:
+            try:
+                self._serial.baudrate = baud
+            except _PORT_ERRORS as exc:
+                self.close()
+                raise IdCardGone(CODE_GONE, f"port {self.port}: cannot set {baud} baud") from exc
 
     def status(self) -> DeviceStatus:
         """Probe the reader for the device manager; never raises.
@@ -188,7 +200,7 @@ class IdCardReader:
         self._decoder.reset()
         port.write(encode_command(spec.cmd, spec.para))
         budget = self.timeout * (CARD_IO_TIMEOUT_FACTOR if spec.card_io else 1.0)
-        budget += MAX_FRAME_BYTES * _BITS_PER_BYTE / self.baud  # the longest reply's transfer
+        budget += spec.max_reply * _BITS_PER_BYTE / self.baud  # the longest reply's transfer
         deadline = time.monotonic() + budget
         while time.monotonic() < deadline:
             chunk = port.read(max(1, port.in_waiting))

@@ -13,7 +13,9 @@ import os
 import queue
 import random
 import select
+import termios
 import threading
+import time
 import tty
 from collections import deque
 from collections.abc import Callable
@@ -59,18 +61,33 @@ FIND_REPLY_DATA = bytes(4)
 SELECT_REPLY_DATA = bytes(8)
 SAM_ID_DATA = bytes(range(1, SAM_ID_BYTES + 1))
 FAULTS = ("garbage", "drop", "bad_checksum", "silence")  # plus "sw:<hex>"
+BITS_PER_BYTE = 10  # 8N1
+PACE_CHUNK = 16  # bytes handed to the pty at a time when paced
+_TERMIOS_SPEEDS = {
+    115200: termios.B115200, 57600: termios.B57600, 38400: termios.B38400,
+    19200: termios.B19200, 9600: termios.B9600,
+}
+
+
+def _frame_bytes(item: Frame | IdCardFrameError) -> int:
+    """Bytes a command took on the wire (a rejected frame: at least its header)."""
+    return HEADER_BYTES + len(item.payload) + 1 if isinstance(item, Frame) else HEADER_BYTES
 
 
 class SamSimulator:
     """A fake SAM module with one card slot, run by a daemon thread."""
 
-    def __init__(self, link_path: str | None = None, delay: float = 0.0) -> None:
+    def __init__(self, link_path: str | None = None, delay: float = 0.0,
+                 baud: int = 115200, paced: bool = False) -> None:
         self.link_path = link_path
         self.delay = delay  # seconds before each reply
+        self.baud = baud  # the module's UART speed; command 60 changes it
+        self.paced = paced  # take as long as a real UART at self.baud to receive and send
         self._lock = threading.Lock()  # guards the card slot and the fault queue
         self._card: IdentityCard | None = None
         self._found = False  # find answered 9F for the current placement
         self._faults: deque[str] = deque()
+        self._next_baud = 0
         self._rng = random.Random(0x467)
         self._decoder = FrameDecoder(min_len=COMMAND_MIN_LEN, max_len=COMMAND_MAX_LEN)
         # fds are opened, used and closed only by the worker thread while it runs.
@@ -246,19 +263,45 @@ class SamSimulator:
             chunk = os.read(self._master, 4096)
         except BlockingIOError:
             return
+        if not self._speed_matches():
+            # A UART at another speed receives only framing errors: nothing to answer.
+            self._decoder.reset()
+            return
         for item in self._decoder.events(chunk):
+            if self.paced and self._stop.wait(self._wire_time(_frame_bytes(item))):
+                return
             reply = self._reply_to(item)
             if self.delay and self._stop.wait(self.delay):
                 return
             if reply:
                 self._write(reply)
+            if self._next_baud:
+                self.baud, self._next_baud = self._next_baud, 0
+
+    def _speed_matches(self) -> bool:
+        # The master side of a pty reports the speed the driver set on the slave.
+        assert self._master is not None
+        return termios.tcgetattr(self._master)[4] == _TERMIOS_SPEEDS.get(self.baud)
+
+    def _wire_time(self, nbytes: int) -> float:
+        return nbytes * BITS_PER_BYTE / self.baud
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
+        start = time.monotonic()
+        sent = 0
         while view and self._master is not None and not self._stop.is_set():
+            step = min(PACE_CHUNK, len(view)) if self.paced else len(view)
+            if self.paced:
+                # Hand bytes over no sooner than a UART would have shifted out the last one.
+                due = start + self._wire_time(sent + step) - time.monotonic()
+                if due > 0 and self._stop.wait(due):
+                    return
             _, writable, _ = select.select([], [self._master], [], POLL_INTERVAL)
             if writable:
-                view = view[os.write(self._master, view) :]
+                written = os.write(self._master, view[:step])
+                sent += written
+                view = view[written:]
 
     # -- the SAM itself -----------------------------------------------------------------------
 
@@ -292,7 +335,10 @@ class SamSimulator:
 
     def _execute(self, req: Request) -> tuple[int, bytes]:
         if req.cmd == BAUD_CMD:
-            return (Sw3.OK if req.para in BAUD_PARAS else Sw3.COMMAND_ERROR), b""
+            if req.para not in BAUD_PARAS:
+                return Sw3.COMMAND_ERROR, b""
+            self._next_baud = BAUD_PARAS[req.para]  # after the reply, sent at the old speed
+            return Sw3.OK, b""
         spec = command_spec(req.cmd, req.para)
         if spec is None:
             return Sw3.COMMAND_ERROR, b""

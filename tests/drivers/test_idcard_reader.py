@@ -181,12 +181,14 @@ def test_simulator_delay(sim: SamSimulator, reader: IdCardReader) -> None:
 # -- the simulator on its own, driven with raw bytes ---------------------------------------
 
 
-def exchange_raw(port: serial.Serial, data: bytes, want: int = 1) -> list[Response]:
-    """Write ``data`` and collect ``want`` replies (deadline 2 s)."""
+def exchange_raw(
+    port: serial.Serial, data: bytes, want: int = 1, wait: float = 2.0
+) -> list[Response]:
+    """Write ``data`` and collect ``want`` replies (deadline ``wait`` s)."""
     port.write(data)
     dec = FrameDecoder()
     replies: list[Response] = []
-    deadline = time.monotonic() + 2.0
+    deadline = time.monotonic() + wait
     while len(replies) < want and time.monotonic() < deadline:
         replies += [Response.from_frame(f) for f in dec.feed(port.read(max(1, port.in_waiting)))]
     return replies
@@ -208,6 +210,9 @@ def test_simulator_answers_bad_host_frames(raw: serial.Serial) -> None:
     assert [r.sw3 for r in exchange_raw(raw, too_long)] == [0x11]
     assert [r.sw3 for r in exchange_raw(raw, unknown)] == [0x21]
     assert [r.sw3 for r in exchange_raw(raw, encode_command(0x60, 0x04))] == [0x90]
+    # The module now listens at 9600 baud only.
+    assert exchange_raw(raw, good, wait=0.3) == []
+    raw.baudrate = 9600
     assert [r.sw3 for r in exchange_raw(raw, encode_command(0x60, 0x07))] == [0x21]
     find = exchange_raw(raw, encode_command(0x20, 0x01))
     assert [(r.sw3, r.data) for r in find] == [(0x80, bytes(4))]

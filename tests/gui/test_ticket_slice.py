@@ -61,7 +61,8 @@ def _today() -> str:
 def test_tapping_queue_first_asks_for_the_card_then_continues(qtbot, window, ctx):
     qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
     assert window.current is window.card_prompt
-    assert window.card_prompt.title.text() == "请将身份证放在下方读卡区"
+    # The default kiosk has a 社保卡 reader too: the prompt names both cards.
+    assert window.card_prompt.title.text() == "请使用身份证或社保卡"
     ctx.sim.place_card("hmt_residence")
     qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
     assert window.home.title.text().startswith("陈*豪")

@@ -1,0 +1,385 @@
+"""Find the page in a camera frame as a quadrilateral (pure numpy / OpenCV).
+
+Candidates come from two cues at a small working size: closed outlines in a colour-aware
+edge map, and bright low-chroma regions (paper) found by thresholding. Each candidate's
+outline is reduced to the largest quadrilateral inside its convex hull and scored by how
+much of each side runs along a real edge across it. The winner's sides are then re-fitted
+to the strongest edge along each side's normal at a finer scale, with sub-pixel peaks and a
+robust line fit, so a corner hidden by a finger or a dent is found where its sides meet.
+
+A page that runs off the frame is reported as cut off (with the part seen), never guessed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from drivers.camera.geometry import is_convex, order_corners
+
+WORK_SIZE = 640  # long side of the image the candidates are searched in
+MIN_AREA = 0.008  # of the frame: an ID card on an A3 field is ~0.04
+# A small outline must look like paper (an ID card does, a phone lying there does not).
+_SMALL, _SMALL_PAPER = 0.08, 0.3
+_MIN_SUPPORT = 0.45  # weakest side: share of it that must run along an edge
+_EDGE = 4.0  # least slope across a side (grey levels per pixel) that is an edge
+_BORDER = 0.012  # of the frame size: a side this close to the frame's edge is the frame's
+_EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
+
+
+@dataclass(frozen=True)
+class PageDetection:
+    """``quad`` is TL, TR, BR, BL in the frame's pixels, or None when there is no usable
+    page. ``outline`` is what was seen even when the page runs off the frame (``cut_off``)."""
+
+    quad: np.ndarray | None
+    confidence: float
+    cut_off: bool = False
+    outline: np.ndarray | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.quad is not None
+
+
+NO_PAGE = PageDetection(None, 0.0)
+
+
+@dataclass
+class _Candidate:
+    quad: np.ndarray  # at working scale, TL TR BR BL
+    sides: np.ndarray  # support per side, 0..1; NaN for a side on the frame's edge
+    area: float  # fraction of the frame
+    paper: float  # share of the inside that looks like paper (bright, grey)
+
+    @property
+    def on_border(self) -> bool:
+        return bool(np.isnan(self.sides).any())
+
+    @property
+    def support(self) -> float:
+        # The weakest sides count most, but one faint side (a white card's edge on a pale
+        # desk) is not yet a reason to doubt three clear ones.
+        s = np.sort(self.sides[~np.isnan(self.sides)])
+        if not s.size:
+            return 0.0
+        return float(0.5 * s.mean() + 0.25 * s[0] + 0.25 * s[min(1, s.size - 1)])
+
+    @property
+    def score(self) -> float:
+        return self.support * self.area ** 0.25 * (0.85 + 0.15 * self.paper)
+
+
+def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
+    """Find the page in a BGR (or grey) frame. ``refine=False`` is the fast preview path."""
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    small, s = work_image(image)
+    feats = _Features(small)
+    # A still may take longer: more lines tried find a faint page edge among text lines.
+    cands = _score_all(_quads(feats, lines=20 if refine else 14), feats)
+    full = [c for c in cands if not c.on_border and c.support >= _MIN_SUPPORT
+            and (c.area >= _SMALL or c.paper >= _SMALL_PAPER)]
+    cut = [c for c in cands if c.on_border and c.support >= 0.6 and c.area > 0.05]
+    best = _choose(full)
+    around = [c for c in cut if best is None or _contains(c.quad, best.quad)]
+    if around:
+        seen = max(around, key=lambda c: c.score)
+        return PageDetection(None, seen.support, cut_off=True, outline=seen.quad / s)
+    if best is None:
+        return NO_PAGE
+    quad, conf = best.quad / s, best.support
+    if refine:
+        quad, conf = refine_quad(image, quad)
+    quad = quad.astype(np.float32)
+    if _touches_frame(quad, image.shape[1], image.shape[0]):
+        # A corner on the frame's edge is a page running off it: what is seen is not all.
+        return PageDetection(None, float(conf), cut_off=True, outline=quad)
+    return PageDetection(quad, float(conf), outline=quad)
+
+
+def _touches_frame(quad: np.ndarray, w: int, h: int) -> bool:
+    m = _EDGE_MARGIN * max(w, h)
+    return bool((quad < m).any() or (quad[:, 0] > w - 1 - m).any()
+                or (quad[:, 1] > h - 1 - m).any())
+
+
+def work_image(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The frame shrunk by a whole factor to about WORK_SIZE (OpenCV's fast area path)."""
+    long_side = max(image.shape[:2])
+    factor = max(1, round(long_side / WORK_SIZE))
+    if factor == 1:
+        if long_side <= 1.1 * WORK_SIZE:
+            return image, 1.0
+        s = WORK_SIZE / long_side
+        return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA), s
+    return cv2.resize(image, None, fx=1 / factor, fy=1 / factor,
+                      interpolation=cv2.INTER_AREA), 1 / factor
+
+
+def _choose(cands: list[_Candidate]) -> _Candidate | None:
+    """The page: the best-scored outline, unless a nearly as good one encloses it (a table
+    or a photo printed on the page is a quadrilateral too, inside the page)."""
+    if not cands:
+        return None
+    best = max(cands, key=lambda c: c.score)
+    outer = [c for c in cands if c.area > best.area * 1.15 and _contains(c.quad, best.quad)
+             and c.support >= 0.65 * best.support and c.paper >= 0.8 * best.paper]
+    return max(outer, key=lambda c: c.score) if outer else best
+
+
+def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
+    poly = outer.reshape(-1, 1, 2).astype(np.float32)
+    return all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -3 for x, y in inner)
+
+
+class _Features:
+    """Colour-aware gradients of the working image: L, and a, b weighted up, so a white
+    page on a pale yellow desk still has an edge."""
+
+    def __init__(self, small: np.ndarray) -> None:
+        self.h, self.w = small.shape[:2]
+        blurred = cv2.GaussianBlur(small, (0, 0), 1.0)
+        lab = cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB)
+        boost = cv2.addWeighted(lab[:, :, 1:], 2.0, np.full_like(lab[:, :, 1:], 128), -1, 0)
+        self.lab = np.dstack([lab[:, :, 0], boost])
+        gx = cv2.Sobel(self.lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)  # → levels/px
+        gy = cv2.Sobel(self.lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+        mag2 = gx * gx + gy * gy
+        self.gx, self.gy, best = gx[:, :, 0], gy[:, :, 0], mag2[:, :, 0]
+        for c in (1, 2):  # per pixel, the channel with the strongest edge
+            more = mag2[:, :, c] > best
+            self.gx = np.where(more, gx[:, :, c], self.gx)
+            self.gy = np.where(more, gy[:, :, c], self.gy)
+            best = np.maximum(best, mag2[:, :, c])
+        self.mag = np.sqrt(best)
+        # An edge is what stands out of this frame's own noise and texture.
+        self.edge = max(_EDGE, 3.0 * float(np.median(self.mag[::3, ::3])))
+        self.edges = cv2.Canny(self.lab, self.edge * 8, 2 * self.edge * 8, L2gradient=True)
+        self.paper = cv2.subtract(lab[:, :, 0], cv2.absdiff(lab[:, :, 1], 128) * 2
+                                  + cv2.absdiff(lab[:, :, 2], 128) * 2)
+        self.paper_level = float(np.percentile(self.paper[::4, ::4], 60)) + 25
+
+def _quads(f: _Features, lines: int) -> list[np.ndarray]:
+    """Candidate outlines: from blobs (their hulls) and from pairs of pairs of long lines."""
+    out: list[np.ndarray] = []
+    for mask in _masks(f):
+        contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        big = [c for c in contours if cv2.contourArea(cv2.convexHull(c)) > MIN_AREA * f.w * f.h]
+        for c in sorted(big, key=cv2.contourArea, reverse=True)[:8]:
+            out += _hull_quads(cv2.convexHull(c).reshape(-1, 2))
+    return out + _line_quads(f, lines)
+
+
+def _masks(f: _Features) -> list[np.ndarray]:
+    """Binary images whose blobs may be the page."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    edges = cv2.dilate(f.edges, kernel)
+    # Paper: brighter and greyer than what is around it. Otsu on "whiteness" splits it from
+    # most desks; an opening cuts thin bridges to things touching the page.
+    _, bright = cv2.threshold(f.paper, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    big_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, big_kernel)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, big_kernel)
+    return [edges, bright]
+
+
+def _line_quads(f: _Features, keep: int) -> list[np.ndarray]:
+    """Quads bounded by four of the strongest straight lines: they survive a page edge
+    that touches clutter or breaks up, where a blob would merge or split."""
+    min_len = 0.12 * min(f.w, f.h)
+    found = cv2.HoughLines(f.edges, 1, np.pi / 180, int(min_len))
+    if found is None:
+        return []
+    kept: list[tuple[float, float]] = []
+    for rho, theta in found[:, 0, :]:
+        if all(abs(rho - r) > 8 or _angle_gap(theta, t) > 0.06 for r, t in kept):
+            kept.append((float(rho), float(theta)))
+        if len(kept) == keep:
+            break
+    rho, theta = np.array(kept).T
+    c, s = np.cos(theta), np.sin(theta)
+    with np.errstate(divide="ignore", invalid="ignore"):  # parallel lines never meet
+        det = c[:, None] * s[None, :] - s[:, None] * c[None, :]
+        xs = (rho[:, None] * s[None, :] - s[:, None] * rho[None, :]) / det
+        ys = (c[:, None] * rho[None, :] - rho[:, None] * c[None, :]) / det
+    pairs = [(a, b) for a, b in itertools.combinations(range(len(kept)), 2)
+             if _angle_gap(theta[a], theta[b]) < 0.5
+             and abs(_signed_rho(kept[a], kept[b])) > min_len]
+    combos = np.array([(a, b, c2, d) for (a, b), (c2, d) in itertools.combinations(pairs, 2)
+                       if _angle_gap(theta[a], theta[c2]) >= 0.9], dtype=int).reshape(-1, 4)
+    if not len(combos):
+        return []
+    a, b, c2, d = combos.T
+    corners = np.stack([np.stack([xs[i, j], ys[i, j]], axis=-1)
+                        for i, j in ((a, c2), (c2, b), (b, d), (d, a))], axis=1)  # Q×4×2
+    inside = (np.isfinite(corners).all(axis=(1, 2)) & (corners > -0.02 * f.w).all(axis=(1, 2))
+              & (corners[..., 0] < 1.02 * f.w).all(axis=1)
+              & (corners[..., 1] < 1.02 * f.h).all(axis=1))
+    return [order_corners(q) for q in corners[inside]]
+
+
+def _angle_gap(t1: float, t2: float) -> float:
+    d = abs(t1 - t2) % np.pi
+    return min(d, np.pi - d)
+
+
+def _signed_rho(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance between two near-parallel lines (rho flips sign when theta wraps)."""
+    rb = b[0] if abs(a[1] - b[1]) < np.pi / 2 else -b[0]
+    return a[0] - rb
+
+
+def _hull_quads(hull: np.ndarray) -> list[np.ndarray]:
+    """Two guesses from a blob's hull: the largest quad with corners on it, and the quad
+    of its four longest sides extended (right when a corner is hidden or something lying
+    against the page bulges the hull)."""
+    peri = cv2.arcLength(hull.reshape(-1, 1, 2).astype(np.float32), True)
+    pts = hull
+    for eps in (0.004, 0.008, 0.015, 0.03, 0.05):
+        pts = cv2.approxPolyDP(hull.reshape(-1, 1, 2), eps * peri, True).reshape(-1, 2)
+        if len(pts) <= 14:
+            break
+    if len(pts) < 4:
+        return []
+    if len(pts) == 4:
+        return [order_corners(pts)]
+    idx = np.array(list(itertools.combinations(range(len(pts)), 4)))
+    q = pts[idx].astype(np.float64)  # combinations keep hull order, so each is convex
+    x, y = q[..., 0], q[..., 1]
+    area = 0.5 * np.abs((x * np.roll(y, -1, 1) - np.roll(x, -1, 1) * y).sum(1))
+    out = [order_corners(q[int(area.argmax())])]
+    seg = np.roll(pts, -1, axis=0) - pts
+    longest = np.sort(np.argsort(-np.hypot(seg[:, 0], seg[:, 1]))[:4])
+    lines = [(pts[i].astype(float), seg[i].astype(float)) for i in longest]
+    corners = np.array([_meet(lines[k - 1], lines[k]) for k in range(4)])
+    if np.all(np.isfinite(corners)):
+        out.append(order_corners(corners))
+    return out
+
+
+def _plausible(quads: list[np.ndarray], f: _Features) -> tuple[np.ndarray, np.ndarray]:
+    """The quads a sheet seen from above can make (convex, big enough, no sharp corner),
+    and their areas as a share of the frame; all quads checked at once."""
+    qs = np.stack(quads).astype(np.float32)  # Q × 4 × 2
+    e = np.roll(qs, -1, axis=1) - qs
+    turn = e[..., 0] * np.roll(e, -1, axis=1)[..., 1] - e[..., 1] * np.roll(e, -1, axis=1)[..., 0]
+    convex = (turn > 0).all(axis=1) | (turn < 0).all(axis=1)
+    x, y = qs[..., 0], qs[..., 1]
+    area = 0.5 * np.abs((x * np.roll(y, -1, 1) - np.roll(x, -1, 1) * y).sum(1)) / (f.w * f.h)
+    prev = -np.roll(e, 1, axis=1)
+    cos = (prev * e).sum(2) / (np.linalg.norm(prev, axis=2) * np.linalg.norm(e, axis=2) + 1e-9)
+    angles = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+    ok = convex & (area >= MIN_AREA) & (angles.min(1) > 45) & (angles.max(1) < 135)
+    return qs[ok], area[ok]
+
+
+def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
+    """Side support of every plausible quad at once (one vectorised lookup)."""
+    if not quads:
+        return []
+    qs, areas = _plausible(quads, f)
+    if not len(qs):
+        return []
+    p0, p1 = qs, np.roll(qs, -1, axis=1)
+    d = p1 - p0
+    length = np.linalg.norm(d, axis=2, keepdims=True)
+    normal = np.stack([-d[..., 1], d[..., 0]], axis=-1) / np.maximum(length, 1e-6)
+    t = np.linspace(0.05, 0.95, 32)
+    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
+    pts = (p0[:, :, None, None, :] + t[None, None, :, None, None] * d[:, :, None, None, :]
+           + offs[None, None, None, :, None] * normal[:, :, None, None, :])  # Q×4×T×O×2
+    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
+    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
+    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
+    nx, ny = normal[..., 0][:, :, None, None], normal[..., 1][:, :, None, None]
+    across = gx * nx + gy * ny
+    strongest = np.take_along_axis(across, np.abs(across).argmax(3)[..., None], 3)[..., 0]
+    # A page edge keeps its sign all along (paper on one side, desk on the other); the
+    # lines of a checked cloth or of text flip. And it runs across, not along, the side.
+    sign = np.sign(np.median(strongest, axis=2))[..., None, None]
+    hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
+    sides = hit.any(axis=3).mean(axis=2)  # Q × 4
+    m = _BORDER * max(f.w, f.h)
+    for axis, limit in ((0, 0), (0, f.w - 1), (1, 0), (1, f.h - 1)):
+        on = (np.abs(p0[..., axis] - limit) < m) & (np.abs(p1[..., axis] - limit) < m)
+        sides[on] = np.nan
+    out = [_Candidate(q, sides[i], float(areas[i]), 0.0) for i, q in enumerate(qs)]
+    for c in out:
+        if c.support >= _MIN_SUPPORT:  # only a contender is worth looking inside
+            c.paper = _paper_share(c.quad, f)
+    return out
+
+
+def _paper_share(quad: np.ndarray, f: _Features) -> float:
+    """Share of the outline's inside that looks like paper: white and grey, or at least
+    clearly whiter than this frame's usual (a page in shadow is still the palest thing)."""
+    x0, y0 = np.maximum(np.floor(quad.min(0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(quad.max(0)).astype(int) + 1, [f.w, f.h])
+    roi = f.paper[y0:y1, x0:x1]
+    if roi.size == 0:
+        return 0.0
+    inside = np.zeros(roi.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad - [x0, y0]).astype(np.int32), 1)
+    white = (roi > 150) | (roi > f.paper_level)
+    return float(white[inside > 0].mean()) if inside.any() else 0.0
+
+
+def refine_quad(image: np.ndarray, quad: np.ndarray, passes: int = 2) -> tuple[np.ndarray, float]:
+    """Re-fit each side to the strongest edge across it, sampled in the full frame; returns
+    the quad and the share of its sides that ran along a clear edge."""
+    q = order_corners(quad).astype(np.float64)
+    reach = max(3.0, 0.006 * max(image.shape[:2]))
+    support: tuple[float, ...] = ()
+    for i in range(passes):
+        lines, support = zip(*(_fit_side(image, q[k], q[(k + 1) % 4], reach / (1 + i))
+                               for k in range(4)), strict=True)
+        new = np.array([_meet(lines[k - 1], lines[k]) for k in range(4)])
+        if not np.all(np.isfinite(new)) or not is_convex(new):
+            break
+        q = new
+    return q.astype(np.float32), float(np.mean(support))
+
+
+def _fit_side(image: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float):
+    """Line (point, direction) through the edge across the side p0→p1, and its support."""
+    d = p1 - p0
+    u = d / float(np.hypot(*d))
+    normal = np.array([-u[1], u[0]])
+    step = max(0.5, reach / 24)
+    t = np.linspace(0.06, 0.94, 48)[:, None]
+    steps = np.arange(-reach, reach + step / 2, step)
+    pts = (p0 + t * d)[:, None, :] + steps[None, :, None] * normal
+    prof = cv2.remap(image, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    if prof.ndim == 2:
+        prof = prof[..., None]
+    prof = cv2.GaussianBlur(prof, (0, 0), sigmaX=max(0.7, 1.0 / step), sigmaY=0.01)
+    deriv = np.abs(np.diff(prof.reshape(len(t), len(steps), -1), axis=1)).max(axis=2) / step
+    peak = deriv.argmax(axis=1)
+    strength = deriv[np.arange(len(peak)), peak]
+    inner = (peak > 0) & (peak < deriv.shape[1] - 1)
+    off = np.zeros(len(peak))
+    k = np.where(inner)[0]
+    a, b, c = deriv[k, peak[k] - 1], deriv[k, peak[k]], deriv[k, peak[k] + 1]
+    curv = a - 2 * b + c
+    off[k] = 0.5 * (a - c) / np.where(np.abs(curv) > 1e-6, curv, -1e-6)
+    pos = steps[0] + (peak + 0.5 + np.clip(off, -0.5, 0.5)) * step
+    good = inner & (strength > max(2.0, 0.4 * float(np.median(strength))))
+    if good.sum() < 8:
+        return (p0, u), 0.0
+    edge = (p0 + t * d)[good] + pos[good, None] * normal
+    vx, vy, x0, y0 = cv2.fitLine(edge.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    return (np.array([x0, y0]), np.array([vx, vy])), float(good.mean())
+
+
+def _meet(a, b) -> np.ndarray:
+    (p, r), (q, s) = a, b
+    cross = r[0] * s[1] - r[1] * s[0]
+    if abs(cross) < 1e-9:
+        return np.array([np.nan, np.nan])
+    t = ((q[0] - p[0]) * s[1] - (q[1] - p[1]) * s[0]) / cross
+    return p + t * r

@@ -1,0 +1,113 @@
+"""Straighten a found page to its own proportions and make it read well.
+
+Document mode gives white paper and dark, crisp text: the light falling across the sheet
+(and a shadow on it) is estimated from the paper itself and divided out; near-grey colours
+become grey, but a red seal or blue ink keeps its colour. Photo mode keeps every colour and
+only evens out exposure and white balance.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from drivers.camera.formats import PageFormat, free_format, match_format
+from drivers.camera.geometry import aspect_ratio, order_corners
+
+MODES = ("document", "photo")
+# Paper (≥ 215 after flattening) goes white, print (≤ 60) black, a gamma darkens strokes.
+_DOCUMENT_LUT = (np.clip((np.arange(256) - 60) / (215 - 60), 0, 1) ** 1.4 * 255).astype(np.uint8)
+_EDGE_TRIM = 0.004  # of the page's long side
+_MAX_SKEW = 3.0  # degrees of text skew corrected; more is a page placed crooked on purpose
+
+
+def straighten(frame: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, PageFormat]:
+    """The page seen as ``quad`` in ``frame``, warped flat at its format's resolution."""
+    q = order_corners(quad)
+    h, w = frame.shape[:2]
+    ratio = aspect_ratio(q, (w, h))
+    landscape = ratio > 1
+    long_ratio = max(ratio, 1 / ratio)
+    long_px = max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[3] - q[0]))
+    fmt = match_format(long_ratio) or free_format(long_ratio, float(long_px))
+    out_w, out_h = fmt.pixels(landscape)
+    # Cut a hair inside the found edge, so no sliver of desk frames the page.
+    m = _EDGE_TRIM * max(out_w, out_h)
+    dst = np.array([[-m, -m], [out_w + m, -m], [out_w + m, out_h + m], [-m, out_h + m]],
+                   np.float32)
+    hom = cv2.getPerspectiveTransform(q, dst)
+    flat = cv2.warpPerspective(frame, hom, (out_w, out_h), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+    return flat, fmt
+
+
+def enhance(page: np.ndarray, mode: str) -> np.ndarray:
+    if mode == "document":
+        return deskew(_document(page))
+    if mode == "photo":
+        return _photo(page)
+    raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
+
+
+def _document(page: np.ndarray) -> np.ndarray:
+    h, w = page.shape[:2]
+    # The paper's own brightness, text removed: a max filter swallows strokes, a median
+    # smooths what is left. Done small, because light changes slowly across a sheet.
+    k = 8
+    small = cv2.resize(page, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    paper = cv2.medianBlur(paper, 15)
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(page, paper, scale=235)
+    out = cv2.LUT(flat, _DOCUMENT_LUT)
+    # Near-grey becomes grey (no colour cast on paper or print); a seal stays red.
+    b, g, r = cv2.split(out)
+    spread = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+    grey = cv2.cvtColor(cv2.cvtColor(out, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    cv2.copyTo(grey, (spread < 40).astype(np.uint8), out)
+    soft = cv2.GaussianBlur(out, (0, 0), 1.2)
+    return cv2.addWeighted(out, 1.6, soft, -0.6, 0)
+
+
+def _photo(page: np.ndarray) -> np.ndarray:
+    small = cv2.resize(page, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    lo = np.percentile(small.reshape(-1, 3), 0.5, axis=0)
+    hi = np.percentile(small.reshape(-1, 3), 99.5, axis=0)
+    # One gain per channel from the bright end balances white; a shared black point keeps
+    # the shadows' colour.
+    gain = 250.0 / np.maximum(hi - lo.min(), 1)
+    lut = np.stack([np.clip((np.arange(256) - lo.min()) * g, 0, 255) for g in gain], axis=1)
+    out = cv2.LUT(page, lut.astype(np.uint8).reshape(256, 1, 3))
+    soft = cv2.GaussianBlur(out, (0, 0), 1.0)
+    return cv2.addWeighted(out, 1.3, soft, -0.3, 0)
+
+
+def skew_angle(page: np.ndarray) -> float:
+    """Angle (degrees) of the text lines, from the sharpest row profile of the ink."""
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    scale = 600 / max(grey.shape)
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ys, xs = np.nonzero(small < 128)
+    if len(xs) < 200:
+        return 0.0
+    take = np.linspace(0, len(xs) - 1, min(len(xs), 20000)).astype(int)
+    xs, ys = xs[take].astype(np.float32), ys[take].astype(np.float32)
+    angles = np.arange(-_MAX_SKEW, _MAX_SKEW + 1e-6, 0.2)
+    rad = np.radians(angles)[:, None]
+    rows = np.round(ys[None, :] * np.cos(rad) - xs[None, :] * np.sin(rad)).astype(int)
+    rows -= rows.min()
+    sharp = [np.square(np.bincount(r)).sum() for r in rows]
+    best = int(np.argmax(sharp))
+    zero = int(np.argmin(np.abs(angles)))
+    # Only a clearly sharper profile is skew; a flat gain is noise or a page without lines.
+    return float(angles[best]) if sharp[best] > 1.05 * sharp[zero] else 0.0
+
+
+def deskew(page: np.ndarray) -> np.ndarray:
+    angle = skew_angle(page)
+    if abs(angle) < 0.3:
+        return page
+    h, w = page.shape[:2]
+    rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(page, rot, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))

@@ -1,0 +1,257 @@
+"""The reference platform's HTTP API (FastAPI), as written in ``docs/platform-openapi.yaml``.
+
+Every route first takes the whole body, refuses it if it is shorter or longer than its
+``Content-Length`` (a body cut in transit must never be acted on), then checks the
+terminal's signature, timestamp and nonce. Handlers are ``async`` and do their SQLite and
+file work inline, so requests are handled one at a time: simple, and enough for a
+reference server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+
+from drivers.idcard.codes import check_id_number
+from drivers.idcard.privacy import mask_id_number
+from kiosk.central import models
+from kiosk.central.store import PlatformStore, Refusal
+from offline_cache.signing import (
+    H_NONCE,
+    H_SIGNATURE,
+    H_TERMINAL,
+    H_TIMESTAMP,
+    signature_matches,
+    string_to_sign,
+)
+from offline_cache.wire import COLLECTIONS, MAX_ATTACHMENT, MAX_CHUNK, MAX_JSON, canonical_json
+
+SIGNATURE_WINDOW = 300.0  # seconds a timestamp may differ from the platform's clock
+CATALOG_PATH = Path(__file__).with_name("catalog.json")
+_SHA = r"^[0-9a-f]{64}$"
+
+
+@dataclass(frozen=True)
+class Signed:
+    terminal: str
+    body: bytes
+
+
+class _SignedBody:
+    """Dependency: the complete, signed body of the request, or a refusal."""
+
+    def __init__(self, max_body: int) -> None:
+        self.max_body = max_body
+
+    async def __call__(self, request: Request) -> Signed:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            raise Refusal(413 if declared.isdigit() else 400, "too_large",
+                          f"bodies up to {self.max_body} bytes are taken here")
+        body = await request.body()
+        if declared is None and body:
+            raise Refusal(400, "length_required", "a body needs a Content-Length")
+        if declared is not None and int(declared) != len(body):
+            raise Refusal(400, "short_body", f"Content-Length says {declared} bytes, "
+                          f"{len(body)} arrived; nothing was done")
+        return Signed(terminal=self._verify(request, body), body=body)
+
+    @staticmethod
+    def _verify(request: Request, body: bytes) -> str:
+        store: PlatformStore = request.app.state.store
+        h = request.headers
+        terminal, ts, nonce, sig = (h.get(k) for k in (H_TERMINAL, H_TIMESTAMP, H_NONCE,
+                                                       H_SIGNATURE))
+        if not (terminal and ts and nonce and sig):
+            raise Refusal(401, "unsigned", "signature headers missing")
+        secret = store.secret(terminal)
+        if secret is None:
+            raise Refusal(401, "unknown_terminal", "this terminal is not registered")
+        if not ts.isdigit() or abs(time.time() - int(ts)) > SIGNATURE_WINDOW:
+            raise Refusal(401, "expired", "timestamp outside the accepted window "
+                          "(check the terminal's clock)")
+        path_qs = request.scope.get("raw_path", b"").decode("latin-1")
+        if request.scope.get("query_string"):
+            path_qs += "?" + request.scope["query_string"].decode("latin-1")
+        msg = string_to_sign(request.method, path_qs, terminal, ts, nonce, body)
+        if not signature_matches(secret, msg, sig):
+            raise Refusal(401, "bad_signature", "signature does not match")
+        if not store.remember_nonce(terminal, nonce, SIGNATURE_WINDOW):
+            raise Refusal(401, "replayed", "this nonce was already used")
+        return terminal
+
+
+SignedJson = Annotated[Signed, Depends(_SignedBody(MAX_JSON))]
+SignedChunk = Annotated[Signed, Depends(_SignedBody(MAX_CHUNK))]
+
+
+def _parse(model: type[BaseModel], body: bytes) -> tuple[dict[str, Any], BaseModel]:
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise Refusal(400, "bad_json", "the body is not JSON") from None
+    try:
+        return raw, model.model_validate(raw)
+    except ValidationError as e:
+        raise Refusal(422, "invalid_body", _first_error(e)) from None
+
+
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+
+
+def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastAPI:
+    app = FastAPI(title="reference platform", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.store = store
+    catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
+    etag = '"' + hashlib.sha256(canonical_json(catalog)).hexdigest()[:32] + '"'
+    _install_error_handlers(app)
+
+    for kind, collection in COLLECTIONS.items():
+        app.add_api_route(f"/v1/{collection}/{{id}}", _record_route(store, kind),
+                          methods=["PUT"], status_code=201)
+
+    @app.get("/v1/cases/{id}/progress")
+    async def progress(id: UUID, s: SignedJson) -> JSONResponse:  # noqa: A002 - API name
+        found = store.progress(str(id))
+        if found is None:
+            raise Refusal(404, "unknown_case", "no case with this id")
+        return JSONResponse(found)
+
+    @app.get("/v1/attachments/{sha256}")
+    async def upload_state(sha256: Annotated[str, PathParam(pattern=_SHA)],
+                           s: SignedJson) -> JSONResponse:
+        return JSONResponse(store.upload_state(sha256).as_dict())
+
+    @app.patch("/v1/attachments/{sha256}")
+    async def upload_chunk(sha256: Annotated[str, PathParam(pattern=_SHA)], s: SignedChunk,
+                           upload_offset: Annotated[int, Header(ge=0)],
+                           upload_length: Annotated[int, Header(ge=0, le=MAX_ATTACHMENT)],
+                           ) -> JSONResponse:
+        state = store.append_chunk(sha256, upload_length, upload_offset, s.body)
+        return JSONResponse(state.as_dict())
+
+    @app.post("/v1/heartbeat")
+    async def heartbeat(s: SignedJson) -> JSONResponse:
+        raw, doc = _parse(models.Heartbeat, s.body)
+        if doc.terminal_id != s.terminal:  # type: ignore[attr-defined]
+            raise Refusal(403, "wrong_terminal", "a terminal may only report for itself")
+        commands = store.heartbeat(s.terminal, raw)
+        return JSONResponse({"server_time": datetime.now(UTC).isoformat(timespec="seconds"),
+                             "commands": commands})
+
+    @app.post("/v1/commands/{id}/ack")
+    async def ack(id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")],  # noqa: A002
+                  s: SignedJson) -> JSONResponse:
+        _, doc = _parse(models.CommandAck, s.body)
+        store.ack_command(s.terminal, id, doc.status, doc.detail)  # type: ignore[attr-defined]
+        return JSONResponse({"id": id, "status": doc.status})  # type: ignore[attr-defined]
+
+    @app.get("/v1/catalog")
+    async def get_catalog(s: SignedJson, if_none_match: Annotated[str | None, Header()] = None
+                          ) -> Response:
+        if if_none_match == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return JSONResponse(catalog, headers={"ETag": etag})
+
+    @app.post("/v1/queue/{prefix}/numbers")
+    async def take_number(prefix: Annotated[str, PathParam(pattern=r"^[A-Z]$")],
+                          s: SignedJson) -> JSONResponse:
+        _, doc = _parse(models.NumberRequest, s.body)
+        new, answer = store.take_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
+        return JSONResponse(answer, status_code=201 if new else 200)
+
+    @app.post("/v1/certificates")
+    async def certificate(s: SignedJson) -> JSONResponse:
+        _, doc = _parse(models.CertificateRequest, s.body)
+        return JSONResponse(_certificate(doc))  # type: ignore[arg-type]
+
+    return app
+
+
+def _record_route(store: PlatformStore, kind: str) -> Callable[..., Awaitable[JSONResponse]]:
+    model = models.DOCUMENTS[kind]
+
+    async def put_record(id: UUID, s: SignedJson) -> JSONResponse:  # noqa: A002 - API name
+        raw, doc = _parse(model, s.body)
+        if kind == "case":
+            missing = store.missing_attachments(raw["attachments"])
+            if missing:
+                raise Refusal(412, "missing_attachments", f"{len(missing)} attachment(s) not "
+                              "complete on the platform", missing=missing)
+        body_sha = hashlib.sha256(canonical_json(raw)).hexdigest()
+        status, receipt = store.put_record(kind, str(id), s.terminal, raw, body_sha)
+        return JSONResponse({"id": str(id), "kind": kind, "revision": raw["revision"],
+                             "body_sha256": body_sha, "receipt": receipt, "status": status},
+                            status_code=200 if status == "duplicate" else 201)
+
+    put_record.__name__ = f"put_{kind}"
+    return put_record
+
+
+_CERTIFICATES = {
+    "social_insurance_payment": "城乡居民基本养老保险缴费证明",
+    "household_registration": "户籍证明",
+}
+
+
+def _certificate(req: models.CertificateRequest) -> dict[str, Any]:
+    """Invented but stable data for a certificate: a real platform asks the department."""
+    if not check_id_number(req.holder_id_number):
+        raise Refusal(422, "invalid_id_number", "the ID number's check character is wrong")
+    now = datetime.now(UTC)
+    serial = f"ZM{now:%Y%m%d}{secrets.token_hex(4).upper()}"
+    seed = int(hashlib.sha256(req.holder_id_number.encode()).hexdigest()[:8], 16)
+    fields = [{"label": "姓名", "value": req.holder_name},
+              {"label": "公民身份号码", "value": mask_id_number(req.holder_id_number)}]
+    if req.kind == "social_insurance_payment":
+        fields += [{"label": "参保状态", "value": "正常参保"},
+                   {"label": "累计缴费月数", "value": str(36 + seed % 150)}]
+    else:
+        fields += [{"label": "户籍所在地", "value": "示例省示例市示例区（参考平台示例数据）"}]
+    return {"serial": serial, "kind": req.kind, "title": _CERTIFICATES[req.kind],
+            "holder_name": req.holder_name, "fields": fields,
+            "issued_at": now.isoformat(timespec="seconds"),
+            "expires_at": (now + timedelta(days=30)).isoformat(timespec="seconds"),
+            "verify_url": f"https://zwfw.example.gov.cn/verify/{serial}"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refusal)
+    async def refusal(_: Request, e: Refusal) -> JSONResponse:
+        return JSONResponse({"error": e.error, "detail": e.detail, **e.extra},
+                            status_code=e.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        return JSONResponse({"error": "invalid_request", "detail": f"{where}: {err['msg']}"},
+                            status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, e: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(e.status_code, "http_error")
+        return JSONResponse({"error": code, "detail": str(e.detail)}, status_code=e.status_code,
+                            headers=e.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_: Request, e: ClientDisconnect) -> Response:
+        return Response(status_code=400)  # the client is gone; nothing was done

@@ -1,0 +1,114 @@
+"""How a kiosk reaches its platform, built from the configuration.
+
+With ``[platform] url = "embedded"`` (the default) the reference platform runs inside the
+kiosk on a free loopback port, its data under ``<data>/platform/``, and the sync client
+reaches it through a proxy the simulated network can cut, so ``断开网络`` in the simulator
+panel is a real cut. With an http(s) URL the client talks to that platform directly.
+The outbox, the client and the sync engine are made here for the kiosk and for the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import KioskConfig
+from offline_cache.client import PlatformClient
+from offline_cache.crypto import Sealer
+from offline_cache.outbox import CaseOutbox
+from offline_cache.signing import load_or_create_secret
+from offline_cache.sync import SyncEngine, SyncSettings
+
+log = logging.getLogger(__name__)
+
+
+def platform_db(config: KioskConfig) -> Path:
+    """Where the embedded platform (and, by default, ``kiosk platform serve``) keeps data."""
+    return config.data_dir / "platform" / "platform.sqlite3"
+
+
+def terminal_secret(config: KioskConfig) -> bytes:
+    path = config.platform.secret_file or config.data_dir / "platform.secret"
+    return load_or_create_secret(Path(path))
+
+
+def outbox_dir(config: KioskConfig) -> Path:
+    return config.data_dir / "outbox"
+
+
+def open_outbox(config: KioskConfig, durable: bool = True) -> CaseOutbox:
+    st = config.store
+    folder = outbox_dir(config)
+    sealer = Sealer.from_key_file(config.data_dir / "store.key", st.cipher)
+    return CaseOutbox(folder, sealer, durable=durable, max_bytes=st.max_mb << 20,
+                      min_free_bytes=st.min_free_mb << 20)
+
+
+@dataclass
+class PlatformLink:
+    """The platform's address as the sync client sees it, and what runs it if embedded."""
+
+    url: str
+    server: Any = None  # PlatformServer when embedded
+    proxy: Any = None  # FaultProxy when embedded: the cuttable link
+
+    def set_up(self, up: bool) -> None:
+        if self.proxy is not None:
+            self.proxy.set_up(up)
+
+    def stop(self) -> None:
+        if self.proxy is not None:
+            self.proxy.stop()
+        if self.server is not None:
+            self.server.stop()
+
+
+def connect_platform(config: KioskConfig) -> PlatformLink:
+    if config.platform.url != "embedded":
+        return PlatformLink(config.platform.url)
+    # Imported here: a kiosk on a real platform never loads the server's web stack.
+    from kiosk.central.faultproxy import FaultProxy
+    from kiosk.central.server import PlatformServer
+
+    server = PlatformServer(platform_db(config)).start()
+    server.store.register_terminal(config.terminal.id, terminal_secret(config))
+    proxy = FaultProxy(server.host, server.port).start()
+    return PlatformLink(proxy.url, server, proxy)
+
+
+def kiosk_version() -> str:
+    try:
+        return version("kiosk")
+    except PackageNotFoundError:
+        return "0"
+
+
+def build_engine(config: KioskConfig, url: str,
+                 telemetry: Callable[[], dict[str, Any]] | None = None) -> SyncEngine:
+    p = config.platform
+    client = PlatformClient(url, config.terminal.id, terminal_secret(config),
+                            ca_file=p.ca_file, deadline=p.request_deadline)
+    settings = SyncSettings(interval=p.sync_interval, heartbeat_interval=p.heartbeat_interval,
+                            chunk_size=p.chunk_kb << 10,
+                            purge_after=config.store.purge_after_hours * 3600.0)
+    # The worker's own connection need not fsync its state marks (see offline_cache.sqlite).
+    return SyncEngine(open_outbox(config, durable=False), client,
+                      outbox_dir(config) / "sync.lock", settings=settings,
+                      version=kiosk_version(), telemetry=telemetry)
+
+
+def device_telemetry(workers: dict[str, Any]) -> dict[str, Any]:
+    """Device states and consumables for the heartbeat, from the device workers."""
+    devices = {name: {"state": str(w.status.state), "code": w.status.code}
+               for name, w in workers.items()}
+    consumables = {}
+    printer = workers.get("printer")
+    if printer is not None:
+        st = printer.status
+        paper = "out" if st.code == "printer.paper_out" else st.details.get("paper", "unknown")
+        consumables["receipt_paper"] = paper if paper in ("ok", "near_end", "out") else "unknown"
+    return {"devices": devices, "consumables": consumables}

@@ -1,0 +1,296 @@
+"""What the reference platform keeps: SQLite for records and state, files for attachments.
+
+Records are stored per (kind, id, revision) with the SHA-256 of their canonical body, which
+is what makes a repeated upload recognisable. Attachments are content-addressed and live
+only as files, so a chunk costs no database commit: a partial upload grows in
+``uploads/<sha>.<announced size>.part`` (its size is the offset the platform reports) and
+moves to ``blobs/<sha[:2]>/<sha>`` once complete and verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from offline_cache.durable import fsync_dir
+from offline_cache.sqlite import Immediate, open_db
+from offline_cache.wire import iso
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS terminal (id TEXT PRIMARY KEY, secret TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS record (
+    kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL,
+    terminal TEXT NOT NULL, service TEXT NOT NULL, body_sha256 TEXT NOT NULL,
+    body TEXT NOT NULL, receipt TEXT NOT NULL, received_at REAL NOT NULL,
+    PRIMARY KEY (kind, id, revision));
+CREATE TABLE IF NOT EXISTS receipt_seq (n INTEGER PRIMARY KEY AUTOINCREMENT, at REAL);
+CREATE TABLE IF NOT EXISTS command (
+    id TEXT PRIMARY KEY, terminal TEXT NOT NULL, name TEXT NOT NULL, args TEXT NOT NULL,
+    issued_at REAL NOT NULL, ack_status TEXT, ack_detail TEXT, acked_at REAL);
+CREATE TABLE IF NOT EXISTS heartbeat (
+    terminal TEXT PRIMARY KEY, at REAL NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS queue_counter (
+    day TEXT NOT NULL, prefix TEXT NOT NULL, issued INTEGER NOT NULL,
+    PRIMARY KEY (day, prefix));
+CREATE TABLE IF NOT EXISTS queue_request (request_id TEXT PRIMARY KEY, answer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nonce (
+    terminal TEXT NOT NULL, nonce TEXT NOT NULL, at REAL NOT NULL,
+    PRIMARY KEY (terminal, nonce));
+CREATE INDEX IF NOT EXISTS nonce_at ON nonce(at);
+"""
+
+_NUMBER_RE = re.compile(r"^([A-Z])(\d{3,4})$")
+
+
+class Refusal(Exception):
+    """The platform will not do this; ``status`` and ``error`` become the HTTP answer."""
+
+    def __init__(self, status: int, error: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.extra = extra
+
+
+@dataclass(frozen=True)
+class UploadState:
+    sha256: str
+    size: int | None
+    received: int
+    complete: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "size": self.size, "received": self.received,
+                "complete": self.complete}
+
+
+class PlatformStore:
+    def __init__(self, db_path: Path) -> None:
+        self.root = db_path.parent
+        self.blobs = self.root / "blobs"
+        self.uploads = self.root / "uploads"
+        self._db = open_db(db_path, durable=True)
+        self._db.executescript(_SCHEMA)
+        # Nonces are checked on every request; losing the newest ones in a power cut would
+        # only reopen a replay window the timestamp check already bounds, so no fsync each.
+        self._nonces = open_db(db_path, durable=False)
+        # The server thread and in-process callers (tests, the embedded kiosk) share these
+        # connections: one lock keeps their transactions apart.
+        self._lock = threading.RLock()
+        self.accepted_requests = 0  # signed requests let through since start (monitoring)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+            self._nonces.close()
+
+    def _tx(self) -> Immediate:
+        return Immediate(self._db, self._lock)
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # --- terminals and signatures ---------------------------------------------------------
+    def register_terminal(self, terminal: str, secret: bytes) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO terminal VALUES (?, ?) ON CONFLICT(id) DO UPDATE "
+                       "SET secret = excluded.secret", (terminal, secret.hex()))
+
+    def secret(self, terminal: str) -> bytes | None:
+        rows = self._rows("SELECT secret FROM terminal WHERE id = ?", (terminal,))
+        return bytes.fromhex(rows[0][0]) if rows else None
+
+    def remember_nonce(self, terminal: str, nonce: str, window: float) -> bool:
+        """False if this nonce was already used (a replay). Old nonces are forgotten once
+        their timestamps fall outside the window, where the timestamp check refuses them."""
+        now = time.time()
+        with Immediate(self._nonces, self._lock) as db:
+            db.execute("DELETE FROM nonce WHERE at < ?", (now - 2 * window,))
+            cur = db.execute("INSERT OR IGNORE INTO nonce VALUES (?, ?, ?)",
+                             (terminal, nonce, now))
+            self.accepted_requests += cur.rowcount
+        return cur.rowcount == 1
+
+    # --- records ----------------------------------------------------------------------------
+    def put_record(self, kind: str, rid: str, terminal: str, doc: dict[str, Any],
+                   body_sha: str) -> tuple[str, str]:
+        """Store a record revision; returns (status, receipt). Raises Refusal(409)."""
+        revision = doc["revision"]
+        with self._tx() as db:
+            same = db.execute("SELECT body_sha256, receipt FROM record WHERE kind = ? AND id = ? "
+                              "AND revision = ?", (kind, rid, revision)).fetchone()
+            if same is not None:
+                if same[0] != body_sha:
+                    raise Refusal(409, "conflict", f"{kind} {rid} revision {revision} was "
+                                  "already received with a different body")
+                return "duplicate", same[1]
+            latest = db.execute("SELECT MAX(revision), MIN(receipt) FROM record "
+                                "WHERE kind = ? AND id = ?", (kind, rid)).fetchone()
+            if latest[0] is not None and latest[0] > revision:
+                raise Refusal(409, "stale_revision", f"{kind} {rid} is at revision {latest[0]}; "
+                              f"revision {revision} is older")
+            receipt = latest[1] or self._new_receipt(db)
+            db.execute("INSERT INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (kind, rid, revision, terminal, doc["service"], body_sha,
+                        json.dumps(doc, ensure_ascii=False), receipt, time.time()))
+            if kind == "ticket":
+                self._note_offline_ticket(db, doc)
+        return ("amended" if latest[0] is not None else "accepted"), receipt
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """Every stored revision of a kind (for tests and inspection)."""
+        rows = self._rows("SELECT id, revision, body, receipt, terminal FROM record "
+                          "WHERE kind = ? ORDER BY id, revision", (kind,))
+        return [{"id": i, "revision": r, "body": json.loads(b), "receipt": rc, "terminal": t}
+                for i, r, b, rc, t in rows]
+
+    def progress(self, rid: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT revision, service, receipt, received_at FROM record "
+                          "WHERE kind = 'case' AND id = ? ORDER BY revision", (rid,))
+        if not rows:
+            return None
+        steps = [{"status": "received" if r == 1 else "amended", "at": iso(at)}
+                 for r, _, _, at in rows]
+        return {"id": rid, "receipt": rows[0][2], "service": rows[0][1],
+                "status": steps[-1]["status"], "steps": steps}
+
+    def _new_receipt(self, db: Any) -> str:
+        n = db.execute("INSERT INTO receipt_seq(at) VALUES (?) RETURNING n",
+                       (time.time(),)).fetchone()[0]
+        return f"ZW{datetime.now():%Y%m%d}{n:06d}"
+
+    # --- attachments ------------------------------------------------------------------------
+    def blob_path(self, sha: str) -> Path:
+        return self.blobs / sha[:2] / sha
+
+    def upload_state(self, sha: str) -> UploadState:
+        final = self.blob_path(sha)
+        if final.exists():
+            size = final.stat().st_size
+            return UploadState(sha, size, size, True)
+        part = self._part(sha)
+        if part is None:
+            return UploadState(sha, None, 0, False)
+        return UploadState(sha, int(part.name.split(".")[1]), part.stat().st_size, False)
+
+    def _part(self, sha: str) -> Path | None:
+        return next(iter(self.uploads.glob(f"{sha}.*.part")), None)
+
+    def append_chunk(self, sha: str, total: int, offset: int, data: bytes) -> UploadState:
+        """Append at ``offset``. Callers run one at a time (the server's event loop)."""
+        state = self.upload_state(sha)
+        if state.size is not None and state.size != total:
+            raise Refusal(400, "length_mismatch", f"attachment {sha[:12]} was announced as "
+                          f"{state.size} bytes, not {total}")
+        if state.complete:
+            return state
+        if offset != state.received:
+            raise Refusal(409, "offset_mismatch", f"the platform holds {state.received} bytes "
+                          f"of {sha[:12]}, the chunk starts at {offset}", received=state.received)
+        if offset + len(data) > total:
+            raise Refusal(400, "past_end", "the chunk runs past the announced length")
+        part = self.uploads / f"{sha}.{total}.part"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        with part.open("ab") as f:
+            f.write(data)
+            if offset + len(data) == total:
+                f.flush()
+                os.fsync(f.fileno())
+        if offset + len(data) < total:
+            return UploadState(sha, total, offset + len(data), False)
+        return self._complete(sha, total, part)
+
+    def _complete(self, sha: str, total: int, part: Path) -> UploadState:
+        if hashlib.sha256(part.read_bytes()).hexdigest() != sha:
+            part.unlink()
+            raise Refusal(422, "hash_mismatch", f"the {total} bytes received do not hash to "
+                          f"{sha[:12]}; the upload was discarded")
+        final = self.blob_path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, final)
+        fsync_dir(final.parent)  # the blob is durable before any case may point at it
+        return UploadState(sha, total, total, True)
+
+    def missing_attachments(self, listed: list[dict[str, Any]]) -> list[str]:
+        return [a["sha256"] for a in listed
+                if (s := self.upload_state(a["sha256"])).complete is False or s.size != a["size"]]
+
+    # --- heartbeat and remote commands --------------------------------------------------------
+    def heartbeat(self, terminal: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._tx() as db:
+            db.execute("INSERT INTO heartbeat VALUES (?, ?, ?) ON CONFLICT(terminal) DO UPDATE "
+                       "SET at = excluded.at, doc = excluded.doc",
+                       (terminal, time.time(), json.dumps(doc, ensure_ascii=False)))
+        rows = self._rows("SELECT id, name, args, issued_at FROM command WHERE terminal = ? "
+                          "AND ack_status IS NULL ORDER BY issued_at", (terminal,))
+        return [{"id": i, "name": n, "args": json.loads(a), "issued_at": iso(at)}
+                for i, n, a, at in rows]
+
+    def last_heartbeat(self, terminal: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT doc FROM heartbeat WHERE terminal = ?", (terminal,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def enqueue_command(self, terminal: str, name: str, args: dict[str, Any]) -> str:
+        cid = "cmd-" + secrets.token_hex(8)
+        with self._tx() as db:
+            db.execute("INSERT INTO command(id, terminal, name, args, issued_at) "
+                       "VALUES (?, ?, ?, ?, ?)", (cid, terminal, name, json.dumps(args),
+                                                  time.time()))
+        return cid
+
+    def ack_command(self, terminal: str, cid: str, status: str, detail: str) -> None:
+        with self._tx() as db:
+            cur = db.execute("UPDATE command SET ack_status = ?, ack_detail = ?, acked_at = ? "
+                             "WHERE id = ? AND terminal = ?",
+                             (status, detail, time.time(), cid, terminal))
+            if cur.rowcount == 0:
+                raise Refusal(404, "unknown_command", f"no command {cid} for this terminal")
+
+    def command_ack(self, cid: str) -> tuple[str | None, str | None]:
+        rows = self._rows("SELECT ack_status, ack_detail FROM command WHERE id = ?", (cid,))
+        return tuple(rows[0]) if rows else (None, None)
+
+    # --- queue numbers ----------------------------------------------------------------------
+    def take_number(self, prefix: str, request_id: str) -> tuple[bool, dict[str, Any]]:
+        """(new, answer): the same request id always gets the same number."""
+        with self._tx() as db:
+            seen = db.execute("SELECT answer FROM queue_request WHERE request_id = ?",
+                              (request_id,)).fetchone()
+            if seen:
+                return False, json.loads(seen[0])
+            now = datetime.now(UTC).astimezone()
+            issued = self._bump(db, now.date().isoformat(), prefix, None)
+            answer = {"request_id": request_id, "number": f"{prefix}{issued:03d}",
+                      "prefix": prefix, "waiting": issued - 1,
+                      "issued_at": now.isoformat(timespec="seconds")}
+            db.execute("INSERT INTO queue_request VALUES (?, ?)", (request_id, json.dumps(answer)))
+        return True, answer
+
+    def _note_offline_ticket(self, db: Any, doc: dict[str, Any]) -> None:
+        """Numbers a terminal issued offline are taken: the platform's own continue after."""
+        m = _NUMBER_RE.match(doc["number"])
+        if m and m.group(1) == doc["prefix"]:
+            day = datetime.fromisoformat(doc["issued_at"]).date().isoformat()
+            self._bump(db, day, doc["prefix"], int(m.group(2)))
+
+    @staticmethod
+    def _bump(db: Any, day: str, prefix: str, at_least: int | None) -> int:
+        db.execute("INSERT INTO queue_counter VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+                   (day, prefix))
+        sql = ("UPDATE queue_counter SET issued = issued + 1" if at_least is None else
+               "UPDATE queue_counter SET issued = MAX(issued, ?)")
+        params: tuple = () if at_least is None else (at_least,)
+        return db.execute(sql + " WHERE day = ? AND prefix = ? RETURNING issued",
+                          (*params, day, prefix)).fetchone()[0]
+

@@ -1,0 +1,46 @@
+"""``kiosk platform serve``: run the reference central platform in the foreground.
+
+    kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE]
+
+It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
+(``[terminal] id`` with the secret of ``[platform] secret_file``), so a kiosk on the same
+machine configured with ``url = "http://127.0.0.1:8700"`` syncs to it at once. The default
+database is the one the embedded platform uses. ``--port 0`` takes a free port; the first
+line printed says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from kiosk.config import KioskConfig
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    platform = sub.add_parser("platform", help="the reference central platform")
+    platform_sub = platform.add_subparsers(dest="platform_command")
+    serve = platform_sub.add_parser("serve", help="run the reference platform until Ctrl+C")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8700, help="port (0: any free port)")
+    serve.add_argument("--db", type=Path, help="SQLite file (attachments go beside it); "
+                       "default: the embedded platform's, under the data folder")
+    serve.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
+    from kiosk.central.link import platform_db, terminal_secret
+    from kiosk.central.server import PlatformServer
+
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    db = args.db or platform_db(config)
+    server = PlatformServer(db, host=args.host, port=args.port)
+    server.store.register_terminal(config.terminal.id, terminal_secret(config))
+    print(f"reference platform at {server.url} (database {db}; terminal "
+          f"{config.terminal.id} registered)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.store.close()
+    return 0

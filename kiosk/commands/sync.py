@@ -1,0 +1,161 @@
+"""``kiosk sync``: what has not reached the platform yet, and a round on demand.
+
+    kiosk sync status [--json]   pending, uploading, failed, rejected, the oldest unsent
+                                 case's age, disk use, who runs the sync worker
+    kiosk sync now [--wait S]    a sync round now; exit 0 if the platform was reached
+    kiosk sync verify            every record and attachment still opens and matches
+
+``now`` runs the round in this process when no other holds the sync lock (with the
+embedded platform it starts it for the round); when the kiosk is running, it asks the
+kiosk's worker and waits up to ``--wait`` seconds for that round to finish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from kiosk.central.link import build_engine, connect_platform, open_outbox, outbox_dir
+from kiosk.config import KioskConfig
+from offline_cache.lock import ProcessLock
+from offline_cache.outbox import CaseOutbox, State
+from offline_cache.sync import RoundResult
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sync = sub.add_parser("sync", help="the outbox and its sync to the platform")
+    sync_sub = sync.add_subparsers(dest="sync_command")
+    status = sync_sub.add_parser("status", help="what waits to be sent, and why")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=cmd_status)
+    now = sync_sub.add_parser("now", help="run a sync round now")
+    now.add_argument("--wait", type=float, default=120.0,
+                     help="seconds to wait for a running kiosk's worker to do the round")
+    now.set_defaults(handler=cmd_now)
+    verify = sync_sub.add_parser("verify", help="check the outbox's data is intact")
+    verify.set_defaults(handler=cmd_verify)
+
+
+def worker_pid(config: KioskConfig) -> int | None:
+    """The process running the sync worker, or None if none is."""
+    path = outbox_dir(config) / "sync.lock"
+    probe = ProcessLock(path)
+    if probe.acquire():
+        probe.release()
+        return None
+    text = path.read_text().strip()
+    return int(text) if text.isdigit() else -1
+
+
+def status_report(outbox: CaseOutbox, config: KioskConfig) -> dict[str, Any]:
+    now = time.time()
+    report = outbox.status().as_dict(now)
+    last = outbox.get_meta("last_round_at")
+    report["last_round_age_s"] = now - float(last) if last else None
+    report["worker_pid"] = worker_pid(config)
+    report["attention"] = [
+        {"id": r.uuid, "kind": str(r.kind), "service": r.service, "state": str(r.state),
+         "attempts": r.attempts, "error": r.last_error,
+         "next_attempt_in_s": None if r.next_attempt_at is None else max(
+             0.0, r.next_attempt_at - now)}
+        for state in (State.REJECTED, State.FAILED) for r in outbox.records(state)]
+    return report
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    return f"{s // 86400}d {s % 86400 // 3600}h" if s >= 86400 else (
+        f"{s // 3600}h {s % 3600 // 60}m" if s >= 3600 else f"{s // 60}m {s % 60}s")
+
+
+def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
+    outbox = open_outbox(config)
+    try:
+        r = status_report(outbox, config)
+    finally:
+        outbox.close()
+    if args.json:
+        print(json.dumps(r, ensure_ascii=False, indent=2))
+        return 0
+    d = r["disk"]
+    print(f"outbox: {r['pending']} pending, {r['uploading']} uploading, {r['failed']} failed, "
+          f"{r['rejected']} rejected, {r['synced']} synced, {r['draft']} draft")
+    print(f"oldest unsent: {_age(r['oldest_unsent_age_s'])}")
+    print(f"disk: {d['used_bytes'] / 2**20:.1f} MiB of {d['limit_bytes'] >> 20} MiB "
+          f"({d['level']}), {d['free_bytes'] / 2**30:.1f} GiB free")
+    pid = r["worker_pid"]
+    print(f"sync worker: {'not running' if pid is None else f'running (pid {pid})'}; "
+          f"last round {_age(r['last_round_age_s'])} ago")
+    for a in r["attention"]:
+        when = "" if a["next_attempt_in_s"] is None else (
+            f", next try in {_age(a['next_attempt_in_s'])}")
+        print(f"  {a['state']:<8} {a['kind']} {a['id']} ({a['service']}), "
+              f"{a['attempts']} attempt(s){when}: {a['error']}")
+    return 0
+
+
+def cmd_now(args: argparse.Namespace, config: KioskConfig) -> int:
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    result = _round_here(config) if worker_pid(config) is None else None
+    if result is None:
+        return _ask_worker(config, args.wait)
+    print(f"round done: {result.synced} synced, {result.failed} failed, "
+          f"{result.rejected} rejected" + (f"; {result.last_error}" if result.last_error else ""))
+    return 0 if result.link_ok else 1
+
+
+def _round_here(config: KioskConfig) -> RoundResult | None:
+    """A round in this process; None if another process took the worker's lock first."""
+    link = connect_platform(config)
+    engine = build_engine(config, link.url)
+    try:
+        return engine.run_once() if engine.try_lock() else None
+    finally:
+        engine.close()
+        link.stop()
+
+
+def _ask_worker(config: KioskConfig, wait: float) -> int:
+    outbox = open_outbox(config)
+    try:
+        asked = time.time()
+        outbox.request_round()
+        print(f"asked the running sync worker (pid {worker_pid(config)}) for a round")
+        done = _wait_round(outbox, asked, wait)
+        st = outbox.status()
+    finally:
+        outbox.close()
+    if not done:
+        print(f"no round finished within {wait:.0f} s", flush=True)
+        return 1
+    print(f"round done at {datetime.now():%H:%M:%S}: {st.unsent} unsent, {st.rejected} "
+          "rejected")
+    return 0 if st.failed == 0 else 1
+
+
+def _wait_round(outbox: CaseOutbox, since: float, wait: float) -> bool:
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        last = outbox.get_meta("last_round_at")
+        if last and float(last) >= since:
+            return True
+        time.sleep(0.2)  # polling another process's progress; nothing to wait on here
+    return False
+
+
+def cmd_verify(args: argparse.Namespace, config: KioskConfig) -> int:
+    outbox = open_outbox(config)
+    try:
+        problems = outbox.verify()
+    finally:
+        outbox.close()
+    for p in problems:
+        print(p)
+    print("outbox consistent" if not problems else f"{len(problems)} problem(s)")
+    return 0 if not problems else 1

@@ -1,0 +1,102 @@
+"""Encryption at rest: SM4-GCM (GB/T 32907 block cipher in GCM mode) or AES-GCM.
+
+Each terminal has its own 32-byte master key in a key file only the kiosk's user may read
+(0600). The cipher key is derived from it with HKDF per cipher, so switching the
+configured cipher keeps older data readable: every sealed value starts with a header that
+names the cipher it was sealed with.
+
+Sealed format: ``b"KS1" | cipher id (1) | nonce (12) | ciphertext | tag (16)``. The
+associated data binds a value to its place (e.g. the case id and the attachment hash), so a
+sealed blob copied onto another record fails to open instead of showing the wrong data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from offline_cache.durable import create_exclusive
+
+log = logging.getLogger(__name__)
+
+CIPHERS = ("sm4-gcm", "aes-gcm")
+_MAGIC = b"KS1"
+_IDS = {"sm4-gcm": 1, "aes-gcm": 2}
+_NONCE = 12
+_TAG = 16
+_HEADER = len(_MAGIC) + 1 + _NONCE
+SEAL_OVERHEAD = _HEADER + _TAG  # bytes a sealed value is longer than its plaintext
+MASTER_KEY_BYTES = 32
+
+
+class SealError(Exception):
+    """A sealed value could not be opened: wrong key, tampered or truncated data."""
+
+
+def _derive(master: bytes, cipher: str) -> bytes:
+    size = 16 if cipher == "sm4-gcm" else 32
+    return HKDF(hashes.SHA256(), size, salt=None, info=f"gov-kiosk store {cipher}".encode()
+                ).derive(master)
+
+
+class Sealer:
+    def __init__(self, master: bytes, cipher: str = "sm4-gcm") -> None:
+        if cipher not in CIPHERS:
+            raise ValueError(f"unknown cipher {cipher!r}; allowed: {', '.join(CIPHERS)}")
+        if len(master) != MASTER_KEY_BYTES:
+            raise ValueError("the master key must be 32 bytes")
+        self.cipher = cipher
+        self._keys = {name: _derive(master, name) for name in CIPHERS}
+        self._aes = AESGCM(self._keys["aes-gcm"])
+
+    @classmethod
+    def from_key_file(cls, path: Path, cipher: str = "sm4-gcm") -> Sealer:
+        return cls(load_or_create_key(path), cipher)
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        head = _MAGIC + bytes([_IDS[self.cipher]]) + nonce
+        if self.cipher == "aes-gcm":
+            return head + self._aes.encrypt(nonce, plaintext, head + aad)
+        enc = Cipher(algorithms.SM4(self._keys["sm4-gcm"]), modes.GCM(nonce)).encryptor()
+        enc.authenticate_additional_data(head + aad)
+        return head + enc.update(plaintext) + enc.finalize() + enc.tag
+
+    def open(self, sealed: bytes, aad: bytes) -> bytes:
+        if len(sealed) < _HEADER + _TAG or sealed[:3] != _MAGIC:
+            raise SealError("not a sealed value (bad header or too short)")
+        cid = sealed[3]
+        head, nonce, body = sealed[:_HEADER], sealed[4:_HEADER], sealed[_HEADER:]
+        try:
+            if cid == _IDS["aes-gcm"]:
+                return self._aes.decrypt(nonce, body, head + aad)
+            if cid != _IDS["sm4-gcm"]:
+                raise SealError(f"unknown cipher id {cid}")
+            dec = Cipher(algorithms.SM4(self._keys["sm4-gcm"]),
+                         modes.GCM(nonce, body[-_TAG:])).decryptor()
+            dec.authenticate_additional_data(head + aad)
+            return dec.update(body[:-_TAG]) + dec.finalize()
+        except InvalidTag:
+            raise SealError("authentication failed: wrong key or tampered data") from None
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """The terminal's master key; made (0600) on first use. Wider permissions are narrowed."""
+    if not path.exists():
+        create_exclusive(path, os.urandom(MASTER_KEY_BYTES), mode=0o600)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("key file %s was readable by others (%o); narrowed to 0600", path, mode)
+        path.chmod(0o600)
+    key = path.read_bytes()
+    if len(key) != MASTER_KEY_BYTES:
+        raise SealError(f"key file {path} is damaged ({len(key)} bytes, expected 32)")
+    return key

@@ -1,0 +1,423 @@
+"""材料拍照: the live camera picture with the page outlined, the pages taken, and the summary.
+
+The screen only shows: frames arrive through ``FrameRelay``, a one-frame mailbox the
+camera's thread fills and a timer on the GUI thread empties, so a slow paint drops old
+frames instead of queueing them. (No signal is emitted per frame: PySide6 6.12's
+``SignalInstance.emit`` drops a reference to ``True`` on every call, and a process that has
+emitted a few hundred times aborts.) Taps go out as signals; the window runs the camera and
+keeps the pages in the session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from drivers.camera.live import PreviewFrame
+from kiosk.i18n import tr
+from screens import theme as th
+from screens.theme import Theme
+from screens.widgets import Screen, button, label, tr_or
+
+_FOUND = QColor("#1E8E3E")
+_CUT_OFF = QColor("#B26A00")
+
+
+def to_qimage(bgr: np.ndarray) -> QImage:
+    """A QImage that owns a copy of the pixels (safe to build on any thread). The pixels
+    are copied into the image's own memory: wrapping a Python buffer instead leaves Qt
+    holding a reference that outlives the frame."""
+    h, w = bgr.shape[:2]
+    img = QImage(w, h, QImage.Format.Format_BGR888)
+    rows = np.frombuffer(img.bits(), np.uint8).reshape(h, img.bytesPerLine())
+    rows[:, : w * 3] = bgr.reshape(h, w * 3)
+    return img
+
+
+@dataclass(frozen=True)
+class ShownFrame:
+    image: QImage
+    outline: np.ndarray | None  # preview pixels, TL TR BR BL
+    cut_off: bool
+    progress: float
+
+
+class FrameRelay:
+    """One-frame mailbox from the camera thread to the screen: only the newest frame waits,
+    and a request to take the page by itself is kept until the screen has seen it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frame: ShownFrame | None = None
+        self._capture = False
+
+    def push(self, view: PreviewFrame) -> None:
+        det = view.detection
+        shown = ShownFrame(to_qimage(view.image), det.outline if det.outline is not None
+                           else None, det.cut_off, view.progress)
+        with self._lock:
+            self._frame = shown
+            self._capture = self._capture or view.capture
+
+    def take(self) -> tuple[ShownFrame | None, bool]:
+        with self._lock:
+            frame, capture = self._frame, self._capture
+            self._frame, self._capture = None, False
+        return frame, capture
+
+
+class PreviewView(QWidget):
+    """The camera picture, the page's outline over it and a bar filling while it is held."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frame: ShownFrame | None = None
+        self.frames_shown = 0
+        self.setMinimumSize(480, 260)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_frame(self, frame: ShownFrame | None) -> None:
+        self.frame = frame
+        self.frames_shown += frame is not None
+        self.update()
+
+    def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#1F2933"))
+        f = self.frame
+        if f is None:
+            p.end()
+            return
+        iw, ih = f.image.width(), f.image.height()
+        s = min(self.width() / iw, self.height() / ih)
+        x0, y0 = (self.width() - iw * s) / 2, (self.height() - ih * s) / 2
+        p.drawImage(QRectF(x0, y0, iw * s, ih * s), f.image)
+        if f.outline is not None:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = QPen(_CUT_OFF if f.cut_off else _FOUND, 6)
+            if f.cut_off:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.drawPolygon(QPolygonF([QPointF(x0 + x * s, y0 + y * s) for x, y in f.outline]))
+        if f.progress > 0:
+            p.fillRect(QRectF(x0, y0 + ih * s - 16, iw * s * f.progress, 16), _FOUND)
+        p.end()
+
+
+class PageCard(QFrame):
+    """One page taken: its picture, its number, and 重拍 / 删除."""
+
+    def __init__(self, index: int, image: QImage, theme: Theme,
+                 on_retake: Callable[[int], None], on_delete: Callable[[int], None]) -> None:
+        super().__init__()
+        self.setObjectName("Dialog")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 12)
+        lay.setSpacing(16)
+        pic = QLabel()
+        side = 120  # a glance at which page it is; the buttons grow in elder mode instead
+        pic.setPixmap(QPixmap.fromImage(image).scaled(
+            side, side, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation))
+        pic.setFixedSize(side, side)
+        pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number = label("", tr("capture.page", n=index + 1), wrap=False)
+        self.retake = button(tr("capture.retake"))
+        self.delete = button(tr("capture.delete"))
+        self.retake.clicked.connect(lambda: on_retake(index))
+        self.delete.clicked.connect(lambda: on_delete(index))
+        col = QVBoxLayout()
+        col.addWidget(self.number)
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        row.addWidget(self.retake)
+        row.addWidget(self.delete)
+        col.addLayout(row)
+        lay.addWidget(pic)
+        lay.addLayout(col, 1)
+
+
+@dataclass
+class TakenPage:
+    image: QImage  # thumbnail
+    phash: int
+
+
+class CaptureScreen(Screen):
+    name = "capture"
+    help_key = "help.capture"
+    capture_requested = Signal(bool)  # True: taken by itself (the page lay still)
+    delete_requested = Signal(int)
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relay = FrameRelay()
+        self.poll = QTimer(self)  # faster than any camera; runs only while shown
+        self.poll.setInterval(15)
+        self.poll.timeout.connect(self._on_frame)
+        self.pages: list[TakenPage] = []
+        self.retake_index: int | None = None
+        self.busy = False
+        self.camera_ready = False
+        self._state = "searching"  # the hint shown under the picture
+        self._message: tuple[str, dict[str, object]] = ("", {})  # last result / error
+        self._cards: list[PageCard] = []
+
+        self.title = label("Title")
+        self.preview = PreviewView()
+        self.hint = label("Hint")
+        self.note = label("Hint")
+        self.error = label("Error")
+        self.code = label("ErrorCode")
+        self.shoot = button(primary=True)
+        self.shoot.clicked.connect(lambda: self._request(False))
+        self.finish = button()
+        self.finish.clicked.connect(self.finished.emit)
+        self.more = label("Hint", wrap=False)
+        self.cards_box = QVBoxLayout()
+        self.cards_box.setSpacing(12)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(40, 12, 40, 12)
+        lay.setSpacing(16)
+        lay.addWidget(self.title)
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.columns.setSpacing(32)
+        # What to do now, and what went wrong, under the picture the citizen is looking at.
+        left = QVBoxLayout()
+        left.addWidget(self.preview, 1)
+        for w in (self.hint, self.note, self.error, self.code):
+            left.addWidget(w)
+        side = QVBoxLayout()
+        side.setSpacing(12)
+        side.addWidget(self.shoot)
+        side.addWidget(self.more)
+        side.addLayout(self.cards_box)
+        side.addStretch(1)
+        side.addWidget(self.finish)
+        self.side = QWidget()
+        self.side.setLayout(side)
+        self.columns.addLayout(left, 3)
+        self.columns.addWidget(self.side, 2)
+        lay.addLayout(self.columns, 1)
+        self.retranslate()
+
+    # --- from the window -------------------------------------------------------------
+    def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction
+        self.columns.setDirection(d.TopToBottom if portrait else d.LeftToRight)
+
+    def set_camera(self, ready: bool, code: str = "") -> None:
+        self.camera_ready = ready
+        if not ready:
+            self.preview.show_frame(None)
+            # Not yet started is not an error: the hint says it is connecting.
+            if code and code != "camera.not_started":
+                self._message = (f"error.{code}", {})
+        elif self._message[0].startswith("error.camera.") and self._message[0].endswith(
+                ("gone", "not_found")):
+            self._message = ("", {})
+        self.retranslate()
+
+    def earlier_hashes(self) -> list[int]:
+        """Hashes of the pages kept (without the one being retaken) for the same-page gate."""
+        return [p.phash for i, p in enumerate(self.pages) if i != self.retake_index]
+
+    def start_capture(self) -> None:
+        self.busy = True
+        self._message = ("capture.processing", {})
+        self.retranslate()
+
+    def page_taken(self, image: QImage, phash: int) -> int:
+        """Show a new page (or the retaken one); returns its index."""
+        index = self.retake_index
+        if index is None:
+            self.pages.append(TakenPage(image, phash))
+            index = len(self.pages) - 1
+        else:
+            self.pages[index] = TakenPage(image, phash)
+        self.retake_index = None
+        self.busy = False
+        self._message = ("capture.taken", {"n": index + 1})
+        self._rebuild_cards()
+        return index
+
+    def page_rejected(self, code: str, repeats: int = 0) -> None:
+        self.busy = False
+        self._message = (f"error.{code}", {"n": repeats} if repeats else {})
+        self.retranslate()
+
+    def capture_ignored(self) -> None:
+        """An automatic capture that found nothing new: say nothing, just carry on."""
+        self.busy = False
+        self._message = ("", {})
+        self.retranslate()
+
+    def remove_page(self, index: int) -> None:
+        del self.pages[index]
+        if self.retake_index is not None:
+            self.retake_index = None if self.retake_index == index else (
+                self.retake_index - (self.retake_index > index))
+        self._message = ("", {})
+        self._rebuild_cards()
+
+    def reset(self) -> None:
+        self.pages.clear()
+        self.retake_index = None
+        self.busy = False
+        self._message = ("", {})
+        self.preview.show_frame(None)
+        self.relay.take()
+        self._rebuild_cards()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.relay.take()  # a frame left from the last visit is not news
+        self.poll.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.poll.stop()
+        super().hideEvent(event)
+
+    # --- inside ------------------------------------------------------------------------
+    def _on_frame(self) -> None:
+        frame, capture = self.relay.take()
+        if frame is None:
+            return
+        self.preview.show_frame(frame)
+        state = ("cut_off" if frame.cut_off else
+                 "hold" if frame.outline is not None else "searching")
+        if state != self._state:
+            self._state = state
+            self._show_hint()
+        if capture:
+            self._request(True)
+
+    def _request(self, auto: bool) -> None:
+        if not self.busy and self.camera_ready:
+            self.capture_requested.emit(auto)
+
+    def _retake(self, index: int) -> None:
+        self.retake_index = index
+        self._message = ("capture.retaking", {"n": index + 1})
+        self.retranslate()
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        # Elder mode: fewer, bigger cards; the page count says how many are not shown.
+        self.side.setMinimumWidth(theme.px(500))
+        self._rebuild_cards()
+
+    def _rebuild_cards(self) -> None:
+        for c in self._cards:
+            c.setParent(None)
+            c.deleteLater()
+        shown = 1 if self.theme.elder else 2  # the newest pages; the count tells the rest
+        first = max(0, len(self.pages) - shown)
+        self._cards = [PageCard(i, self.pages[i].image, self.theme, self._retake,
+                                self.delete_requested.emit)
+                       for i in range(first, len(self.pages))]
+        for c in self._cards:
+            self.cards_box.addWidget(c)
+        self.retranslate()
+
+    def _show_hint(self) -> None:
+        if not self.camera_ready:
+            self.hint.setText(tr("capture.camera_waiting"))
+        else:
+            self.hint.setText(tr(f"capture.{self._state}"))
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("capture.title"))
+        self._show_hint()
+        self.shoot.setText(tr("capture.shoot"))
+        self.shoot.setEnabled(self.camera_ready and not self.busy)
+        n = len(self.pages)
+        self.finish.setText(tr("capture.finish", n=n))
+        self.finish.setEnabled(n > 0 and not self.busy)
+        hidden = n - len(self._cards)
+        self.more.setText(tr("capture.more", n=hidden))
+        self.more.setVisible(hidden > 0)
+        key, fmt = self._message
+        is_error = key.startswith("error.")
+        text = (tr(key, **fmt) if fmt else tr_or(key, tr("error.generic"))) if key else ""
+        for w, show in ((self.error, is_error), (self.note, not is_error)):
+            w.setText(text if show else "")
+            w.setVisible(bool(text) and show)
+        code = key.removeprefix("error.") if is_error else ""
+        self.code.setText(tr("error.code", code=code) if code else "")
+        self.code.setVisible(bool(code))
+        for c in self._cards:
+            c.retake.setText(tr("capture.retake"))
+            c.delete.setText(tr("capture.delete"))
+
+
+class ScanSummaryScreen(Screen):
+    """The pages taken, once more, and what happens to them."""
+
+    name = "scan_summary"
+    help_key = "help.scan_summary"
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[QImage] = []
+        self.title = label("Title")
+        self.text = label("Hint")
+        self.grid = QGridLayout()
+        self.grid.setSpacing(20)
+        self.done = button(primary=True)
+        self.done.clicked.connect(self.finished.emit)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(60, 30, 60, 30)
+        lay.setSpacing(20)
+        lay.addWidget(self.title)
+        lay.addWidget(self.text)
+        lay.addLayout(self.grid, 1)
+        lay.addWidget(self.done, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._pics: list[QLabel] = []
+        self.retranslate()
+
+    def show_pages(self, images: list[QImage]) -> None:
+        self.images = list(images)
+        for w in self._pics:
+            w.setParent(None)
+            w.deleteLater()
+        per_row = 4 if self.theme.elder else 6
+        shown = self.images[: per_row * 2]
+        side = 220
+        self._pics = []
+        for i, img in enumerate(shown):
+            pic = QLabel()
+            pic.setPixmap(QPixmap.fromImage(img).scaled(
+                side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+            pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            pic.setStyleSheet(f"background: {th.CARD}; border-radius: 12px;")
+            self.grid.addWidget(pic, i // per_row, i % per_row)
+            self._pics.append(pic)
+        self.retranslate()
+
+    def reset(self) -> None:
+        self.show_pages([])
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("scan_summary.title", n=len(self.images)))
+        self.text.setText(tr("scan_summary.text"))
+        self.done.setText(tr("scan_summary.done"))

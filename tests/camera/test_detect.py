@@ -1,0 +1,63 @@
+"""Finding the page: on clutter, low contrast, shadows; and saying so when it runs off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drivers.camera.detect import detect_page
+from drivers.camera.geometry import jaccard_in_document_frame, order_corners
+from drivers.camera.paper import render_paper
+from drivers.camera.scene import Pose, in_view, page_quad
+from tests.camera.conftest import SIZE, frame, scene
+
+
+def _score(paper: str, **kw: object) -> float:
+    img, truth = frame(paper, **kw)
+    ph, pw = render_paper(paper, 0).shape[:2]
+    return jaccard_in_document_frame(truth, detect_page(img).quad, (pw, ph))
+
+
+@pytest.mark.parametrize(("paper", "kw"), [
+    ("letter", {}),
+    ("form", {"background": "dark_mat", "shadow": 0.45}),
+    ("idcard_front", {"background": "fabric", "clutter": 5}),
+    ("letter", {"background": "white_desk", "gain": 1.0}),  # pale page on a pale desk
+    ("photo", {"background": "green_mat", "motion": (3.0, 1.0)}),
+    ("idcard_back", {"background": "grey_desk",
+                     "pose": Pose(scale=0.3, rz=97, rx=-8, ry=6, cx=0.35, cy=0.6)}),
+])
+def test_page_found_where_it_is(paper, kw):
+    assert _score(paper, **kw) > 0.96
+
+
+def test_corners_come_top_left_clockwise(letter_frame):
+    img, truth = letter_frame
+    det = detect_page(img)
+    assert det.found and det.confidence > 0.8
+    assert np.abs(det.quad - order_corners(truth)).max() < 6
+    tl, tr, br, bl = det.quad
+    assert tl[0] < tr[0] and bl[0] < br[0] and tl[1] < bl[1] and tr[1] < br[1]
+
+
+@pytest.mark.parametrize("seed", [5, 6])  # phones and a sticky note on the desk, no paper
+def test_a_desk_without_paper_has_no_page(seed):
+    img, _ = frame("letter", pose=Pose(scale=0.01, cx=-5.0), clutter=3, seed=seed)
+    det = detect_page(img)
+    assert not det.found and not det.cut_off
+
+
+def test_a_page_off_the_edge_is_reported_not_guessed():
+    s = scene("letter", pose=Pose(scale=0.9, rz=4, cx=0.75, cy=0.5))
+    assert not in_view(page_quad(s, SIZE), SIZE)
+    img, _ = frame("letter", pose=s.pose)
+    det = detect_page(img)
+    assert det.cut_off and det.quad is None
+    assert det.outline is not None  # what was seen, to draw on the preview
+
+
+def test_preview_path_finds_the_same_page_roughly(letter_frame):
+    img, truth = letter_frame
+    fast = detect_page(img, refine=False)
+    assert fast.found
+    assert np.abs(fast.quad - order_corners(truth)).max() < 12
