@@ -92,7 +92,7 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
         print(f"terminal {config.terminal.id} ({config.terminal.mode})")
         for r in rows:
             extra = f" [{r['code']}] {r['reason']}" if r["code"] else ""
-            print(f"  {r['device']:<8} {r['state']:<7} {r['configured']}{extra}")
+            print(f"  {r['device']:<10} {r['state']:<7} {r['configured']}{extra}")
     return 0 if ok else 1
 
 

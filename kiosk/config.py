@@ -104,7 +104,7 @@ class PrinterConfig(_Section):
 class A4PrinterConfig(_Section):
     # "sim" (a virtual CUPS printer), "none", or a CUPS queue; QUEUE@host:port for a queue
     # on another CUPS server.
-    port: str = "none"
+    port: str = "sim"
 
     @field_validator("port")
     @classmethod

@@ -127,7 +127,7 @@ def _choose(cands: list[_Candidate]) -> _Candidate | None:
         return None
     best = max(cands, key=lambda c: c.score)
     outer = [c for c in cands if c.area > best.area * 1.15 and _contains(c.quad, best.quad)
-             and c.support >= 0.65 * best.support and c.paper >= 0.8 * best.paper]
+             and c.support >= 0.75 * best.support and c.paper >= 0.8 * best.paper]
     return max(outer, key=lambda c: c.score) if outer else best
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from drivers.camera import quality
 from drivers.camera.detect import PageDetection, detect_page
-from drivers.camera.enhance import enhance, straighten
+from drivers.camera.enhance import enhance, shrink, straighten
 from drivers.camera.output import encode_jpeg
 
 THUMB_LONG_SIDE = 320
@@ -71,8 +70,7 @@ def scan_frame(frame: np.ndarray, mode: str = "document",
     if not verdict.ok:
         return ScanResult(None, verdict, det, repeats)
     jpeg = encode_jpeg(page, fmt.dpi)
-    scale = THUMB_LONG_SIDE / max(page.shape[:2])
-    thumb = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    thumb = shrink(page, THUMB_LONG_SIDE)
     scanned = ScannedPage(jpeg, fmt.name, (page.shape[1], page.shape[0]), fmt.dpi, phash,
                           thumb, page)
     return ScanResult(scanned, quality.PASS, det)

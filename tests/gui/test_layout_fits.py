@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
 
+from kiosk.i18n import translator
+
 
 def text_room(w: QWidget) -> int:
     """Width available to the text: a button's content box (its style's padding removed)."""
@@ -39,8 +41,10 @@ def kiosk_toml(request) -> str:
     return f'[terminal]\norientation = "{request.param}"\n'
 
 
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
-def test_every_screen_fits(qtbot, window, ctx, elder):
+def test_every_screen_fits(qtbot, window, ctx, elder, language):
+    translator.set_language(language)
     window.set_elder(elder)
     expected = (1080, 1920) if ctx.config.terminal.orientation == "portrait" else (1920, 1080)
     assert window.size().toTuple() == expected

@@ -44,6 +44,7 @@ def test_real_device_ports_are_accepted():
         '[devices.idcard]\nport = "/dev/serial/by-id/usb-SAM"\nbaud = 9600\n'
         '[devices.printer]\nport = "192.168.1.50:9100"\n'
         '[devices.sscard]\nport = "ACS ACR39U"\n'
+        '[devices.a4printer]\nport = "HP_LaserJet"\n'
         '[devices.camera]\nport = "/dev/v4l/by-id/usb-Doc_Camera-video-index0"\n'
     )
     assert cfg.devices.idcard.baud == 9600
