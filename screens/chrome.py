@@ -33,25 +33,26 @@ class Header(QFrame):
         }
         self._states: dict[str, tuple[str, str, dict[str, object]]] = {}
         self.clock = label("Clock", wrap=False)
-        # Landscape: one row. Portrait (1080 px wide): the status line goes under the name.
+        # Landscape: one row. Portrait (1080 px wide): the countdown, network and sync under
+        # the name, and the devices on a third row.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 10, 24, 10)
         outer.setSpacing(6)
-        top, status = QHBoxLayout(), QHBoxLayout()
-        for row in (top, status):
+        rows = [QHBoxLayout() for _ in range(3 if portrait else 1)]
+        for row in rows:
             row.setSpacing(20)
+            outer.addLayout(row)
+        top, status, devices_row = rows if portrait else rows * 3
         top.addWidget(self.hall)
         top.addWidget(self.badge)
         top.addStretch(1)
-        second = status if portrait else top
-        second.addWidget(self.countdown)
-        second.addStretch(1)
-        for ind in self.indicators.values():
-            second.addWidget(ind)
-        (top if portrait else second).addWidget(self.clock)
-        outer.addLayout(top)
+        status.addWidget(self.countdown)
+        status.addStretch(1)
+        for name, ind in self.indicators.items():
+            (status if name in ("network", "sync") else devices_row).addWidget(ind)
         if portrait:
-            outer.addLayout(status)
+            devices_row.insertStretch(0, 1)
+        top.addWidget(self.clock)
         self.retranslate()
 
     def set_indicator(self, name: str, level: str, state_key: str, **fmt: object) -> None:

@@ -2,8 +2,9 @@
 
 Document mode gives white paper and dark, crisp text: the light falling across the sheet
 (and a shadow on it) is estimated from the paper itself and divided out; near-grey colours
-become grey, but a red seal or blue ink keeps its colour. Photo mode keeps every colour and
-only evens out exposure and white balance.
+become grey, but a red seal or blue ink keeps its colour; text printed up to 3° askew is
+turned straight. Photo mode keeps every colour and only evens out exposure and white balance.
+The page's orientation is taken as it lies: a sheet placed upside down stays so.
 """
 
 from __future__ import annotations

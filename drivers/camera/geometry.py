@@ -18,6 +18,17 @@ def order_corners(pts: np.ndarray) -> np.ndarray:
     return np.roll(pts, -start, axis=0)
 
 
+def order_corners_many(quads: np.ndarray) -> np.ndarray:
+    """``order_corners`` for Q quads at once (Q × 4 × 2)."""
+    q = np.asarray(quads, np.float32).reshape(-1, 4, 2)
+    centre = q.mean(axis=1, keepdims=True)
+    angles = np.arctan2(q[..., 1] - centre[..., 1], q[..., 0] - centre[..., 0])
+    q = np.take_along_axis(q, np.argsort(angles, axis=1)[..., None], axis=1)
+    start = q.sum(axis=2).argmin(axis=1)
+    idx = (start[:, None] + np.arange(4)[None, :]) % 4
+    return np.take_along_axis(q, idx[..., None], axis=1)
+
+
 def quad_area(quad: np.ndarray) -> float:
     return float(abs(cv2.contourArea(np.asarray(quad, np.float32))))
 

@@ -17,8 +17,10 @@ TIMEOUT = 20000  # ms: a still is rendered and processed while others' tests sha
 
 @pytest.fixture
 def kiosk_toml(request) -> str:
-    """No 社保卡 reader (not what is tested here); a test may add TOML (indirect param)."""
-    return '[devices.sscard]\nport = "none"\n' + getattr(request, "param", "")
+    """No 社保卡 reader or A4 printer (not what is tested here); a test may add TOML
+    (indirect param)."""
+    return ('[devices.sscard]\nport = "none"\n[devices.a4printer]\nport = "none"\n'
+            + getattr(request, "param", ""))
 
 
 def _open_capture(qtbot, window, ctx):  # noqa: F811

@@ -4,6 +4,7 @@ normal and elder mode, landscape 1920×1080 and portrait 1080×1920. Nothing cut
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
 
 from kiosk.i18n import translator
@@ -19,7 +20,11 @@ def text_room(w: QWidget) -> int:
 
 
 def assert_fits(qtbot, win, what: str) -> None:
-    qtbot.wait(30)  # let pending layout passes run, as they would before the next paint
+    # Run the pending layout passes now (nested layouts post one another), as Qt would
+    # before the next paint; a timed wait is not enough on a loaded machine.
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        win.layout().activate()
     for part in (win.header, win.footer):
         assert part.minimumSizeHint().width() <= win.width(), f"{what}: {part.objectName()}"
     screen: QWidget = win.current

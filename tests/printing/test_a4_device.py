@@ -34,9 +34,9 @@ def ctx(tmp_path: Path) -> Iterator[KioskContext]:
     context.stop()
 
 
-def test_a4_printer_is_off_unless_configured() -> None:
-    assert parse_config("").devices.a4printer.port == "none"
-    for good in ("sim", "HP_LaserJet_M404", "hall-a4@192.168.1.20:631"):
+def test_a4_printer_is_simulated_by_default_and_accepts_cups_queues() -> None:
+    assert parse_config("").devices.a4printer.port == "sim"
+    for good in ("none", "HP_LaserJet_M404", "hall-a4@192.168.1.20:631"):
         assert parse_config(f'[devices.a4printer]\nport = "{good}"\n')
     with pytest.raises(ConfigError, match="devices.a4printer.port"):
         parse_config('[devices.a4printer]\nport = "ipp://printer"\n')

@@ -109,7 +109,8 @@ def test_print_cert_to_a_failing_printer_is_exit_1(tmp_path, a4) -> None:
 def test_sending_without_an_a4_printer_is_exit_2(tmp_path) -> None:
     r = kiosk(tmp_path, "print", "cert", "--template", "household_registration",
               "--data", str(SAMPLES / "household_registration.json"),
-              "-o", str(tmp_path / "c.pdf"), "--send")
+              "-o", str(tmp_path / "c.pdf"), "--send",
+              toml='[devices.a4printer]\nport = "none"\n')
     assert r.returncode == 2 and "no A4 printer configured" in r.stderr
 
 
