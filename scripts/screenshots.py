@@ -75,6 +75,11 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     win.go_home()
     ctx.sim.place_card("resident")
     until(lambda: ctx.sessions.current.identity is not None)
+    win.on_service("scan")
+    until(lambda: win.current is win.capture)
+    wait(1500)  # a few preview frames with the page outlined
+    save("capture")
+    win.go_home()
     win.last_touch -= ctx.idle_policy.timeout + 2
     until(win.idle_overlay.isVisible)
     save("idle")
