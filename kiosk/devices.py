@@ -172,6 +172,7 @@ class CardReaderWorker(DeviceWorker):
 
     def __init__(self, name: str, port: str, emit: Listener) -> None:
         super().__init__(name, port, emit)
+        self.reader: Any = None  # the subclass's reader; anything with close()
         self._card_in_field = False
 
     def _read_card(self, read: Callable[[], Any]) -> bool:
@@ -195,6 +196,11 @@ class CardReaderWorker(DeviceWorker):
         self._card_in_field = True
         self.emit(EVENT_CARD_PLACED, card)
         return True
+
+    def disconnect(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+        self._card_removed()
 
     def _card_removed(self) -> None:
         if self._card_in_field:
@@ -223,10 +229,6 @@ class IdCardWorker(CardReaderWorker):
         self._card_in_field = False
         return DeviceStatus(DeviceState.READY, details={"port": port, "baud": baud})
 
-    def disconnect(self) -> None:
-        if self.reader is not None:
-            self.reader.close()
-        self._card_removed()
 
     def poll(self) -> None:
         assert self.reader is not None
@@ -255,10 +257,6 @@ class SocialSecurityCardWorker(CardReaderWorker):
         self._placement = None
         return DeviceStatus(DeviceState.READY, details={"reader": self.reader.reader_name})
 
-    def disconnect(self) -> None:
-        if self.reader is not None:
-            self.reader.close()
-        self._card_removed()
 
     def poll(self) -> None:
         assert self.reader is not None

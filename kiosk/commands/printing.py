@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -126,19 +126,15 @@ def cmd_receipt(args: argparse.Namespace, config: KioskConfig) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     address = args.printer or config.devices.printer.port
-    try:
+
+    def send() -> str:
         with receipt_printer(address, config, profile.width_dots) as (printer, virtual):
             printer.print_job(job, data)
             where = f"; picture: {virtual.pages[-1]}" if virtual and virtual.pages else ""
-    except DeviceError as exc:
-        print(f"not printed: [{exc.code}] {exc.tech}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # an address that names no printer
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"printed {args.template} as job {job} ({len(data)} bytes, profile {profile.name}, "
-          f"{profile.paper_mm} mm){where}")
-    return 0
+        return (f"printed {args.template} as job {job} ({len(data)} bytes, "
+                f"profile {profile.name}, {profile.paper_mm} mm){where}")
+
+    return _send(send)
 
 
 def cmd_cert(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -164,15 +160,26 @@ def cmd_cert(args: argparse.Namespace, config: KioskConfig) -> int:
               file=sys.stderr)
         return 2
     job = job_id()
-    try:
+
+    def send() -> str:
         with a4_printer(address, config) as (printer, virtual):
             request = printer.print_pdf(job, cert.pdf)
             where = f"; stored: {virtual.documents[-1]}" if virtual and virtual.documents else ""
+        return f"printed as {request} (job {job}){where}"
+
+    return _send(send)
+
+
+def _send(action: Callable[[], str]) -> int:
+    """Run a print ``action`` and report it: exit 0 printed (``action`` says what to tell),
+    1 the printer failed, 2 the address names no printer."""
+    try:
+        message = action()
     except DeviceError as exc:
         print(f"not printed: [{exc.code}] {exc.tech}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # an address that names no printer
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"printed as {request} (job {job}){where}")
+    print(message)
     return 0
