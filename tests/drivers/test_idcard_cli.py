@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from drivers.idcard.samples import SAMPLE_CARDS
 from drivers.idcard.simulator import SamSimulator
-
-
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[SamSimulator]:
-    simulator = SamSimulator(link_path=str(tmp_path / "sam"))
-    simulator.start()
-    yield simulator
-    simulator.stop()
 
 
 def kiosk(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -24,14 +24,6 @@ TIMEOUT = 0.2  # short: silence and drop faults cost one timeout each
 
 
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[SamSimulator]:
-    simulator = SamSimulator(link_path=str(tmp_path / "idcard-reader"))
-    simulator.start()
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
 def reader(sim: SamSimulator) -> Iterator[IdCardReader]:
     assert sim.link_path is not None
     r = IdCardReader(sim.link_path, timeout=TIMEOUT)
