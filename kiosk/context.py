@@ -70,7 +70,7 @@ class KioskContext:
             ctx.sim = SimulatorHub(
                 data, idcard=dev.idcard.port == "sim", printer=dev.printer.port == "sim",
                 sscard=dev.sscard.port == "sim", a4printer=dev.a4printer.port == "sim",
-                printer_width_dots=get_profile(paper_mm=dev.printer.paper_width).width_dots,
+                printer_width_dots=ctx.receipt_profile.width_dots,
                 camera=dev.camera.port == "sim",
             )
             ctx.network = ctx.sim.network
