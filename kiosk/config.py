@@ -144,7 +144,7 @@ class PlatformConfig(_Section):
     sync_interval: Annotated[int, Field(ge=5, le=3600)] = 60
     heartbeat_interval: Annotated[int, Field(ge=10, le=3600)] = 60
     request_deadline: Annotated[int, Field(ge=1, le=600)] = 60
-    chunk_kb: Annotated[int, Field(ge=16, le=8192)] = 256
+    chunk_kb: Annotated[int, Field(ge=16, le=8192)] = 2048  # the largest; sized to the link
 
     @field_validator("url")
     @classmethod

@@ -27,7 +27,7 @@ import sqlite3
 import threading
 import time
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -270,15 +270,18 @@ class CaseOutbox:
         self._notify()
 
     # --- the sync worker's side ---------------------------------------------------------
-    def claim_next(self) -> Claim | None:
-        """Take the next record due for upload and mark it uploading (attempts + 1)."""
+    def claim_next(self, busy: Collection[str] = ()) -> Claim | None:
+        """Take the next record due for upload and mark it uploading (attempts + 1).
+        Records in ``busy`` (still being delivered, e.g. an older revision of one edited
+        meanwhile) wait, so two revisions of a record are never on the wire together."""
         now = self.clock()
+        skip = f" AND uuid NOT IN ({','.join('?' * len(busy))})" if busy else ""
         with self._tx() as db:
             row = db.execute(
                 "SELECT uuid, kind, service, revision, body, attempts, created_at, "
-                "finalized_at FROM record WHERE state = ? OR (state = ? AND next_attempt_at <= ?)"
-                " ORDER BY COALESCE(next_attempt_at, finalized_at) LIMIT 1",
-                (State.FINALIZED, State.FAILED, now)).fetchone()
+                "finalized_at FROM record WHERE (state = ? OR (state = ? AND "
+                f"next_attempt_at <= ?)){skip} ORDER BY COALESCE(next_attempt_at, finalized_at) "
+                "LIMIT 1", (State.FINALIZED, State.FAILED, now, *busy)).fetchone()
             if row is None:
                 return None
             uuid, kind, service, revision, body, attempts, created, finalized = row

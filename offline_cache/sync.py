@@ -1,12 +1,15 @@
 """The sync engine: one worker that empties the outbox into the platform, never twice.
 
-A round takes due records one by one (``CaseOutbox.claim_next``). For a case, each
-attachment goes first, by its hash, in chunks from the offset the platform says it holds;
-then the case itself under its id. Only an answer that echoes what was sent marks a record
-synced. An unknown outcome (no answer, a cut, a portal page) marks it failed with an
-exponential backoff with jitter, and ends the round: the link is probably down, and
-hammering it with every other record helps nobody. A 409 (or another refusal that no retry
-can fix) marks it rejected with the platform's reason, for staff.
+A round takes due records (``CaseOutbox.claim_next``) and keeps ``PARALLEL_RECORDS`` of
+them in flight, so the next case's attachments are read and sent while the platform stores
+the one before. For a case, each attachment goes first, by its hash, in chunks from the
+offset the platform says it holds (chunks sized to the link, see ``ChunkSizer``); then the
+case itself under its id. Only an answer that echoes what was sent marks a record synced.
+An unknown outcome (no answer, a cut, a portal page) marks it failed with an exponential
+backoff with jitter, and ends the round (no new record starts; those in flight finish):
+the link is probably down, and hammering it with every other record helps nobody. A 409
+(or another refusal that no retry can fix) marks it rejected with the platform's reason,
+for staff.
 
 Rounds run when a record is finalized, when the network comes back, on a timer, and when
 ``kiosk sync now`` asks (from any process, through the outbox's meta table). One process
@@ -20,7 +23,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,8 @@ log = logging.getLogger(__name__)
 # Refusals a later attempt can fix (auth: the clock or the secret; 412: attachments the
 # platform lost); any other 4xx answer from the platform means "never as it is".
 _RETRYABLE = {401, 403, 404, 412, 429}
-PARALLEL_UPLOADS = 3  # attachments of one case in flight at once
+PARALLEL_UPLOADS = 3  # attachments on the wire at once, whichever records they belong to
+PARALLEL_RECORDS = 2  # records being delivered at once (their attachments share the above)
 _POLL = 1.0  # how often a waiting worker looks for a ``kiosk sync now`` from elsewhere
 
 
@@ -48,7 +52,7 @@ class _Unreadable(Exception):
 class SyncSettings:
     interval: float = 60.0  # a round at least this often
     heartbeat_interval: float = 60.0
-    chunk_size: int = 256 << 10
+    chunk_size: int = 2 << 20  # the largest chunk: at most this much is sent again after a cut
     backoff_base: float = 2.0
     backoff_cap: float = 900.0
     purge_after: float = 72 * 3600.0  # personal data kept this long after confirmation
@@ -61,6 +65,40 @@ def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     return delay / 2 + rng.uniform(0, delay / 2)
 
 
+FIRST_CHUNK = 256 << 10  # the first chunk on a link not yet measured
+MIN_CHUNK = 16 << 10
+CHUNK_SECONDS = 2.0  # chunks are sized to take about this long on the link as measured
+
+
+class ChunkSizer:
+    """The chunk size follows the link, as resumable-upload clients do: a fixed size is
+    either many small requests on a hall's LAN or a chunk that cannot finish within its
+    deadline on a village's weak 4G. Each chunk is sized to take about ``CHUNK_SECONDS`` at
+    the rate the last one achieved (growing at most twofold per chunk); a failed chunk
+    halves it. Always between ``MIN_CHUNK`` and the configured largest chunk."""
+
+    def __init__(self, largest: int) -> None:
+        self.largest = max(MIN_CHUNK, largest)
+        self._size = min(FIRST_CHUNK, self.largest)
+        self._lock = threading.Lock()  # uploads run in parallel
+
+    def size(self) -> int:
+        return self._size
+
+    def took(self, sent: int, seconds: float) -> None:
+        ideal = sent / max(seconds, 1e-3) * CHUNK_SECONDS
+        with self._lock:
+            if sent >= self._size // 2:  # a short last piece says little about the link
+                self._size = self._bounded(min(2 * self._size, ideal))
+
+    def failed(self) -> None:
+        with self._lock:
+            self._size = self._bounded(self._size / 2)
+
+    def _bounded(self, size: float) -> int:
+        return max(MIN_CHUNK, min(self.largest, int(size) >> 14 << 14))  # 16 KiB steps
+
+
 @dataclass
 class RoundResult:
     synced: int = 0
@@ -68,6 +106,19 @@ class RoundResult:
     rejected: int = 0
     link_ok: bool = True
     last_error: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, *, synced: int = 0, failed: int = 0, rejected: int = 0,
+            error: str = "") -> None:
+        """Count one record's outcome (records in flight finish on their own threads);
+        a failure means the link is down."""
+        with self._lock:
+            self.synced += synced
+            self.failed += failed
+            self.rejected += rejected
+            if failed:
+                self.link_ok = False
+                self.last_error = error
 
 
 @dataclass(frozen=True)
@@ -105,6 +156,7 @@ class SyncEngine:
         self.telemetry = telemetry or dict
         self.rng = rng or random.Random()
         self.counters = Counters()
+        self.chunks = ChunkSizer(self.settings.chunk_size)
         self._lock = ProcessLock(lock_path)
         self._recovered = False
         self._wake = threading.Event()
@@ -116,6 +168,7 @@ class SyncEngine:
         self._listeners: list[Callable[[SyncStatus], None]] = []
         self._thread: threading.Thread | None = None
         self._uploads = ThreadPoolExecutor(PARALLEL_UPLOADS, thread_name_prefix="sync-upload")
+        self._records = ThreadPoolExecutor(PARALLEL_RECORDS, thread_name_prefix="sync-record")
         self.status = SyncStatus(outbox.status(), "unknown")
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -129,6 +182,7 @@ class SyncEngine:
         self.client.abort()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._records.shutdown(wait=True)
         self._uploads.shutdown(wait=True)
         self._lock.release()
 
@@ -178,17 +232,24 @@ class SyncEngine:
         return result
 
     def run_round(self) -> RoundResult:
+        """Deliver due records until none is left or the link fails (then the records in
+        flight end and no new one starts)."""
         result = RoundResult()
-        while not self._stop.is_set():
-            claim = self.outbox.claim_next()
-            if claim is None:
-                break
-            self._deliver(claim, result)
-            if not result.link_ok:
-                break
-        return result
+        flight: dict[Future[None], str] = {}
+        while True:
+            while len(flight) < PARALLEL_RECORDS and result.link_ok and not self._stop.is_set():
+                claim = self.outbox.claim_next(busy=flight.values())
+                if claim is None:
+                    break
+                flight[self._records.submit(self._deliver, claim, result)] = claim.uuid
+            if not flight:
+                return result
+            done, _ = wait(flight, return_when=FIRST_COMPLETED)
+            for job in done:
+                del flight[job]
+                job.result()  # _deliver handles every error itself
 
-    # --- one record ------------------------------------------------------------------------
+    # --- one record (on a ``sync-record`` thread) --------------------------------------------
     def _deliver(self, claim: Claim, result: RoundResult) -> None:
         try:
             if claim.kind is Kind.CASE:
@@ -211,7 +272,7 @@ class SyncEngine:
             self._failed(claim, result, f"internal error: {type(e).__name__}: {e}")
             return
         if self.outbox.mark_synced(claim.uuid, claim.revision, receipt):
-            result.synced += 1
+            result.add(synced=1)
             log.info("sync: %s %s revision %d confirmed (%s)", claim.kind, claim.uuid,
                      claim.revision, receipt)
 
@@ -236,13 +297,18 @@ class SyncEngine:
         self._send_chunks(att.sha256, data, state.received)
 
     def _send_chunks(self, sha: str, data: bytes, offset: int) -> None:
-        size = self.settings.chunk_size
-        for _ in range(2 * (len(data) // size) + 4):  # bounded even if the platform dithers
+        for _ in range(2 * (len(data) // MIN_CHUNK) + 4):  # bounded if the platform dithers
             if offset > len(data) or self._stop.is_set():
                 raise OutcomeUnknown(f"upload of {sha[:12]} interrupted at {offset}")
-            chunk = data[offset:offset + size]
+            chunk = data[offset:offset + self.chunks.size()]
             self.counters.sent(sha, len(chunk))
-            state = self.client.send_chunk(sha, len(data), offset, chunk)
+            started = time.monotonic()
+            try:
+                state = self.client.send_chunk(sha, len(data), offset, chunk)
+            except OutcomeUnknown:
+                self.chunks.failed()
+                raise
+            self.chunks.took(len(chunk), time.monotonic() - started)
             if state.complete:
                 return
             offset = state.received
@@ -252,15 +318,13 @@ class SyncEngine:
         delay = 0.0 if self._stop.is_set() else backoff(
             claim.attempts, self.settings.backoff_base, self.settings.backoff_cap, self.rng)
         self.outbox.mark_failed(claim.uuid, claim.revision, error, time.time() + delay)
-        result.failed += 1
-        result.link_ok = False
-        result.last_error = error
+        result.add(failed=1, error=error)
         log.warning("sync: %s %s not delivered (attempt %d, next in %.0f s): %s", claim.kind,
                     claim.uuid, claim.attempts, delay, error)
 
     def _rejected(self, claim: Claim, result: RoundResult, reason: str) -> None:
         self.outbox.mark_rejected(claim.uuid, claim.revision, reason)
-        result.rejected += 1
+        result.add(rejected=1)
         log.error("sync: %s %s rejected, staff must look: %s", claim.kind, claim.uuid, reason)
 
     # --- heartbeat ---------------------------------------------------------------------------

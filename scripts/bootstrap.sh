@@ -13,6 +13,7 @@ APT_PACKAGES=(
   pcscd vsmartcard-vpcd libpcsclite-dev swig   # PC/SC stack; swig+headers build pyscard
   poppler-utils             # pdftoppm: certificate PDFs to PNG in tests
   gcc util-linux            # a stand-in WLT decoder library in tests; unshare for the private pcscd
+  python3-dev               # headers for the native SM4-GCM (offline_cache/_sm4gcm.c)
   fonts-wqy-zenhei cups-client   # TrueType CJK font embedded in certificate PDFs; lp/lpstat for A4
 )
 
@@ -32,7 +33,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv"
   "$PY" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# The C extension is built at install time: a change to it reinstalls too.
+stamp=.venv/.installed-$(cat pyproject.toml setup.py offline_cache/_sm4gcm.c | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "bootstrap: installing Python packages"
   .venv/bin/python -m pip install -q --upgrade pip

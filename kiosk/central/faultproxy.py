@@ -1,7 +1,7 @@
 """A TCP proxy between terminal and platform that breaks things on purpose.
 
-Per request it can: reset the connection at once, cut it after N bytes from the terminal
-(a request body cut mid-way) or from the platform (an answer lost after the platform
+Per request it can: reset the connection at once, cut it part-way through the request
+(a request body cut mid-way) or through the answer (an answer lost after the platform
 acted), hold the request back, trickle the answer a byte at a time, or answer by itself
 with a 500 or with a captive portal's ``200`` HTML page. ``set_up(False)`` is a network cut: live
 connections are reset and new ones refused until ``set_up(True)``. The kiosk's simulated
@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 class Fault(StrEnum):
     NONE = "none"
     RESET = "reset"  # connection reset before anything passes
-    CUT_UP = "cut_up"  # cut after N bytes from the terminal
-    CUT_DOWN = "cut_down"  # cut after N bytes from the platform (N=0: answer lost)
+    CUT_UP = "cut_up"  # cut part-way through the request (see ``_cut_at``)
+    CUT_DOWN = "cut_down"  # cut part-way through the answer (0: the answer is lost)
     DELAY = "delay"  # hold everything back for N seconds first
     TRICKLE = "trickle"  # the answer one byte every N seconds
     HTTP_500 = "http_500"  # a 500 from "a gateway", the platform never sees the request
@@ -49,17 +49,34 @@ def no_faults(_n: int) -> tuple[Fault, float]:
 
 
 def random_faults(rng: random.Random, rate: float, kinds: tuple[Fault, ...],
-                  max_cut: int = 600_000, max_delay: float = 0.3) -> Plan:
-    """A fault on about ``rate`` of connections, chosen from ``kinds`` with random
-    parameters (cut points up to ``max_cut`` bytes, delays up to ``max_delay`` s)."""
+                  max_delay: float = 0.3) -> Plan:
+    """A fault on about ``rate`` of requests, chosen from ``kinds`` with random parameters
+    (cuts anywhere in the message, delays up to ``max_delay`` s)."""
     def plan(_n: int) -> tuple[Fault, float]:
         if rng.random() >= rate:
             return Fault.NONE, 0.0
         kind = rng.choice(kinds)
         if kind in (Fault.CUT_UP, Fault.CUT_DOWN):
-            return kind, float(rng.randrange(0, max_cut if kind is Fault.CUT_UP else 400))
+            return kind, rng.random()
         return kind, rng.uniform(0.01, max_delay)
     return plan
+
+
+def _cut_at(param: float, first: bytes) -> float:
+    """Where a cut falls, in bytes of a message whose first piece is ``first``: ``param``
+    bytes when it is 1 or more, else that fraction of the whole message (head plus the
+    Content-Length it announces), so a random cut always falls inside the message."""
+    if param >= 1:
+        return param
+    head_end = first.find(b"\r\n\r\n")
+    if head_end < 0:
+        return param * len(first)
+    length = 0
+    for line in first[:head_end].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            length = int(value)
+    return float(int(param * (head_end + 4 + length)))
 
 
 class FaultProxy:
@@ -155,8 +172,10 @@ class FaultProxy:
                         fault, param = self._next_fault()
                         if not self._start_request(client, fault, param):
                             return
-                        budget = {client: param if fault is Fault.CUT_UP else float("inf"),
-                                  upstream: param if fault is Fault.CUT_DOWN else float("inf")}
+                        budget = {client: _cut_at(param, data) if fault is Fault.CUT_UP
+                                  else float("inf"), upstream: float("inf")}
+                    elif src is upstream and not answering and fault is Fault.CUT_DOWN:
+                        budget[upstream] = _cut_at(param, data)  # the answer begins
                     answering = src is upstream
                     if len(data) >= budget[src]:
                         peer[src].sendall(data[:int(budget[src])])
@@ -171,7 +190,7 @@ class FaultProxy:
     def _start_request(self, client: socket.socket, fault: Fault, param: float) -> bool:
         """Faults that act before the request is forwarded; False ends the connection."""
         if fault in (Fault.CUT_UP, Fault.CUT_DOWN, Fault.NONE):
-            return True  # these count once they bite (a short request may escape a cut)
+            return True  # these count once they bite
         self._inject(fault)
         if fault is Fault.RESET:
             return False

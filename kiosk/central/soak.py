@@ -80,11 +80,10 @@ def fill(term: SoakTerminal, cases: int, files_per_case: int, size: int,
 def drain_through_faults(term: SoakTerminal, store_host: str, store_port: int, rate: float,
                          rng: random.Random, kinds: tuple[Fault, ...] = ALL_FAULTS,
                          max_delay: float = 0.3, max_rounds: int = 2000) -> Counter[str]:
-    """Sync everything through a proxy that breaks ``rate`` of requests (cut points within
-    one chunk and its headers); returns the faults injected. Backoffs are skipped (each
+    """Sync everything through a proxy that breaks ``rate`` of requests (cuts anywhere in a
+    request or its answer); returns the faults injected. Backoffs are skipped (each
     round retries at once) to keep it quick. A trickle costs a whole request deadline."""
-    plan = random_faults(rng, rate, kinds, max_cut=term.config.platform.chunk_kb * 1024 + 600,
-                         max_delay=max_delay)
+    plan = random_faults(rng, rate, kinds, max_delay=max_delay)
     proxy = FaultProxy(store_host, store_port, plan).start()
     engine = build_engine(term.config, proxy.url)
     outbox = term.outbox()
