@@ -249,8 +249,9 @@ def soak(a: argparse.Namespace, folder: Path) -> None:
         t = time.perf_counter()
         injected = drain_through_faults(term, server.host, server.port, a.rate, rng)
         problems = delivery_problems(term, server.store)
-        print(f"fault soak: {a.cases} cases, {sum(injected.values())} faults "
-              f"{dict(sorted(injected.items()))}, {time.perf_counter() - t:.0f} s: "
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(injected.items()))
+        print(f"fault soak: {a.cases} cases, {sum(injected.values())} faults ({kinds}), "
+              f"{time.perf_counter() - t:.0f} s: "
               f"{problems or 'exactly once, byte-identical, consistent'}")
     finally:
         server.stop()

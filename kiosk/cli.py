@@ -14,6 +14,7 @@ import json
 import logging
 import logging.handlers
 import sys
+import time
 from pathlib import Path
 
 from kiosk.config import EXAMPLE_PATH, ConfigError, KioskConfig, default_config_path, load_config
@@ -66,8 +67,10 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR)
     install_log_masking()
     ctx = KioskContext.build(config)
-    ctx.start()
+    ctx.start(sync=False)  # looking must not send the outbox
     try:
+        assert ctx.outbox is not None
+        outbox = ctx.outbox.status().as_dict(time.time())
         ctx.devices.wait_first_status(timeout=args.wait)
         rows = []
         for name, w in ctx.devices.workers.items():
@@ -86,13 +89,15 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
         ctx.stop()
     ok = all(r["state"] == "ready" for r in rows)
     if args.json:
-        print(json.dumps({"terminal": config.terminal.id, "ok": ok, "devices": rows},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"terminal": config.terminal.id, "ok": ok, "devices": rows,
+                          "outbox": outbox}, ensure_ascii=False, indent=2))
     else:
         print(f"terminal {config.terminal.id} ({config.terminal.mode})")
         for r in rows:
             extra = f" [{r['code']}] {r['reason']}" if r["code"] else ""
             print(f"  {r['device']:<10} {r['state']:<7} {r['configured']}{extra}")
+        print(f"  outbox     pending {outbox['pending']}, failed {outbox['failed']}, rejected "
+              f"{outbox['rejected']}, oldest unsent {outbox['oldest_unsent_age_s'] or 0:.0f} s")
     return 0 if ok else 1
 
 

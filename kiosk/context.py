@@ -105,9 +105,11 @@ class KioskContext:
         if up:
             self.sync.trigger("network")
 
-    def start(self) -> None:
+    def start(self, sync: bool = True) -> None:
+        """Start the devices and, unless ``sync`` is False (``kiosk doctor`` only looks),
+        the sync worker."""
         self.devices.start()
-        if self.sync is not None:
+        if sync and self.sync is not None:
             self.sync.start()
 
     def stop(self) -> None:

@@ -106,7 +106,7 @@ class RoundResult:
     rejected: int = 0
     link_ok: bool = True
     last_error: str = ""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, *, synced: int = 0, failed: int = 0, rejected: int = 0,
             error: str = "") -> None:

@@ -93,6 +93,11 @@ class FaultProxy:
         self.port = 0
 
     @property
+    def requests(self) -> int:
+        """Requests that passed through (or were meant to) so far."""
+        return self._count
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

@@ -38,3 +38,19 @@ def test_doctor_reports_an_absent_device_and_fails(tmp_path):
     printer = devices["printer"]
     assert printer["state"] == "absent" and printer["code"] == "printer.gone"
     assert "127.0.0.1:9" in printer["reason"]
+
+
+def test_doctor_reports_the_outbox_and_sends_nothing(tmp_path):
+    from kiosk.central.link import open_outbox
+    from kiosk.config import parse_config
+    from offline_cache.outbox import State
+
+    config = parse_config(f'[data]\ndir = "{(tmp_path / "data").as_posix()}"\n', "test")
+    outbox = open_outbox(config)
+    uuid = outbox.create_case("birth", {"applicant": "测试申请人"})
+    outbox.finalize(uuid)
+    r = run_doctor(tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["outbox"]["pending"] == 1
+    assert outbox.record(uuid).state is State.FINALIZED  # looking did not upload it
+    outbox.close()

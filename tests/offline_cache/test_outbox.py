@@ -76,6 +76,18 @@ def test_a_case_edited_while_uploading_goes_back_to_finalized_as_a_new_revision(
     assert again.revision == 2 and again.body["form"]["phone"] == "13900000000"
 
 
+def test_a_record_still_being_delivered_is_not_handed_out_again(outbox):
+    first, second = finalized_case(outbox), finalized_case(outbox)
+    claim = outbox.claim_next()
+    assert claim.uuid == first
+    outbox.edit_case(first, {**FORM, "phone": "13900000000"})  # revision 2 while 1 is sent
+    # The engine says revision 1 is still on the wire: the next record goes first.
+    assert outbox.claim_next(busy=[first]).uuid == second
+    assert outbox.claim_next(busy=[first, second]) is None
+    assert not outbox.mark_synced(first, claim.revision, "ZW0001")
+    assert outbox.claim_next(busy=[second]).revision == 2
+
+
 def test_a_failed_record_waits_out_its_backoff_unless_the_link_comes_back(outbox, clock):
     uuid = finalized_case(outbox)
     claim = outbox.claim_next()

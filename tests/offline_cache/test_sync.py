@@ -15,7 +15,14 @@ import pytest
 from kiosk.central.faultproxy import Fault, FaultProxy, no_faults
 from offline_cache.client import OutcomeUnknown
 from offline_cache.outbox import Kind, State
-from offline_cache.sync import SyncEngine, SyncSettings, backoff
+from offline_cache.sync import (
+    FIRST_CHUNK,
+    MIN_CHUNK,
+    ChunkSizer,
+    SyncEngine,
+    SyncSettings,
+    backoff,
+)
 from tests.platform.harness import TERMINAL, make_client, make_outbox
 
 FAST = SyncSettings(interval=3600, heartbeat_interval=3600, chunk_size=64 << 10,
@@ -341,3 +348,32 @@ def test_the_client_speaks_the_rest_of_the_platform_api(rig_factory, platform):
     progress = rig.client.progress(uuid)
     assert progress["status"] == "received"
     assert progress["receipt"] == rig.outbox.record(uuid).receipt
+
+
+def test_chunks_grow_on_a_fast_link_and_shrink_on_a_slow_or_failing_one():
+    sizer = ChunkSizer(4 << 20)
+    assert sizer.size() == FIRST_CHUNK
+    sizes = []
+    for _ in range(6):  # a hall's LAN: 256 KiB in 10 ms
+        sizer.took(sizer.size(), 0.01)
+        sizes.append(sizer.size() >> 10)
+    assert sizes == [512, 1024, 2048, 4096, 4096, 4096]  # twofold at most, then the cap
+    sizer.took(4 << 20, 40.0)  # a village's weak 4G: ~100 KiB/s, so ~2 s is ~200 KiB
+    assert sizer.size() == 192 << 10
+    sizer.took(1000, 30.0)  # a short last piece says nothing about the link
+    assert sizer.size() == 192 << 10
+    for _ in range(10):  # cut after cut
+        sizer.failed()
+    assert sizer.size() == MIN_CHUNK
+    assert ChunkSizer(64 << 10).size() == 64 << 10  # never above the configured largest
+
+
+def test_a_large_attachment_goes_in_growing_chunks(rig_factory, platform):
+    rig = rig_factory(settings=SyncSettings(interval=3600, heartbeat_interval=3600,
+                                            chunk_size=2 << 20))
+    rig.case(n_files=1, size=6 << 20)
+    rig.drain()
+    rig.assert_platform_holds_exactly_the_finalized_cases()
+    # Fixed 256 KiB chunks would take 24 requests; on the loopback they grow to 2 MiB.
+    assert rig.engine.chunks.size() == 2 << 20
+    assert rig.proxy.requests < 24
