@@ -186,6 +186,8 @@ DEFAULT_CATEGORIES = (
 
 class QueueConfig(_Section):
     categories: tuple[QueueCategory, ...] = DEFAULT_CATEGORIES
+    # Offline numbers are <letter><slot><sequence> (A1001…): one slot per kiosk of a hall.
+    offline_slot: Annotated[int, Field(ge=1, le=9)] = 1
     # Printed as a QR on the ticket so the citizen can follow the queue on a phone.
     follow_url: Annotated[str, Field(pattern=r"^https?://\S+$")] = (
         "https://zwfw.example.gov.cn/queue?terminal={terminal}&date={date}&number={number}"

@@ -7,8 +7,9 @@ so what ``doctor`` reports is what the kiosk runs.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from drivers.escpos.profiles import ReceiptProfile, get_profile
 from drivers.escpos.transport import SerialTransport, make_transport
@@ -18,6 +19,7 @@ from kiosk.central.link import (
     connect_platform,
     device_telemetry,
     open_outbox,
+    terminal_secret,
 )
 from kiosk.config import KioskConfig
 from kiosk.devices import (
@@ -30,11 +32,13 @@ from kiosk.devices import (
 )
 from kiosk.session import IdlePolicy, SessionManager
 from kiosk.simulation import SimulatedNetwork, SimulatorHub
+from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.outbox import CaseOutbox, Kind
 from offline_cache.queue_numbers import IssuedNumber, QueueNumberStore
 from offline_cache.sync import SyncEngine
 
 log = logging.getLogger(__name__)
+QUEUE_DEADLINE = 3.0  # seconds a citizen waits for the hall's queue service before offline
 
 
 def serial_ports_in_use(config: KioskConfig) -> tuple[str, ...]:
@@ -57,6 +61,7 @@ class KioskContext:
     outbox: CaseOutbox | None = None
     link: PlatformLink | None = None
     sync: SyncEngine | None = None
+    queue_client: PlatformClient | None = None  # short deadline: a citizen is waiting
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
@@ -96,6 +101,9 @@ class KioskContext:
         self.link = connect_platform(self.config)
         self.sync = build_engine(self.config, self.link.url,
                                  telemetry=lambda: device_telemetry(self.devices.workers))
+        self.queue_client = PlatformClient(
+            self.link.url, self.config.terminal.id, terminal_secret(self.config),
+            ca_file=self.config.platform.ca_file, deadline=QUEUE_DEADLINE)
         self.outbox.on_queued(lambda: self.sync.trigger("finalized"))
         self.network.on_change(self._network_changed)
 
@@ -115,6 +123,8 @@ class KioskContext:
     def stop(self) -> None:
         if self.sync is not None:
             self.sync.close()
+        if self.queue_client is not None:
+            self.queue_client.close()
         if self.link is not None:
             self.link.stop()
         if self.outbox is not None:
@@ -137,13 +147,34 @@ class KioskContext:
         return IdlePolicy(timeout=t.idle_timeout, grace=t.idle_grace)
 
     def issue_number(self, prefix: str) -> IssuedNumber:
-        assert self.queue is not None
-        # Until the hall's queue service is reachable through the platform client, every
-        # number comes from the terminal's own durable counter; "offline" marks a number
-        # taken while the link is down so staff can tell the two apart.
-        issued = self.queue.issue(prefix, datetime.now(), offline=not self.network.up)
-        if issued.offline and self.outbox is not None:  # the platform learns of it later
-            self.outbox.add_record(Kind.TICKET, "queue", {
-                "number": issued.number, "prefix": issued.prefix,
-                "issued_at": issued.issued_at.astimezone().isoformat(timespec="seconds")})
+        """A number from the hall's queue service; if it does not answer within
+        ``QUEUE_DEADLINE``, one from this kiosk's offline series (reported to the platform
+        later). Call it off the GUI thread."""
+        assert self.queue is not None and self.queue_client is not None
+        try:
+            doc = self.queue_client.take_number(prefix, str(uuid.uuid4()))
+            return self.queue.record_online(prefix, doc["number"], int(doc["waiting"]),
+                                            datetime.fromisoformat(doc["issued_at"]))
+        except (OutcomeUnknown, PlatformRefused, KeyError, ValueError) as e:
+            log.warning("queue service unavailable, issuing an offline number: %s", e)
+        issued = self.queue.issue_offline(prefix, datetime.now().astimezone(),
+                                          self.config.queue.offline_slot)
+        assert self.outbox is not None  # the platform learns of it later
+        self.outbox.add_record(Kind.TICKET, "queue", {
+            "number": issued.number, "prefix": issued.prefix,
+            "issued_at": issued.issued_at.isoformat(timespec="seconds")})
         return issued
+
+    def call_next(self, prefix: str) -> str | None:
+        """The hall's caller (the simulator panel's 叫号): through the queue service, or
+        this kiosk's own copy of the queue when the service cannot be reached."""
+        assert self.queue is not None and self.queue_client is not None
+        today = date.today()
+        try:
+            number = self.queue_client.call_number(prefix, str(uuid.uuid4()))["number"]
+        except (OutcomeUnknown, PlatformRefused) as e:
+            log.warning("queue service unavailable, calling locally: %s", e)
+            return self.queue.call_next(prefix, today)
+        if number is not None:
+            self.queue.note_called(prefix, today, number)
+        return number

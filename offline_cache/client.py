@@ -266,6 +266,12 @@ class PlatformClient:
         _require_echo(doc, {"request_id": request_id, "prefix": prefix})
         return doc
 
+    def call_number(self, prefix: str, request_id: str) -> dict[str, Any]:
+        _, doc = self._call("POST", f"/v1/queue/{prefix}/call",
+                            body=canonical_json({"request_id": request_id}), ok=(200,))
+        _require_echo(doc, {"request_id": request_id, "prefix": prefix})
+        return doc
+
     def certificate(self, kind: str, id_number: str, name: str) -> dict[str, Any]:
         body = canonical_json({"kind": kind, "holder_id_number": id_number, "holder_name": name})
         _, doc = self._call("POST", "/v1/certificates", body=body, ok=(200,))

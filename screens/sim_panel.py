@@ -8,7 +8,6 @@ simulators, so the kiosk's real drivers see what a real device would send.
 from __future__ import annotations
 
 import threading
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -25,9 +24,11 @@ _SAMPLES = ("resident", "resident_long_term", "foreign_permanent_2017",
 
 
 class _PageRelay(QObject):
-    """The virtual printer reports a new page from its own thread; this hops to the GUI."""
+    """The virtual printer reports a new page from its own thread, and a call to the queue
+    service answers on a worker thread; this hops to the GUI."""
 
     page = Signal(str)
+    called = Signal(object)  # the number called, or None
 
 
 class SimulatorPanel(QWidget):
@@ -39,6 +40,8 @@ class SimulatorPanel(QWidget):
         self.setWindowTitle(tr("sim.window"))
         self.setStyleSheet("QWidget { font-size: 18px; } QPushButton { min-height: 44px; }")
         lay = QVBoxLayout(self)
+        self._calls = _PageRelay()
+        self._calls.called.connect(self._show_called)
 
         if self.sim.sam is not None:
             box, grid = self._group(tr("sim.idcard"))
@@ -106,8 +109,10 @@ class SimulatorPanel(QWidget):
         grid.addWidget(b, row, col)
 
     def _call(self, prefix: str) -> None:
-        assert self.ctx.queue is not None
-        number = self.ctx.queue.call_next(prefix, date.today())
+        threading.Thread(target=lambda: self._calls.called.emit(self.ctx.call_next(prefix)),
+                         name="sim-call", daemon=True).start()
+
+    def _show_called(self, number: str | None) -> None:
         self.called.setText(tr("sim.called", number=number) if number else tr("sim.none_waiting"))
 
     def _show_page(self, path: str) -> None:

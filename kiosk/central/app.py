@@ -178,6 +178,13 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         new, answer = store.take_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
         return JSONResponse(answer, status_code=201 if new else 200)
 
+    @app.post("/v1/queue/{prefix}/call")
+    async def call_number(prefix: Annotated[str, PathParam(pattern=r"^[A-Z]$")],
+                          s: SignedJson) -> JSONResponse:
+        _, doc = _parse(models.NumberRequest, s.body)
+        _, answer = store.call_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
+        return JSONResponse(answer)
+
     @app.post("/v1/certificates")
     async def certificate(s: SignedJson) -> JSONResponse:
         _, doc = _parse(models.CertificateRequest, s.body)

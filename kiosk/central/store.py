@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS heartbeat (
     terminal TEXT PRIMARY KEY, at REAL NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queue_counter (
     day TEXT NOT NULL, prefix TEXT NOT NULL, issued INTEGER NOT NULL,
-    PRIMARY KEY (day, prefix));
+    called INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, prefix));
 CREATE TABLE IF NOT EXISTS queue_request (request_id TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nonce (
     terminal TEXT NOT NULL, nonce TEXT NOT NULL, at REAL NOT NULL,
@@ -81,6 +81,10 @@ class PlatformStore:
         self.uploads = self.root / "uploads"
         self._db = open_db(db_path, durable=True)
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(queue_counter)")}
+        if "called" not in columns:  # a database from before numbers were called
+            self._db.execute("ALTER TABLE queue_counter ADD COLUMN called INTEGER NOT NULL "
+                             "DEFAULT 0")
         # Nonces are checked on every request; losing the newest ones in a power cut would
         # only reopen a replay window the timestamp check already bounds, so no fsync each.
         self._nonces = open_db(db_path, durable=False)
@@ -264,29 +268,53 @@ class PlatformStore:
     # --- queue numbers ----------------------------------------------------------------------
     def take_number(self, prefix: str, request_id: str) -> tuple[bool, dict[str, Any]]:
         """(new, answer): the same request id always gets the same number."""
+        return self._once(request_id, lambda db, now: self._take(db, now, prefix, request_id))
+
+    def call_number(self, prefix: str, request_id: str) -> tuple[bool, dict[str, Any]]:
+        """The hall's caller: the next number of a category is called (``number`` is None
+        when nobody is waiting). The same request id always gets the same answer."""
+        return self._once(request_id, lambda db, now: self._call(db, now, prefix, request_id))
+
+    def _once(self, request_id: str, act: Any) -> tuple[bool, dict[str, Any]]:
         with self._tx() as db:
             seen = db.execute("SELECT answer FROM queue_request WHERE request_id = ?",
                               (request_id,)).fetchone()
             if seen:
                 return False, json.loads(seen[0])
-            now = datetime.now(UTC).astimezone()
-            issued = self._bump(db, now.date().isoformat(), prefix, None)
-            answer = {"request_id": request_id, "number": f"{prefix}{issued:03d}",
-                      "prefix": prefix, "waiting": issued - 1,
-                      "issued_at": now.isoformat(timespec="seconds")}
+            answer = act(db, datetime.now(UTC).astimezone())
             db.execute("INSERT INTO queue_request VALUES (?, ?)", (request_id, json.dumps(answer)))
         return True, answer
 
+    def _take(self, db: Any, now: datetime, prefix: str, request_id: str) -> dict[str, Any]:
+        issued = self._bump(db, now.date().isoformat(), prefix, None)
+        called = db.execute("SELECT called FROM queue_counter WHERE day = ? AND prefix = ?",
+                            (now.date().isoformat(), prefix)).fetchone()[0]
+        return {"request_id": request_id, "number": f"{prefix}{issued:03d}", "prefix": prefix,
+                "waiting": max(0, issued - 1 - called),
+                "issued_at": now.isoformat(timespec="seconds")}
+
+    @staticmethod
+    def _call(db: Any, now: datetime, prefix: str, request_id: str) -> dict[str, Any]:
+        row = db.execute("UPDATE queue_counter SET called = called + 1 WHERE day = ? AND "
+                         "prefix = ? AND called < issued RETURNING called, issued",
+                         (now.date().isoformat(), prefix)).fetchone()
+        return {"request_id": request_id, "prefix": prefix,
+                "number": f"{prefix}{row[0]:03d}" if row else None,
+                "waiting": row[1] - row[0] if row else 0}
+
     def _note_offline_ticket(self, db: Any, doc: dict[str, Any]) -> None:
-        """Numbers a terminal issued offline are taken: the platform's own continue after."""
+        """A three-digit number a terminal issued offline is in the platform's own series,
+        which continues after it. Four digits are a terminal's offline slot (A1001, A2001…),
+        a series of its own that the platform never issues."""
         m = _NUMBER_RE.match(doc["number"])
-        if m and m.group(1) == doc["prefix"]:
+        if m and m.group(1) == doc["prefix"] and len(m.group(2)) == 3:
             day = datetime.fromisoformat(doc["issued_at"]).date().isoformat()
             self._bump(db, day, doc["prefix"], int(m.group(2)))
 
     @staticmethod
     def _bump(db: Any, day: str, prefix: str, at_least: int | None) -> int:
-        db.execute("INSERT INTO queue_counter VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+        db.execute("INSERT INTO queue_counter(day, prefix, issued) VALUES (?, ?, 0) "
+                   "ON CONFLICT DO NOTHING",
                    (day, prefix))
         sql = ("UPDATE queue_counter SET issued = issued + 1" if at_least is None else
                "UPDATE queue_counter SET issued = MAX(issued, ?)")

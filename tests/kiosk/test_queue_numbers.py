@@ -1,35 +1,43 @@
 import multiprocessing as mp
-from datetime import date, datetime
+from datetime import datetime
+
+import pytest
 
 from offline_cache.queue_numbers import QueueNumberStore
 
 
-def test_numbers_run_per_category_and_day_and_survive_a_restart(tmp_path):
+def test_offline_numbers_run_per_category_and_day_in_the_kiosks_slot_and_survive_a_restart(
+        tmp_path):
     db = tmp_path / "q.sqlite3"
     now = datetime(2026, 11, 23, 9, 0)
     s = QueueNumberStore(db)
-    assert [s.issue("A", now).number for _ in range(3)] == ["A001", "A002", "A003"]
-    assert s.issue("B", now).number == "B001"
+    assert [s.issue_offline("A", now, 3).number for _ in range(3)] == ["A3001", "A3002", "A3003"]
+    assert s.issue_offline("B", now, 3).number == "B3001"
     s.close()
     s = QueueNumberStore(db)  # a restart (or a crash) never re-issues a number
-    assert s.issue("A", now).number == "A004"
-    assert s.issue("A", datetime(2026, 11, 24, 9, 0)).number == "A001"
+    assert s.issue_offline("A", now, 3).number == "A3004"
+    assert s.issue_offline("A", datetime(2026, 11, 24, 9, 0), 3).number == "A3001"
 
 
-def test_waiting_counts_people_ahead_until_they_are_called(tmp_path):
+def test_numbers_from_the_queue_service_are_kept_and_update_the_waiting_count(tmp_path):
     s = QueueNumberStore(tmp_path / "q.sqlite3")
     now = datetime(2026, 11, 23, 9, 0)
-    assert s.issue("A", now).waiting == 0
-    assert s.issue("A", now).waiting == 1
-    assert s.call_next("A", now.date()) == "A001"
-    third = s.issue("A", now)
-    assert third.number == "A003" and third.waiting == 1
-    assert s.waiting("A", date(2026, 11, 23)) == 2
+    # The service issued A007 with 2 people ahead: A001-A004 have been called.
+    online = s.record_online("A", "A007", 2, now)
+    assert (online.number, online.waiting, online.offline) == ("A007", 2, False)
+    assert s.waiting("A", now.date()) == 3
+    offline = s.issue_offline("A", now, 1)  # then the link goes: everyone known is ahead
+    assert (offline.number, offline.waiting, offline.offline) == ("A1001", 3, True)
+    assert s.call_next("A", now.date()) == "A005"
+    s.note_called("A", now.date(), "A007")  # the service called up to A007
+    assert s.waiting("A", now.date()) == 1  # only the offline ticket is left
+    with pytest.raises(ValueError):
+        s.record_online("A", "B008", 0, now)
 
 
 def _take(path: str, n: int, out: "mp.Queue[list[str]]") -> None:
     s = QueueNumberStore(__import__("pathlib").Path(path))
-    out.put([s.issue("A", datetime(2026, 11, 23, 9, 0)).number for _ in range(n)])
+    out.put([s.issue_offline("A", datetime(2026, 11, 23, 9, 0), 1).number for _ in range(n)])
 
 
 def test_two_processes_never_hand_out_the_same_number(tmp_path):

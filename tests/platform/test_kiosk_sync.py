@@ -44,17 +44,18 @@ def test_cutting_the_simulated_network_really_cuts_the_platform_link(qtbot, wind
 def test_a_queue_number_issued_offline_is_reported_when_the_link_returns(qtbot, ctx):
     store = ctx.link.server.store
     ctx.network.set_up(False)
-    issued = ctx.issue_number("C")
-    assert issued.offline and issued.number == "C001"
+    issued = ctx.issue_number("C")  # from this kiosk's offline slot (1)
+    assert issued.offline and issued.number == "C1001"
     (ticket,) = ctx.outbox.records()
     assert ticket.kind is Kind.TICKET
     ctx.network.set_up(True)
     qtbot.waitUntil(lambda: len(store.records("ticket")) == 1, timeout=10000)
-    assert store.records("ticket")[0]["body"]["number"] == "C001"
-    # The platform's own numbering for C continues after the number issued offline.
-    assert store.take_number("C", "0f0e0d0c-0b0a-4909-8807-060504030201")[1]["number"] == "C002"
+    assert store.records("ticket")[0]["body"]["number"] == "C1001"
+    # Back online, numbers come from the hall's series again, which C1001 cannot meet.
+    assert store.take_number("C", "0f0e0d0c-0b0a-4909-8807-060504030201")[1]["number"] == "C001"
     online = ctx.issue_number("C")
-    assert not online.offline and len(ctx.outbox.records()) == 1
+    assert (online.number, online.offline) == ("C002", False)
+    assert len(ctx.outbox.records()) == 1
 
 
 def test_the_header_says_what_waits_how_long_and_what_needs_staff(window):

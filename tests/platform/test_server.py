@@ -188,6 +188,28 @@ def test_queue_numbers_are_idempotent_and_continue_after_offline_tickets(platfor
               "prefix": "B", "issued_at": today, "printed": True}
     assert put(s, platform.url, "tickets", str(uuid.uuid4()), ticket).status_code == 201
     assert take(str(uuid.uuid4())).json()["number"] == "B008"
+    # A four-digit number is a terminal's offline slot: the platform's series stays put.
+    ticket = {**ticket, "number": "B3001"}
+    assert put(s, platform.url, "tickets", str(uuid.uuid4()), ticket).status_code == 201
+    assert take(str(uuid.uuid4())).json()["number"] == "B009"
+
+
+def test_the_caller_calls_numbers_in_order_once_per_request(platform, s):
+    def call(request_id):
+        r = s.post(f"{platform.url}/v1/queue/D/call",
+                   data=canonical_json({"request_id": request_id}))
+        assert r.status_code == 200
+        return r.json()
+
+    assert call(str(uuid.uuid4()))["number"] is None  # nobody waits yet
+    for _ in range(2):
+        s.post(f"{platform.url}/v1/queue/D/numbers",
+               data=canonical_json({"request_id": str(uuid.uuid4())}))
+    rid = str(uuid.uuid4())
+    first = call(rid)
+    assert (first["number"], first["waiting"]) == ("D001", 1)
+    assert call(rid) == first  # a retried call does not skip anybody
+    assert call(str(uuid.uuid4()))["number"] == "D002"
 
 
 def test_heartbeat_carries_commands_until_they_are_acknowledged(platform, s):
