@@ -300,7 +300,8 @@ class PlatformClient:
         try:
             resp = self.session.request(method, self.base_url + path, data=body or None,
                                         headers=headers, stream=True,
-                                        timeout=(CONNECT_TIMEOUT, self.deadline))
+                                        timeout=(min(CONNECT_TIMEOUT, self.deadline),
+                                                 self.deadline))
             try:
                 raw = _read_capped(resp)
             finally:
