@@ -120,7 +120,7 @@ def test_the_s_box_constants_are_sm4s_s_box_moved_into_aes_field():
     assert all(_apply(a_rows, _ginv(_apply(a_rows, x) ^ 0xD3, 0x1F5)) ^ 0xD3 == sbox[x]
                for x in range(256))
 
-    def in_aes_field(poly: int, beta: int) -> int:
+    def at(poly: int, beta: int) -> int:  # the polynomial with these coefficient bits at β
         out, power = 0, 1
         for k in range(9):
             if poly >> k & 1:
@@ -128,15 +128,10 @@ def test_the_s_box_constants_are_sm4s_s_box_moved_into_aes_field():
             power = _gmul(power, beta, 0x11B)
         return out
 
-    beta = next(b for b in range(2, 256) if in_aes_field(0x1F5, b) == 0)
+    beta = next(b for b in range(2, 256) if at(0x1F5, b) == 0)
 
-    def t(x: int) -> int:
-        out, power = 0, 1
-        for k in range(8):
-            if x >> k & 1:
-                out ^= power
-            power = _gmul(power, beta, 0x11B)
-        return out
+    def t(x: int) -> int:  # x as a polynomial of SM4's field, carried to AES's
+        return at(x, beta)
 
     t_inv = {t(x): x for x in range(256)}
     m1 = _matrix(lambda x: t(_apply(a_rows, x)))
