@@ -36,6 +36,8 @@ from screens.widgets import Screen
 log = logging.getLogger(__name__)
 
 TICKET_SCREEN_SECONDS = 30  # the number stays on screen this long, then back home
+RATING_SECONDS = 20  # the 好差评 question after it, unanswered, this long
+THANKS_SECONDS = 3
 _TOUCH_EVENTS = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
@@ -79,6 +81,7 @@ class KioskWindow(QWidget):
         self.after_card: str | None = None  # where to go once the citizen is identified
         self.last_touch = time.monotonic()
         self.ticket_deadline = 0.0
+        self.ticket_prefix: str | None = None  # the category of the ticket on screen
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -116,6 +119,8 @@ class KioskWindow(QWidget):
         self.home.service_chosen.connect(self.on_service)
         self.category.category_chosen.connect(self.on_category)
         self.ticket.finished.connect(lambda: self.go_home())
+        self.ticket.rated.connect(self.on_rated)
+        self.ticket.rating_shown.connect(self._give_time_to_rate)
         self.capture.capture_requested.connect(self.on_capture)
         self.capture.delete_requested.connect(self.on_page_delete)
         self.capture.finished.connect(self.on_scan_finished)
@@ -354,7 +359,18 @@ class KioskWindow(QWidget):
             for c in self.ctx.config.queue.categories
         ])
 
+    def _give_time_to_rate(self) -> None:
+        self.ticket_deadline = time.monotonic() + RATING_SECONDS
+        self.ticket.set_seconds_left(RATING_SECONDS)
+
+    def on_rated(self, score: int) -> None:
+        assert self.ticket_prefix is not None
+        self.flow.rate(self.ticket_prefix, score)
+        self.ticket_deadline = time.monotonic() + THANKS_SECONDS  # then home by itself
+        self.ticket.set_seconds_left(THANKS_SECONDS)
+
     def on_category(self, prefix: str) -> None:
+        self.ticket_prefix = prefix
         self.ticket.show_printing()
         self.go("ticket")
         fut = self.flow.take(prefix)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from drivers.base import DeviceError
 from kiosk.config import QueueCategory
 from kiosk.context import KioskContext
+from offline_cache.outbox import Kind
 from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,13 @@ class TicketFlow:
 
     def take(self, prefix: str) -> Future[TicketOutcome]:
         return self._worker.submit(self._take, self.category(prefix))
+
+    def rate(self, prefix: str, score: int) -> Future[str]:
+        """The citizen's 好差评 of the service (1 非常不满意 … 5 非常满意), kept in the outbox
+        for the platform. Only the category and the score: nothing says who rated."""
+        assert self.ctx.outbox is not None
+        return self._worker.submit(self.ctx.outbox.add_record, Kind.EVALUATION,
+                                   f"queue:{prefix}", {"score": score})
 
     def _take(self, cat: QueueCategory) -> TicketOutcome:
         ctx = self.ctx

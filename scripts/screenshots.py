@@ -71,6 +71,8 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     until(lambda: win.ticket.view is not None)
     save("ticket")
     shutil.copy(ctx.sim.printer.pages[-1], out / f"ticket-paper-{tag}.png")
+    win.ticket.done.click()  # 完成 → the 好差评 question
+    save("rating")
     ctx.sim.printer.set_paper("out")
     until(lambda: "缺纸" in win.header.indicators["printer"].text())
     take_ticket("resident_long_term", "B")

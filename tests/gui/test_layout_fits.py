@@ -73,4 +73,8 @@ def test_every_screen_fits(qtbot, window, ctx, elder, language):
     qtbot.waitUntil(lambda: window.ticket.view is not None
                     and not window.ticket.view.printed, timeout=10000)
     assert_fits(qtbot, window, "ticket, paper out")
+    window.ticket.done.click()
+    assert_fits(qtbot, window, "好差评")
+    window.ticket.scores[3].click()
+    assert_fits(qtbot, window, "rated")
     assert window.size().toTuple() == expected

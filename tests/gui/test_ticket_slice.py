@@ -72,6 +72,9 @@ def test_second_ticket_counts_the_first_as_waiting(qtbot, window, ctx):
     place_card_and_wait_greeting(qtbot, window, ctx)
     take_ticket(qtbot, window, "B")
     qtbot.mouseClick(window.ticket.done, Qt.MouseButton.LeftButton)
+    assert window.ticket.question.text() == "您对本次自助服务满意吗？"
+    assert window.ticket.skip.text().startswith("跳过")
+    qtbot.mouseClick(window.ticket.skip, Qt.MouseButton.LeftButton)  # no rating: fine
     assert window.current is window.home
     ctx.sim.remove_card()
     qtbot.waitUntil(lambda: not ctx.sim.sam.card_present, timeout=2000)
@@ -124,3 +127,22 @@ def test_nothing_personal_reaches_the_logs(qtbot, window, ctx, caplog):
         card = SAMPLE_CARDS[sample]
         for secret in filter(None, (card.name, card.name_en, card.id_number, card.address)):
             assert secret not in caplog.text, f"{sample}: personal data in the log"
+
+
+def test_the_rating_after_the_ticket_reaches_the_platform_without_saying_who(
+        qtbot, window, ctx):
+    place_card_and_wait_greeting(qtbot, window, ctx)
+    take_ticket(qtbot, window, "C")
+    qtbot.mouseClick(window.ticket.done, Qt.MouseButton.LeftButton)
+    scores = window.ticket.scores
+    assert [scores[n].text() for n in (5, 4, 3, 2, 1)] == [
+        "非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    qtbot.mouseClick(scores[4], Qt.MouseButton.LeftButton)
+    assert window.ticket.question.text() == "感谢您的评价！"
+    assert not any(b.isVisible() for b in scores.values())  # one rating per ticket
+    store = ctx.link.server.store
+    qtbot.waitUntil(lambda: len(store.records("evaluation")) == 1, timeout=10000)
+    (rating,) = store.records("evaluation")
+    assert rating["body"]["score"] == 4 and rating["body"]["service"] == "queue:C"
+    assert RESIDENT.id_number not in str(rating) and RESIDENT.name not in str(rating)
+    qtbot.waitUntil(lambda: window.current is window.home, timeout=6000)  # by itself
