@@ -50,8 +50,11 @@ class TicketFlow:
         """The citizen's 好差评 of the service (1 非常不满意 … 5 非常满意), kept in the outbox
         for the platform. Only the category and the score: nothing says who rated."""
         assert self.ctx.outbox is not None
-        return self._worker.submit(self.ctx.outbox.add_record, Kind.EVALUATION,
-                                   f"queue:{prefix}", {"score": score})
+        fut = self._worker.submit(self.ctx.outbox.add_record, Kind.EVALUATION,
+                                  f"queue:{prefix}", {"score": score})
+        fut.add_done_callback(lambda f: f.exception() and log.error(
+            "rating %d for %s not kept: %s", score, prefix, f.exception()))
+        return fut
 
     def _take(self, cat: QueueCategory) -> TicketOutcome:
         ctx = self.ctx
