@@ -20,8 +20,8 @@ from drivers.base import DeviceError, DeviceState, DeviceStatus
 from drivers.camera.quality import SAME_PAGE
 from kiosk import devices as dev
 from kiosk.context import KioskContext
-from kiosk.flows import TicketFlow, TicketOutcome
-from kiosk.i18n import translator
+from kiosk.flows import ServiceFlows, TicketOutcome
+from kiosk.i18n import catalog, translator
 from kiosk.session import IdleState
 from screens.capture import CaptureScreen, ScanSummaryScreen, to_qimage
 from screens.card_prompt import CardPromptScreen
@@ -29,6 +29,7 @@ from screens.category import CategoryChoice, CategoryScreen
 from screens.chrome import Footer, Header
 from screens.home import HomeScreen
 from screens.overlays import HelpOverlay, IdleOverlay
+from screens.report import ReportScreen
 from screens.theme import Theme
 from screens.ticket import TicketScreen, TicketView
 from screens.widgets import Screen
@@ -75,7 +76,7 @@ class KioskWindow(QWidget):
         self.setObjectName("KioskWindow")
         term = ctx.config.terminal
         self.theme = Theme()
-        self.flow = TicketFlow(ctx)
+        self.flow = ServiceFlows(ctx)
         self.bridge = DeviceBridge()
         self.history: list[str] = []
         self.after_card: str | None = None  # where to go once the citizen is identified
@@ -102,15 +103,17 @@ class KioskWindow(QWidget):
         self.ticket = TicketScreen()
         self.capture = CaptureScreen()
         self.scan_summary = ScanSummaryScreen()
+        self.report = ReportScreen()
         self.home.set_portrait(portrait)
         self.ticket.set_portrait(portrait)
         self.capture.set_portrait(portrait)
+        self.report.set_portrait(portrait)
         if term.mode == "village":
             self.card_prompt.set_village(term.help_phone)
         self.card_prompt.set_sscard("sscard" in ctx.devices.workers)
         self.screens: dict[str, Screen] = {}
         for s in (self.home, self.card_prompt, self.category, self.ticket, self.capture,
-                  self.scan_summary):
+                  self.scan_summary, self.report):
             self.screens[s.name] = s
             self.stack.addWidget(s)
         self.idle_overlay = IdleOverlay(self)
@@ -121,6 +124,9 @@ class KioskWindow(QWidget):
         self.ticket.finished.connect(lambda: self.go_home())
         self.ticket.rated.connect(self.on_rated)
         self.ticket.rating_shown.connect(self._give_time_to_rate)
+        self.report.reported.connect(
+            lambda key: self.flow.report(key, catalog("zh_CN")[f"report.reason.{key}"]))
+        self.report.finished.connect(lambda: self.go_home())
         self.capture.capture_requested.connect(self.on_capture)
         self.capture.delete_requested.connect(self.on_page_delete)
         self.capture.finished.connect(self.on_scan_finished)
@@ -284,6 +290,9 @@ class KioskWindow(QWidget):
 
     # --- services ---------------------------------------------------------------------
     def on_service(self, service: str) -> None:
+        if service == "report":  # 办不成事 needs no card: anyone may say what went wrong
+            self.go("report")
+            return
         target = {"queue": "category", "scan": "capture"}.get(service)
         if target is None:
             raise ValueError(f"unknown service {service!r}")

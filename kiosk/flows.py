@@ -32,7 +32,10 @@ class TicketOutcome:
     error_code: str = ""
 
 
-class TicketFlow:
+class ServiceFlows:
+    """The work behind the screens: queue tickets, and the records a visit leaves for the
+    platform (好差评, 办不成事)."""
+
     def __init__(self, ctx: KioskContext) -> None:
         self.ctx = ctx
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow")
@@ -54,6 +57,16 @@ class TicketFlow:
                                   f"queue:{prefix}", {"score": score})
         fut.add_done_callback(lambda f: f.exception() and log.error(
             "rating %d for %s not kept: %s", score, prefix, f.exception()))
+        return fut
+
+    def report(self, reason: str, description: str) -> Future[str]:
+        """A 办不成事 report: what could not be done, kept in the outbox for the platform.
+        Nothing says who reported."""
+        assert self.ctx.outbox is not None
+        fut = self._worker.submit(self.ctx.outbox.add_record, Kind.REPORT, "report",
+                                  {"reason": reason, "description": description})
+        fut.add_done_callback(lambda f: f.exception() and log.error(
+            "办不成事 report (%s) not kept: %s", reason, f.exception()))
         return fut
 
     def _take(self, cat: QueueCategory) -> TicketOutcome:

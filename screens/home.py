@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QVBoxLayout
 
 from kiosk.i18n import tr
 from screens.theme import Theme
-from screens.widgets import DeviceIllustration, Screen, Tile, label
+from screens.widgets import DeviceIllustration, Screen, Tile, button, label
 
 # (service id, glyph on the tile). The flows behind them live in kiosk/.
 SERVICES = (("queue", "号"), ("scan", "拍"))
@@ -37,7 +37,14 @@ class HomeScreen(Screen):
             t.clicked.connect(lambda _=False, s=sid: self.service_chosen.emit(s))
             grid.addWidget(t, i // 2, i % 2)
             self.tiles[sid] = t
-        row.addLayout(grid, 3)
+        services = QVBoxLayout()
+        services.setSpacing(24)
+        services.addLayout(grid, 1)
+        # 办不成事 is where a visit went wrong, not a service: a plain button, not a tile.
+        self.report = button()
+        self.report.clicked.connect(lambda: self.service_chosen.emit("report"))
+        services.addWidget(self.report)
+        row.addLayout(services, 3)
         panel = QFrame()
         panel.setObjectName("Dialog")
         pl = QVBoxLayout(panel)
@@ -77,6 +84,7 @@ class HomeScreen(Screen):
         self.reader.setVisible(not self._greeting)
         for sid, t in self.tiles.items():
             t.set_text(tr(f"service.{sid}"), tr(f"service.{sid}_sub"))
+        self.report.setText(tr("service.report"))
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)

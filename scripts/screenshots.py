@@ -91,6 +91,11 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     wait(1500)  # a few preview frames with the page outlined
     save("capture")
     win.go_home()
+    win.on_service("report")  # 办不成事
+    save("report")
+    win.report.reasons["repeat"].click()
+    save("report-sent")
+    win.go_home()
     win.last_touch -= ctx.idle_policy.timeout + 2
     until(win.idle_overlay.isVisible)
     save("idle")

@@ -77,4 +77,8 @@ def test_every_screen_fits(qtbot, window, ctx, elder, language):
     assert_fits(qtbot, window, "好差评")
     window.ticket.scores[3].click()
     assert_fits(qtbot, window, "rated")
+    window.on_service("report")
+    assert_fits(qtbot, window, "办不成事")
+    window.report.reasons["repeat"].click()
+    assert_fits(qtbot, window, "办不成事, sent")
     assert window.size().toTuple() == expected
