@@ -96,11 +96,6 @@ class TicketScreen(Screen):
         self.pages.addWidget(rating_page)
         self.show_printing()
 
-    @property
-    def rating(self) -> bool:
-        """The 好差评 page is showing."""
-        return self.pages.currentIndex() == 1
-
     def set_portrait(self, portrait: bool) -> None:
         d = QBoxLayout.Direction
         self.columns.setDirection(d.TopToBottom if portrait else d.LeftToRight)
