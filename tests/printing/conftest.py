@@ -1,4 +1,5 @@
-"""Fixtures for the receipt printer tests: a sample ticket and a virtual printer on TCP."""
+"""Fixtures for the printing tests: a sample ticket, a virtual receipt printer on TCP and a
+virtual A4 (IPP) printer."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from drivers.a4printer.virtual import VirtualA4Printer
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.transport import TcpTransport
 from drivers.escpos.virtual import VirtualPrinter
@@ -46,3 +48,11 @@ def printer(virtual_printer: VirtualPrinter) -> Iterator[ReceiptPrinter]:
     rp = ReceiptPrinter(transport, status_timeout=0.3, job_timeout=3.0, poll_interval=0.05)
     yield rp
     rp.close()
+
+
+@pytest.fixture
+def a4(tmp_path: Path) -> Iterator[VirtualA4Printer]:
+    vp = VirtualA4Printer(tmp_path / "tray", processing_seconds=0.05)
+    vp.start()
+    yield vp
+    vp.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -118,14 +117,6 @@ def test_ipp_message_cut_short_is_an_error_not_a_crash(cut: int) -> None:
 
 
 # --- the real CUPS clients against the virtual printer ------------------------------------
-
-
-@pytest.fixture
-def a4(tmp_path: Path) -> Iterator[VirtualA4Printer]:
-    vp = VirtualA4Printer(tmp_path / "tray", processing_seconds=0.05)
-    vp.start()
-    yield vp
-    vp.stop()
 
 
 @pytest.fixture

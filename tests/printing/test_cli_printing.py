@@ -8,14 +8,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import zxingcpp
 from PIL import Image
 
-from drivers.a4printer.virtual import VirtualA4Printer
 from drivers.escpos.virtual import VirtualPrinter
 
 from .test_a4_cups import needs_cups_client
@@ -35,14 +32,6 @@ def kiosk(tmp_path: Path, *args: str, toml: str = "") -> subprocess.CompletedPro
 def qr_texts(path: Path) -> list[str]:
     with Image.open(path) as img:
         return [r.text for r in zxingcpp.read_barcodes(img.convert("L"))]
-
-
-@pytest.fixture
-def a4(tmp_path: Path) -> Iterator[VirtualA4Printer]:
-    vp = VirtualA4Printer(tmp_path / "tray", processing_seconds=0.05)
-    vp.start()
-    yield vp
-    vp.stop()
 
 
 def test_print_receipt_to_a_network_printer(tmp_path, virtual_printer: VirtualPrinter) -> None:
