@@ -7,12 +7,15 @@ the category letter, its offline slot (1–9, a different one for each kiosk of 
 sequence, e.g. A1001, A1002 for slot 1. No online number and no other kiosk's offline number
 has that form, so two citizens never hold the same number. Each number is taken in one
 SQLite transaction that both increments the counter and records the ticket, so a crash can
-lose the printout but never hand the same number out twice.
+lose the printout but never hand the same number out twice. Threads share one store (the
+kiosk takes numbers off the GUI thread while the caller and the screens read counts): one
+lock keeps their use of its connection apart, as in ``CaseOutbox``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -46,6 +49,7 @@ class IssuedNumber:
 
 class QueueNumberStore:
     def __init__(self, path: Path) -> None:
+        self._lock = threading.Lock()
         self._db = open_db(path, durable=True)
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(queue_counter)")}
@@ -54,7 +58,8 @@ class QueueNumberStore:
                              "NOT NULL DEFAULT 0")
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def issue_offline(self, prefix: str, now: datetime, slot: int) -> IssuedNumber:
         """The next number of this terminal's offline series for the category."""
@@ -112,9 +117,10 @@ class QueueNumberStore:
                                  (int(m.group(1)), int(m.group(1)), day.isoformat(), prefix))
 
     def waiting(self, prefix: str, day: date) -> int:
-        row = self._db.execute(
-            "SELECT issued + offline_issued - called FROM queue_counter "
-            "WHERE day = ? AND prefix = ?", (day.isoformat(), prefix)).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT issued + offline_issued - called FROM queue_counter "
+                "WHERE day = ? AND prefix = ?", (day.isoformat(), prefix)).fetchone()
         return max(0, row[0]) if row else 0
 
     def _counter(self, day: str, prefix: str) -> None:
@@ -129,7 +135,7 @@ class QueueNumberStore:
              int(offline)))
 
     def _tx(self) -> Immediate:
-        return Immediate(self._db)
+        return Immediate(self._db, self._lock)
 
 
 def _job_id(day: str, number: str) -> str:

@@ -1,4 +1,6 @@
+import itertools
 import multiprocessing as mp
+import threading
 from datetime import datetime
 
 import pytest
@@ -52,3 +54,44 @@ def test_two_processes_never_hand_out_the_same_number(tmp_path):
     for p in procs:
         p.join(30)
     assert len(numbers) == 80 and len(set(numbers)) == 80
+
+
+def test_threads_sharing_one_store_take_numbers_at_once_without_error_or_duplicate(tmp_path):
+    """The kiosk takes numbers off the GUI thread while the caller and the screen's waiting
+    count use the same store: every citizen gets a number, never the same one."""
+    s = QueueNumberStore(tmp_path / "q.sqlite3")
+    now = datetime(2026, 11, 23, 9, 0)
+    threads, per_thread = 8, 100
+    hall = itertools.count(1)  # the queue service's series (A001, A002 …)
+    hall_lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+    taken: list[str] = []
+    errors: list[BaseException] = []
+
+    def kiosk(i: int) -> None:
+        barrier.wait()
+        try:
+            for j in range(per_thread):
+                if (i + j) % 2:
+                    issued = s.issue_offline("A", now, 1)
+                else:
+                    with hall_lock:
+                        n = next(hall)
+                    issued = s.record_online("A", f"A{n:03d}", n - 1, now)
+                s.mark_printed(issued.job_id)
+                s.waiting("A", now.date())
+                taken.append(issued.number)
+        except BaseException as e:  # noqa: BLE001 - the failure under test
+            errors.append(e)
+
+    workers = [threading.Thread(target=kiosk, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert errors == []
+    assert len(taken) == threads * per_thread and len(set(taken)) == len(taken)
+    offline = sorted(n for n in taken if len(n) == 5)
+    assert offline == [f"A1{k:03d}" for k in range(1, len(offline) + 1)]  # no gap, no repeat
+    assert s.waiting("A", now.date()) == threads * per_thread  # nobody was called yet
+    s.close()
