@@ -7,9 +7,11 @@ so what ``doctor`` reports is what the kiosk runs.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from drivers.escpos.profiles import ReceiptProfile, get_profile
 from drivers.escpos.transport import SerialTransport, make_transport
@@ -39,6 +41,7 @@ from offline_cache.sync import SyncEngine
 
 log = logging.getLogger(__name__)
 QUEUE_DEADLINE = 3.0  # seconds a citizen waits for the hall's queue service before offline
+QUEUE_RETRY_MIN = 0.5  # seconds of it that must be left to ask again for a lost answer
 
 
 def serial_ports_in_use(config: KioskConfig) -> tuple[str, ...]:
@@ -149,21 +152,36 @@ class KioskContext:
     def issue_number(self, prefix: str) -> IssuedNumber:
         """A number from the hall's queue service; if it does not answer within
         ``QUEUE_DEADLINE``, one from this kiosk's offline series (reported to the platform
-        later). Call it off the GUI thread."""
-        assert self.queue is not None and self.queue_client is not None
+        later, with the request's key: a hall number issued under it whose answer was lost
+        is then cancelled). Call it off the GUI thread."""
+        assert self.queue is not None
+        key = self.queue.new_request(prefix, datetime.now().astimezone())
         try:
-            doc = self.queue_client.take_number(prefix, str(uuid.uuid4()))
+            doc = self._take_number(prefix, key)
             return self.queue.record_online(prefix, doc["number"], int(doc["waiting"]),
-                                            datetime.fromisoformat(doc["issued_at"]))
+                                            datetime.fromisoformat(doc["issued_at"]), key)
         except (OutcomeUnknown, PlatformRefused, KeyError, ValueError) as e:
             log.warning("queue service unavailable, issuing an offline number: %s", e)
         issued = self.queue.issue_offline(prefix, datetime.now().astimezone(),
-                                          self.config.queue.offline_slot)
+                                          self.config.queue.offline_slot, key)
         assert self.outbox is not None  # the platform learns of it later
         self.outbox.add_record(Kind.TICKET, "queue", {
             "number": issued.number, "prefix": issued.prefix,
-            "issued_at": issued.issued_at.isoformat(timespec="seconds")})
+            "issued_at": issued.issued_at.isoformat(timespec="seconds"), "request_id": key})
         return issued
+
+    def _take_number(self, prefix: str, key: str) -> dict[str, Any]:
+        """Ask the queue service under ``key``, and once more (same key, so the same
+        number) if the first answer is lost early enough to leave time for it."""
+        assert self.queue_client is not None
+        end = time.monotonic() + QUEUE_DEADLINE
+        try:
+            return self.queue_client.take_number(prefix, key, QUEUE_DEADLINE)
+        except OutcomeUnknown as e:
+            if end - time.monotonic() < QUEUE_RETRY_MIN:
+                raise
+            log.info("queue service: no answer (%s), asking again with the same key", e)
+        return self.queue_client.take_number(prefix, key, end - time.monotonic())
 
     def call_next(self, prefix: str) -> str | None:
         """The hall's caller (the simulator panel's 叫号): through the queue service, or

@@ -260,9 +260,14 @@ class PlatformClient:
             raise OutcomeUnknown("the catalog answer is not a catalog")
         return resp_etag, doc
 
-    def take_number(self, prefix: str, request_id: str) -> dict[str, Any]:
+    def take_number(self, prefix: str, request_id: str,
+                    deadline: float | None = None) -> dict[str, Any]:
+        """A queue number; ``request_id`` is the caller's stored key (asked again, it gets
+        the same number). ``deadline`` shortens this request's (what is left of the
+        citizen's wait)."""
         _, doc = self._call("POST", f"/v1/queue/{prefix}/numbers",
-                            body=canonical_json({"request_id": request_id}), ok=(200, 201))
+                            body=canonical_json({"request_id": request_id}), ok=(200, 201),
+                            deadline=deadline)
         _require_echo(doc, {"request_id": request_id, "prefix": prefix})
         return doc
 
@@ -285,23 +290,24 @@ class PlatformClient:
 
     # --- one request ---------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, body: bytes = b"",
-              headers: dict[str, str] | None = None, ok: tuple[int, ...]
-              ) -> tuple[int, dict[str, Any]]:
-        status, doc, _ = self._send(method, path, body, headers or {}, ok)
+              headers: dict[str, str] | None = None, ok: tuple[int, ...],
+              deadline: float | None = None) -> tuple[int, dict[str, Any]]:
+        status, doc, _ = self._send(method, path, body, headers or {}, ok, deadline)
         return status, doc
 
     def _send(self, method: str, path: str, body: bytes, headers: dict[str, str],
-              ok: tuple[int, ...]) -> tuple[int, dict[str, Any], str]:
+              ok: tuple[int, ...], deadline: float | None = None
+              ) -> tuple[int, dict[str, Any], str]:
         if body and "Content-Type" not in headers:
             headers = {**headers, "Content-Type": "application/json"}
+        deadline = self.deadline if deadline is None else min(deadline, self.deadline)
         watch = _Watch()
         _current.watch = watch
-        self._watchdog.watch(watch, self.deadline)
+        self._watchdog.watch(watch, deadline)
         try:
             resp = self.session.request(method, self.base_url + path, data=body or None,
                                         headers=headers, stream=True,
-                                        timeout=(min(CONNECT_TIMEOUT, self.deadline),
-                                                 self.deadline))
+                                        timeout=(min(CONNECT_TIMEOUT, deadline), deadline))
             try:
                 raw = _read_capped(resp)
             finally:

@@ -10,12 +10,18 @@ SQLite transaction that both increments the counter and records the ticket, so a
 lose the printout but never hand the same number out twice. Threads share one store (the
 kiosk takes numbers off the GUI thread while the caller and the screens read counts): one
 lock keeps their use of its connection apart, as in ``CaseOutbox``.
+
+Every request to the queue service carries a key made and stored here before the first
+attempt (``new_request``): a lost answer is asked again with the same key, which gets the
+same number, and an offline number issued instead tells the platform that key, so the hall
+number issued under it (its answer lost) is cancelled rather than left waiting for nobody.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +39,9 @@ CREATE TABLE IF NOT EXISTS queue_ticket (
     issued_at TEXT NOT NULL, job_id TEXT NOT NULL UNIQUE, offline INTEGER NOT NULL,
     printed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, number));
+CREATE TABLE IF NOT EXISTS queue_request (
+    request_id TEXT PRIMARY KEY, day TEXT NOT NULL, prefix TEXT NOT NULL,
+    asked_at TEXT NOT NULL, number TEXT);  -- number: what the request ended in, if known
 """
 _ONLINE = re.compile(r"^[A-Z](\d{3})$")
 
@@ -45,6 +54,7 @@ class IssuedNumber:
     issued_at: datetime
     job_id: str
     offline: bool
+    request_id: str | None = None  # the key it was asked for under (``new_request``)
 
 
 class QueueNumberStore:
@@ -61,8 +71,19 @@ class QueueNumberStore:
         with self._lock:
             self._db.close()
 
-    def issue_offline(self, prefix: str, now: datetime, slot: int) -> IssuedNumber:
-        """The next number of this terminal's offline series for the category."""
+    def new_request(self, prefix: str, now: datetime) -> str:
+        """A key for one citizen's request of a number, stored (durably) before it is sent."""
+        key = str(uuid.uuid4())
+        with self._tx():
+            self._db.execute("INSERT INTO queue_request(request_id, day, prefix, asked_at) "
+                             "VALUES (?, ?, ?, ?)", (key, now.date().isoformat(), prefix,
+                                                     now.isoformat(timespec="seconds")))
+        return key
+
+    def issue_offline(self, prefix: str, now: datetime, slot: int,
+                      request_id: str | None = None) -> IssuedNumber:
+        """The next number of this terminal's offline series for the category (in answer
+        to the request ``request_id``, if the queue service did not answer it)."""
         day = now.date().isoformat()
         with self._tx():
             self._counter(day, prefix)
@@ -71,14 +92,15 @@ class QueueNumberStore:
                 "WHERE day = ? AND prefix = ? RETURNING issued, called, offline_issued",
                 (day, prefix)).fetchone()
             number = f"{prefix}{slot}{n:03d}"
-            self._ticket(number, day, prefix, now, offline=True)
+            self._ticket(number, day, prefix, now, offline=True, request_id=request_id)
         return IssuedNumber(number, prefix, max(0, issued + n - 1 - called), now,
-                            _job_id(day, number), True)
+                            _job_id(day, number), True, request_id)
 
-    def record_online(self, prefix: str, number: str, waiting: int,
-                      issued_at: datetime) -> IssuedNumber:
-        """Keep a number the queue service issued; its answer also updates what this
-        terminal knows of the queue (how far it has been called)."""
+    def record_online(self, prefix: str, number: str, waiting: int, issued_at: datetime,
+                      request_id: str | None = None) -> IssuedNumber:
+        """Keep a number the queue service issued (for the request ``request_id``); its
+        answer also updates what this terminal knows of the queue (how far it has been
+        called)."""
         m = _ONLINE.match(number)
         if m is None or not number.startswith(prefix):
             raise ValueError(f"{number!r} is not a queue number of category {prefix}")
@@ -88,8 +110,9 @@ class QueueNumberStore:
             self._db.execute("UPDATE queue_counter SET issued = MAX(issued, ?), "
                              "called = MAX(called, ?) WHERE day = ? AND prefix = ?",
                              (n, n - 1 - waiting, day, prefix))
-            self._ticket(number, day, prefix, issued_at, offline=False)
-        return IssuedNumber(number, prefix, waiting, issued_at, _job_id(day, number), False)
+            self._ticket(number, day, prefix, issued_at, offline=False, request_id=request_id)
+        return IssuedNumber(number, prefix, waiting, issued_at, _job_id(day, number), False,
+                            request_id)
 
     def mark_printed(self, job_id: str) -> None:
         with self._tx():
@@ -127,12 +150,16 @@ class QueueNumberStore:
         self._db.execute("INSERT INTO queue_counter(day, prefix) VALUES (?, ?) "
                          "ON CONFLICT DO NOTHING", (day, prefix))
 
-    def _ticket(self, number: str, day: str, prefix: str, at: datetime, offline: bool) -> None:
+    def _ticket(self, number: str, day: str, prefix: str, at: datetime, offline: bool,
+                request_id: str | None) -> None:
         self._db.execute(
             "INSERT INTO queue_ticket(number, day, prefix, issued_at, job_id, offline) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (number, day, prefix, at.isoformat(timespec="seconds"), _job_id(day, number),
              int(offline)))
+        if request_id is not None:
+            self._db.execute("UPDATE queue_request SET number = ? WHERE request_id = ?",
+                             (number, request_id))
 
     def _tx(self) -> Immediate:
         return Immediate(self._db, self._lock)

@@ -175,7 +175,8 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
     async def take_number(prefix: Annotated[str, PathParam(pattern=r"^[A-Z]$")],
                           s: SignedJson) -> JSONResponse:
         _, doc = _parse(models.NumberRequest, s.body)
-        new, answer = store.take_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
+        new, answer = store.take_number(prefix, str(doc.request_id),  # type: ignore[attr-defined]
+                                        s.terminal)
         return JSONResponse(answer, status_code=201 if new else 200)
 
     @app.post("/v1/queue/{prefix}/call")

@@ -50,6 +50,7 @@ class TicketDocument(_Record):
     prefix: str = Field(pattern=r"^[A-Z]$")
     issued_at: AwareDatetime
     printed: bool = False
+    request_id: UUID | None = None  # the key of the hall number it replaces (then cancelled)
 
 
 DOCUMENTS: dict[str, type[_Record]] = {

@@ -16,6 +16,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,10 @@ CREATE TABLE IF NOT EXISTS queue_counter (
     day TEXT NOT NULL, prefix TEXT NOT NULL, issued INTEGER NOT NULL,
     called INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, prefix));
 CREATE TABLE IF NOT EXISTS queue_request (request_id TEXT PRIMARY KEY, answer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS queue_key (
+    request_id TEXT PRIMARY KEY, terminal TEXT NOT NULL, day TEXT NOT NULL,
+    prefix TEXT NOT NULL, n INTEGER, offline_number TEXT);
+CREATE INDEX IF NOT EXISTS queue_key_number ON queue_key(day, prefix, n);
 CREATE TABLE IF NOT EXISTS nonce (
     terminal TEXT NOT NULL, nonce TEXT NOT NULL, at REAL NOT NULL,
     PRIMARY KEY (terminal, nonce));
@@ -149,7 +154,7 @@ class PlatformStore:
                        (kind, rid, revision, terminal, doc["service"], body_sha,
                         json.dumps(doc, ensure_ascii=False), receipt, time.time()))
             if kind == "ticket":
-                self._note_offline_ticket(db, doc)
+                self._note_offline_ticket(db, doc, terminal)
         return ("amended" if latest[0] is not None else "accepted"), receipt
 
     def records(self, kind: str) -> list[dict[str, Any]]:
@@ -266,50 +271,103 @@ class PlatformStore:
         return tuple(rows[0]) if rows else (None, None)
 
     # --- queue numbers ----------------------------------------------------------------------
-    def take_number(self, prefix: str, request_id: str) -> tuple[bool, dict[str, Any]]:
-        """(new, answer): the same request id always gets the same number."""
-        return self._once(request_id, lambda db, now: self._take(db, now, prefix, request_id))
+    # A number is taken under the terminal's request id (its idempotency key), kept in
+    # ``queue_key`` with the number it got. When the terminal gave up waiting and issued an
+    # offline number instead, its offline ticket record carries the same key: the hall number
+    # issued under it is then cancelled (``offline_number`` set), the caller skips it and it
+    # no longer counts as waiting. A key the platform first hears of on such a ticket is
+    # kept too, so the request, should it still arrive, gets no number.
+    def take_number(self, prefix: str, request_id: str, terminal: str
+                    ) -> tuple[bool, dict[str, Any]]:
+        """(new, answer): the same request id always gets the same number. Raises
+        Refusal(409) for a key used by another terminal or category, or answered offline."""
+        with self._tx() as db:
+            key = db.execute("SELECT terminal, prefix, offline_number FROM queue_key "
+                             "WHERE request_id = ?", (request_id,)).fetchone()
+            if key is not None and (key[0], key[1]) != (terminal, prefix):
+                raise Refusal(409, "request_id_reused", "this request id was used for another "
+                              "category or terminal")
+            if key is not None and key[2] is not None:
+                raise Refusal(409, "issued_offline", f"the terminal issued {key[2]} offline "
+                              "for this request; the hall number is cancelled")
+            seen = self._answer(db, request_id)
+            if seen is not None:
+                return False, seen
+            now = datetime.now(UTC).astimezone()
+            answer = self._take(db, now, prefix, request_id)
+            db.execute("INSERT INTO queue_key(request_id, terminal, day, prefix, n) "
+                       "VALUES (?, ?, ?, ?, ?)", (request_id, terminal, now.date().isoformat(),
+                                                  prefix, int(answer["number"][1:])))
+            self._keep_answer(db, request_id, answer)
+        return True, answer
 
     def call_number(self, prefix: str, request_id: str) -> tuple[bool, dict[str, Any]]:
         """The hall's caller: the next number of a category is called (``number`` is None
-        when nobody is waiting). The same request id always gets the same answer."""
-        return self._once(request_id, lambda db, now: self._call(db, now, prefix, request_id))
-
-    def _once(self, request_id: str, act: Any) -> tuple[bool, dict[str, Any]]:
+        when nobody is waiting); cancelled numbers are skipped. The same request id always
+        gets the same answer."""
         with self._tx() as db:
-            seen = db.execute("SELECT answer FROM queue_request WHERE request_id = ?",
-                              (request_id,)).fetchone()
-            if seen:
-                return False, json.loads(seen[0])
-            answer = act(db, datetime.now(UTC).astimezone())
-            db.execute("INSERT INTO queue_request VALUES (?, ?)", (request_id, json.dumps(answer)))
+            seen = self._answer(db, request_id)
+            if seen is not None:
+                return False, seen
+            answer = self._call(db, datetime.now(UTC).astimezone(), prefix, request_id)
+            self._keep_answer(db, request_id, answer)
         return True, answer
 
+    @staticmethod
+    def _answer(db: Any, request_id: str) -> dict[str, Any] | None:
+        seen = db.execute("SELECT answer FROM queue_request WHERE request_id = ?",
+                          (request_id,)).fetchone()
+        return json.loads(seen[0]) if seen else None
+
+    @staticmethod
+    def _keep_answer(db: Any, request_id: str, answer: dict[str, Any]) -> None:
+        db.execute("INSERT INTO queue_request VALUES (?, ?)", (request_id, json.dumps(answer)))
+
     def _take(self, db: Any, now: datetime, prefix: str, request_id: str) -> dict[str, Any]:
-        issued = self._bump(db, now.date().isoformat(), prefix, None)
+        day = now.date().isoformat()
+        issued = self._bump(db, day, prefix, None)
         called = db.execute("SELECT called FROM queue_counter WHERE day = ? AND prefix = ?",
-                            (now.date().isoformat(), prefix)).fetchone()[0]
+                            (day, prefix)).fetchone()[0]
+        ahead = issued - 1 - called - len(_cancelled(db, day, prefix, called))
         return {"request_id": request_id, "number": f"{prefix}{issued:03d}", "prefix": prefix,
-                "waiting": max(0, issued - 1 - called),
-                "issued_at": now.isoformat(timespec="seconds")}
+                "waiting": max(0, ahead), "issued_at": now.isoformat(timespec="seconds")}
 
     @staticmethod
     def _call(db: Any, now: datetime, prefix: str, request_id: str) -> dict[str, Any]:
-        row = db.execute("UPDATE queue_counter SET called = called + 1 WHERE day = ? AND "
-                         "prefix = ? AND called < issued RETURNING called, issued",
-                         (now.date().isoformat(), prefix)).fetchone()
-        return {"request_id": request_id, "prefix": prefix,
-                "number": f"{prefix}{row[0]:03d}" if row else None,
-                "waiting": row[1] - row[0] if row else 0}
+        day = now.date().isoformat()
+        row = db.execute("SELECT issued, called FROM queue_counter WHERE day = ? AND "
+                         "prefix = ?", (day, prefix)).fetchone()
+        issued, called = row if row else (0, 0)
+        cancelled = _cancelled(db, day, prefix, called)
+        n = called + 1
+        while n in cancelled:
+            n += 1
+        if n > issued:  # nobody left but cancelled numbers: they count as called
+            db.execute("UPDATE queue_counter SET called = issued WHERE day = ? AND prefix = ?",
+                       (day, prefix))
+            return {"request_id": request_id, "prefix": prefix, "number": None, "waiting": 0}
+        db.execute("UPDATE queue_counter SET called = ? WHERE day = ? AND prefix = ?",
+                   (n, day, prefix))
+        return {"request_id": request_id, "prefix": prefix, "number": f"{prefix}{n:03d}",
+                "waiting": issued - n - sum(1 for c in cancelled if c > n)}
 
-    def _note_offline_ticket(self, db: Any, doc: dict[str, Any]) -> None:
+    def _note_offline_ticket(self, db: Any, doc: dict[str, Any], terminal: str) -> None:
         """A three-digit number a terminal issued offline is in the platform's own series,
         which continues after it. Four digits are a terminal's offline slot (A1001, A2001…),
-        a series of its own that the platform never issues."""
+        a series of its own that the platform never issues. A ticket carrying the key of a
+        hall number (its answer was lost) cancels that number."""
         m = _NUMBER_RE.match(doc["number"])
+        day = datetime.fromisoformat(doc["issued_at"]).date().isoformat()
         if m and m.group(1) == doc["prefix"] and len(m.group(2)) == 3:
-            day = datetime.fromisoformat(doc["issued_at"]).date().isoformat()
             self._bump(db, day, doc["prefix"], int(m.group(2)))
+        if doc.get("request_id"):
+            # Only a number issued to this terminal under this key, and only once.
+            db.execute("INSERT INTO queue_key(request_id, terminal, day, prefix, offline_number) "
+                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT(request_id) DO UPDATE SET "
+                       "offline_number = excluded.offline_number WHERE terminal = "
+                       "excluded.terminal AND offline_number IS NULL",
+                       (str(uuid.UUID(str(doc["request_id"]))), terminal, day, doc["prefix"],
+                        doc["number"]))
 
     @staticmethod
     def _bump(db: Any, day: str, prefix: str, at_least: int | None) -> int:
@@ -322,3 +380,9 @@ class PlatformStore:
         return db.execute(sql + " WHERE day = ? AND prefix = ? RETURNING issued",
                           (*params, day, prefix)).fetchone()[0]
 
+
+def _cancelled(db: Any, day: str, prefix: str, called: int) -> set[int]:
+    """The hall numbers after ``called`` cancelled by a terminal's offline ticket."""
+    return {n for (n,) in db.execute(
+        "SELECT n FROM queue_key WHERE day = ? AND prefix = ? AND n > ? AND offline_number "
+        "IS NOT NULL", (day, prefix, called))}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.faultproxy import FaultProxy
+from kiosk.central.faultproxy import Fault, FaultProxy, no_faults
 from kiosk.config import parse_config
 from kiosk.context import KioskContext
 from offline_cache.queue_numbers import QueueNumberStore
@@ -75,3 +75,32 @@ def test_calling_a_number_lowers_the_count_every_kiosk_prints(hall):
     fourth = two.issue_number("B")
     assert (fourth.number, fourth.waiting) == ("B004", 1)  # only B003 is ahead
     assert one.call_next("C") is None  # nobody waits for C
+
+
+def test_a_hall_number_whose_answer_was_lost_is_cancelled_when_the_offline_ticket_arrives(
+        hall, platform):
+    one, two, link = hall
+    link.plan = lambda _n: (Fault.CUT_DOWN, 0)  # the platform acts, its answers are lost
+    ghost = two.issue_number("A")
+    assert (ghost.number, ghost.offline) == ("A2001", True)  # the citizen's number
+    assert link.injected[Fault.CUT_DOWN] >= 1
+    link.plan = no_faults
+    ahead = one.issue_number("A")
+    assert (ahead.number, ahead.waiting) == ("A002", 1)  # A001 was issued, to nobody
+
+    two.sync.try_lock()  # the offline ticket reaches the platform with the next round
+    two.sync.run_once()
+    assert [r["body"]["number"] for r in platform.store.records("ticket")] == ["A2001"]
+    later = one.issue_number("A")
+    assert (later.number, later.waiting) == ("A003", 1)  # only A002 is ahead: A001 is gone
+    assert [one.call_next("A") for _ in range(3)] == ["A002", "A003", None]  # A001 skipped
+
+
+def test_a_lost_answer_asked_again_with_the_same_key_gets_the_same_number(hall):
+    one, two, link = hall
+    link.plan = lambda n: (Fault.CUT_DOWN, 0) if n == 1 else (Fault.NONE, 0)
+    issued = two.issue_number("A")
+    assert link.injected[Fault.CUT_DOWN] == 1  # the first answer was lost
+    assert (issued.number, issued.offline) == ("A001", False)
+    assert two.outbox.records() == []  # no offline number to report
+    assert one.issue_number("A").number == "A002"  # the platform issued one number, not two

@@ -194,6 +194,44 @@ def test_queue_numbers_are_idempotent_and_continue_after_offline_tickets(platfor
     assert take(str(uuid.uuid4())).json()["number"] == "B009"
 
 
+def test_an_offline_ticket_carrying_a_requests_key_cancels_the_hall_number_issued_under_it(
+        platform, s):
+    def take(request_id, prefix="E", session=s):
+        return session.post(f"{platform.url}/v1/queue/{prefix}/numbers",
+                            data=canonical_json({"request_id": request_id}))
+
+    def call():
+        return s.post(f"{platform.url}/v1/queue/E/call",
+                      data=canonical_json({"request_id": str(uuid.uuid4())})).json()
+
+    def offline_ticket(number, request_id, session=s):
+        today = datetime.now().astimezone().isoformat(timespec="seconds")
+        doc = {"revision": 1, "service": "queue", "created_at": today, "number": number,
+               "prefix": "E", "issued_at": today, "request_id": request_id}
+        return put(session, platform.url, "tickets", str(uuid.uuid4()), doc)
+
+    lost, other = str(uuid.uuid4()), str(uuid.uuid4())
+    assert take(lost).json()["number"] == "E001"  # its answer never reached the terminal
+    assert take(other).json()["number"] == "E002"
+    stranger = requests.Session()  # another terminal cannot cancel this one's number
+    stranger.trust_env = False
+    stranger.auth = HmacAuth("T-0002", bytes(32))
+    platform.store.register_terminal("T-0002", bytes(32))
+    assert offline_ticket("E2001", other, stranger).status_code == 201
+    assert offline_ticket("E1001", lost).status_code == 201
+    again = take(lost)
+    assert again.status_code == 409 and again.json()["error"] == "issued_offline"
+    assert take(other, "F").status_code == 409  # a key belongs to one category
+    third = take(str(uuid.uuid4())).json()
+    assert (third["number"], third["waiting"]) == ("E003", 1)  # E001 no longer waits
+    assert [(c["number"], c["waiting"]) for c in (call(), call(), call())] == [
+        ("E002", 1), ("E003", 0), (None, 0)]
+    late = str(uuid.uuid4())  # the ticket came first: the request, arriving late, gets nothing
+    assert offline_ticket("E1002", late).status_code == 201
+    assert take(late).status_code == 409
+    assert take(str(uuid.uuid4())).json()["number"] == "E004"
+
+
 def test_the_caller_calls_numbers_in_order_once_per_request(platform, s):
     def call(request_id):
         r = s.post(f"{platform.url}/v1/queue/D/call",
