@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for the kiosk: system packages (Qt runtime
-# libraries, CJK fonts, PC/SC stack) and a Python venv in .venv with the project in it.
+# libraries, CJK fonts, PC/SC stack) and a Python venv in .venv with the project in it,
+# its Python packages exactly those of requirements/dev.lock (scripts/lock.sh makes it).
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ APT_PACKAGES=(
   gcc util-linux            # a stand-in WLT decoder library in tests; unshare for the private pcscd
   python3-dev               # headers for the native SM4-GCM (offline_cache/_sm4gcm.c)
   fonts-wqy-zenhei cups-client   # TrueType CJK font embedded in certificate PDFs; lp/lpstat for A4
+  libpulse0                 # Qt Virtual Keyboard's QML (PySide6-Addons) links against it
 )
 
 missing=()
@@ -33,11 +35,25 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv"
   "$PY" -m venv .venv
 fi
-# The C extension is built at install time: a change to it reinstalls too.
-stamp=.venv/.installed-$(cat pyproject.toml setup.py offline_cache/_sm4gcm.c | sha256sum | cut -c1-16)
+# A change to a lock, to the project's metadata or to the C extension (built at install
+# time) installs again. requirements/*.lock are made by scripts/lock.sh.
+stamp=.venv/.installed-$(cat pyproject.toml setup.py offline_cache/_sm4gcm.c requirements/*.lock \
+  | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  echo "bootstrap: installing Python packages"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "bootstrap: installing Python packages from requirements/dev.lock"
+  pip=(env PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install -q)  # the locked swig
+  # Exactly the locked versions, each file checked against its hash. First the build tools
+  # (wheels), then everything else: a package that comes as source (pyscard) is built with
+  # those tools, not in an isolated environment that would fetch unpinned, unchecked ones.
+  "${pip[@]}" --require-hashes --only-binary :all: -r requirements/build.lock
+  "${pip[@]}" --require-hashes --no-build-isolation -r requirements/dev.lock
+  # The project itself, built by the locked setuptools; its dependencies are the above.
+  PYTHONWARNINGS="ignore:Editable installation" "${pip[@]}" --no-deps --no-build-isolation -e .
+  if ! .venv/bin/python -m pip check >/dev/null; then
+    .venv/bin/python -m pip check || true
+    echo "bootstrap: requirements/dev.lock does not satisfy pyproject.toml:" \
+      "run scripts/lock.sh" >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*; touch "$stamp"
 fi
