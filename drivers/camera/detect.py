@@ -173,6 +173,7 @@ def _quads(f: _Features, lines: int) -> list[np.ndarray]:
     """Candidate outlines: from blobs (their hulls) and from pairs of pairs of long lines."""
     out: list[np.ndarray] = []
     for mask in _masks(f):
+        # No outline: an empty tuple (or list) of contours and hierarchy None, in 4 and 5.
         contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         big = [c for c in contours if cv2.contourArea(cv2.convexHull(c)) > MIN_AREA * f.w * f.h]
         for c in sorted(big, key=cv2.contourArea, reverse=True)[:8]:
@@ -197,11 +198,11 @@ def _line_quads(f: _Features, keep: int) -> list[np.ndarray]:
     """Quads bounded by four of the strongest straight lines: they survive a page edge
     that touches clutter or breaks up, where a blob would merge or split."""
     min_len = 0.12 * min(f.w, f.h)
-    found = cv2.HoughLines(f.edges, 1, np.pi / 180, int(min_len))
-    if found is None:
+    found = _rows(cv2.HoughLines(f.edges, 1, np.pi / 180, int(min_len)))
+    if not len(found):
         return []
     kept: list[tuple[float, float]] = []
-    for rho, theta in found[:, 0, :]:
+    for rho, theta in found[:, :2]:
         if all(abs(rho - r) > 8 or _angle_gap(theta, t) > 0.06 for r, t in kept):
             kept.append((float(rho), float(theta)))
         if len(kept) == keep:
@@ -226,6 +227,15 @@ def _line_quads(f: _Features, keep: int) -> list[np.ndarray]:
               & (corners[..., 0] < 1.02 * f.w).all(axis=1)
               & (corners[..., 1] < 1.02 * f.h).all(axis=1))
     return list(order_corners_many(corners[inside]))
+
+
+def _rows(found: np.ndarray | None) -> np.ndarray:
+    """A Hough result as one row per line. Where nothing is found OpenCV 4 returns None and
+    OpenCV 5 an empty array; both become an empty array here."""
+    if found is None:
+        return np.empty((0, 2), np.float32)
+    found = np.asarray(found)
+    return found.reshape(len(found), -1) if found.size else np.empty((0, 2), np.float32)
 
 
 def _angle_gap(t1: float, t2: float) -> float:

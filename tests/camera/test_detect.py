@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
+from drivers.camera import detect
 from drivers.camera.detect import detect_page
 from drivers.camera.geometry import jaccard_in_document_frame, order_corners
 from drivers.camera.paper import render_paper
@@ -61,3 +63,48 @@ def test_preview_path_finds_the_same_page_roughly(letter_frame):
     fast = detect_page(img, refine=False)
     assert fast.found
     assert np.abs(fast.quad - order_corners(truth)).max() < 12
+
+
+def _empty_desk() -> np.ndarray:
+    return frame("letter", pose=Pose(scale=0.01, cx=-5.0), clutter=0,
+                 background="grey_desk")[0]
+
+
+# What cv2.HoughLines returns when it finds no line: None in OpenCV 4, an empty array in 5.
+NO_LINES = pytest.mark.parametrize("nothing", [None, np.empty((0, 1, 2), np.float32)],
+                                   ids=["opencv4-none", "opencv5-empty"])
+
+
+@NO_LINES
+def test_no_straight_line_gives_no_line_quads(monkeypatch, nothing):
+    monkeypatch.setattr(cv2, "HoughLines", lambda *args, **kw: nothing)
+    small, _ = detect.work_image(_empty_desk())
+    assert detect._line_quads(detect._Features(small), 20) == []
+
+
+@NO_LINES
+def test_without_lines_the_page_is_still_found_from_its_outline(monkeypatch, nothing,
+                                                                letter_frame):
+    monkeypatch.setattr(cv2, "HoughLines", lambda *args, **kw: nothing)
+    img, truth = letter_frame
+    det = detect_page(img)
+    assert det.found
+    assert np.abs(det.quad - order_corners(truth)).max() < 6
+
+
+@NO_LINES
+def test_an_empty_desk_without_lines_has_no_page(monkeypatch, nothing):
+    monkeypatch.setattr(cv2, "HoughLines", lambda *args, **kw: nothing)
+    for refine in (True, False):
+        det = detect_page(_empty_desk(), refine=refine)
+        assert not det.found and not det.cut_off
+
+
+def test_an_empty_desk_has_no_page_with_this_opencv():
+    """Through the real detector on the installed OpenCV (4 or 5), nothing stubbed: a desk
+    with nothing on it and a blank grey frame have no line, no page and raise nothing."""
+    blank = np.full((SIZE[1], SIZE[0], 3), 128, np.uint8)
+    for img in (_empty_desk(), blank, blank[..., 0]):
+        for refine in (True, False):
+            det = detect_page(img, refine=refine)
+            assert not det.found and not det.cut_off and det.quad is None
