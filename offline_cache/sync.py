@@ -217,8 +217,10 @@ class SyncEngine:
         return True
 
     # --- one pass: what the thread does each time, and what ``kiosk sync now`` does once ---
-    def run_once(self) -> RoundResult:
-        if self._network_back:
+    def run_once(self, skip_backoff: bool = False) -> RoundResult:
+        """One round. ``skip_backoff`` (``kiosk sync now``, like the network coming back):
+        failed records are due now, not when their backoff ends."""
+        if skip_backoff or self._network_back:
             self._network_back = False
             self._link_failures = 0
             self.outbox.retry_failed_now()

@@ -2,12 +2,14 @@
 
     kiosk sync status [--json]   pending, uploading, failed, rejected, the oldest unsent
                                  case's age, disk use, who runs the sync worker
-    kiosk sync now [--wait S]    a sync round now; exit 0 if the platform was reached
+    kiosk sync now [--wait S]    a sync round now, every waiting record tried at once
+                                 (backoffs skipped); exit 0 only if nothing is left unsent
     kiosk sync verify            every record and attachment still opens and matches
 
 ``now`` runs the round in this process when no other holds the sync lock (with the
 embedded platform it starts it for the round); when the kiosk is running, it asks the
-kiosk's worker and waits up to ``--wait`` seconds for that round to finish.
+kiosk's worker and waits up to ``--wait`` seconds for that round to finish. Either way it
+ends by saying what is still not on the platform, and why.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     status = sync_sub.add_parser("status", help="what waits to be sent, and why")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=cmd_status)
-    now = sync_sub.add_parser("now", help="run a sync round now")
+    now = sync_sub.add_parser("now", help="send everything waiting now (skips backoffs)")
     now.add_argument("--wait", type=float, default=120.0,
                      help="seconds to wait for a running kiosk's worker to do the round")
     now.set_defaults(handler=cmd_now)
@@ -105,20 +107,64 @@ def cmd_now(args: argparse.Namespace, config: KioskConfig) -> int:
     result = _round_here(config) if worker_pid(config) is None else None
     if result is None:
         return _ask_worker(config, args.wait)
-    print(f"round done: {result.synced} synced, {result.failed} failed, "
-          f"{result.rejected} rejected" + (f"; {result.last_error}" if result.last_error else ""))
-    return 0 if result.link_ok else 1
+    print(f"{result.synced} sent to the platform")
+    return _report_unsent(config, "" if result.link_ok else result.last_error)
 
 
 def _round_here(config: KioskConfig) -> RoundResult | None:
-    """A round in this process; None if another process took the worker's lock first."""
+    """A round in this process, every backoff skipped (a technician is asking now); None
+    if another process took the worker's lock first."""
     link = connect_platform(config)
     engine = build_engine(config, link.url)
     try:
-        return engine.run_once() if engine.try_lock() else None
+        return engine.run_once(skip_backoff=True) if engine.try_lock() else None
     finally:
         engine.close()
         link.stop()
+
+
+def _report_unsent(config: KioskConfig, link_error: str) -> int:
+    """Say what is still not on the platform and why; 1 if anything is (or the platform
+    could not be reached), else 0."""
+    outbox = open_outbox(config)
+    try:
+        unsent = [r for st in (State.FAILED, State.UPLOADING, State.FINALIZED)
+                  for r in outbox.records(st)]
+        rejected = outbox.records(State.REJECTED)
+    finally:
+        outbox.close()
+    if unsent:
+        why = _plain(link_error or next((r.last_error for r in unsent if r.last_error), ""))
+        print(f"{_records(len(unsent))} not sent: {why}. They stay in the outbox and are "
+              "tried again.")
+        for r in unsent:
+            print(f"  {r.kind} {r.uuid} ({r.service}), {r.attempts} attempt(s): "
+                  f"{r.last_error or 'not tried yet'}")
+    elif link_error:
+        print(f"nothing waits, but {_plain(link_error)}")
+    if rejected:
+        print(f"{_records(len(rejected))} refused by the platform; staff must look:")
+        for r in rejected:
+            print(f"  {r.kind} {r.uuid} ({r.service}): {r.last_error}")
+    if not (unsent or rejected or link_error):
+        print("nothing waits: every record is on the platform")
+    return 1 if unsent or rejected or link_error else 0
+
+
+def _records(n: int) -> str:
+    return f"{n} record" + ("" if n == 1 else "s")
+
+
+def _plain(error: str) -> str:
+    """Why a record did not go, in words a technician on site acts on."""
+    if not error:
+        return "the sync worker has not delivered them yet"
+    if error.startswith("outcome unknown"):
+        return "the platform could not be reached (no answer, or an answer cut off)"
+    if error.startswith("HTTP 401"):
+        return ("the platform refused the terminal's signature; check its clock and secret "
+                f"({error})")
+    return f"the platform did not take them yet ({error})"
 
 
 def _ask_worker(config: KioskConfig, wait: float) -> int:
@@ -128,15 +174,13 @@ def _ask_worker(config: KioskConfig, wait: float) -> int:
         outbox.request_round()
         print(f"asked the running sync worker (pid {worker_pid(config)}) for a round")
         done = _wait_round(outbox, asked, wait)
-        st = outbox.status()
     finally:
         outbox.close()
     if not done:
         print(f"no round finished within {wait:.0f} s", flush=True)
         return 1
-    print(f"round done at {datetime.now():%H:%M:%S}: {st.unsent} unsent, {st.rejected} "
-          "rejected")
-    return 0 if st.failed == 0 else 1
+    print(f"round done at {datetime.now():%H:%M:%S}")
+    return _report_unsent(config, "")
 
 
 def _wait_round(outbox: CaseOutbox, since: float, wait: float) -> bool:
