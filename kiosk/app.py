@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from drivers.base import DeviceError, DeviceState, DeviceStatus
 from drivers.camera.quality import SAME_PAGE
@@ -39,11 +46,15 @@ log = logging.getLogger(__name__)
 TICKET_SCREEN_SECONDS = 30  # the number stays on screen this long, then back home
 RATING_SECONDS = 20  # the 好差评 question after it, unanswered, this long
 THANKS_SECONDS = 3
+# A tap within this long of a screen change, or of the tap before it, does nothing: the
+# second half of a double tap must not land on what the first tap brought up.
+TAP_GUARD_SECONDS = 0.4
 _TOUCH_EVENTS = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
     QEvent.Type.KeyPress,
 }
+_PRESS_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick}
 
 
 class DeviceBridge(QObject):
@@ -70,9 +81,10 @@ def _status_indicator(s: DeviceStatus) -> tuple[str, str]:
 
 
 class KioskWindow(QWidget):
-    def __init__(self, ctx: KioskContext) -> None:
+    def __init__(self, ctx: KioskContext, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.ctx = ctx
+        self.clock = clock  # monotonic seconds; tests pass a clock they move by hand
         self.setObjectName("KioskWindow")
         term = ctx.config.terminal
         self.theme = Theme()
@@ -80,9 +92,16 @@ class KioskWindow(QWidget):
         self.bridge = DeviceBridge()
         self.history: list[str] = []
         self.after_card: str | None = None  # where to go once the citizen is identified
-        self.last_touch = time.monotonic()
+        self.last_touch = clock()
+        self._changed_at = -TAP_GUARD_SECONDS  # when the screen last changed under a finger
+        self._last_tap = -TAP_GUARD_SECONDS
+        self._swallowed: QObject | None = None  # the button whose press was ignored
         self.ticket_deadline = 0.0
         self.ticket_prefix: str | None = None  # the category of the ticket on screen
+        self._issuing = False  # a queue number is being taken and printed
+        self._visit_over = False  # a ticket or the scanned pages are on screen, nothing next
+        self._deferred_card: tuple[str, Any, str] | None = None  # (event, payload, device)
+        self.default_elder = False  # the hall's look, which every visit starts from
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -121,7 +140,7 @@ class KioskWindow(QWidget):
 
         self.home.service_chosen.connect(self.on_service)
         self.category.category_chosen.connect(self.on_category)
-        self.ticket.finished.connect(lambda: self.go_home())
+        self.ticket.finished.connect(lambda: self.end_session("ticket_done"))
         self.ticket.rated.connect(self.on_rated)
         self.ticket.rating_shown.connect(self._give_time_to_rate)
         self.report.reported.connect(
@@ -130,7 +149,7 @@ class KioskWindow(QWidget):
         self.capture.capture_requested.connect(self.on_capture)
         self.capture.delete_requested.connect(self.on_page_delete)
         self.capture.finished.connect(self.on_scan_finished)
-        self.scan_summary.finished.connect(lambda: self.go_home())
+        self.scan_summary.finished.connect(lambda: self.end_session("scan_done"))
         self.bridge.scan_done.connect(self.on_scan_done)
         camera = ctx.devices.camera
         self.home.tiles["scan"].setVisible(camera is not None)
@@ -158,6 +177,8 @@ class KioskWindow(QWidget):
 
         for name, w in ctx.devices.workers.items():
             self.header.set_indicator(name, *_status_indicator(w.status))
+            if name in ("idcard", "sscard"):
+                self._show_reader(name, w.status)
         self._show_network(ctx.network.up)
         self.set_elder(False)
         self.go_home()
@@ -181,42 +202,81 @@ class KioskWindow(QWidget):
 
     def _show(self, name: str) -> None:
         screen = self.screens[name]
+        if screen is not self.current:
+            self.screen_changed()
         self.stack.setCurrentWidget(screen)
+        self.footer.set_nav_enabled(True)
         self.footer.set_can_go_back(len(self.history) > 1)
         if self.ctx.devices.camera is not None:  # the camera streams only while watched
             self.ctx.devices.camera.set_streaming(name == "capture")
         screen.on_enter()
 
+    def _printing(self) -> bool:
+        return self.current is self.ticket and self._issuing
+
     def go_back(self) -> None:
-        if self.current is self.ticket and self.ticket.view is not None:
+        if self._printing():
+            return  # the number being issued must reach the citizen it is issued to
+        if self.current is self.ticket or len(self.history) <= 1:
             self.go_home()  # the ticket is taken: there is nothing to go back to
             return
-        if len(self.history) > 1:
-            self.history.pop()
-            self._show(self.history[-1])
+        self.history.pop()
+        self._show(self.history[-1])
 
     def go_home(self) -> None:
+        if self._printing():
+            return
+        if self._visit_over:  # the number or the pages were shown: the visit is done
+            self.end_session("visit_done")
+            return
         self.history = ["home"]
         self.after_card = None
         self.help_overlay.hide()
         self._show("home")
+        if self._deferred_card is not None:  # placed while a ticket was on screen
+            event, payload, device = self._deferred_card
+            self._deferred_card = None
+            self.on_device_event(device, event, payload)
 
     # --- session and idle -------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() in _TOUCH_EVENTS:
+        kind = event.type()
+        if kind in _TOUCH_EVENTS:
             self.touch()
+        if not isinstance(obj, QAbstractButton) or not self.isAncestorOf(obj):
+            return False  # the simulator panel and other windows are not guarded
+        if kind in _PRESS_EVENTS:
+            now = self.clock()
+            if now - max(self._changed_at, self._last_tap) < TAP_GUARD_SECONDS:
+                self._swallowed = obj
+                log.debug("tap on %s ignored: too soon after a change", obj.objectName())
+                return True
+            self._last_tap = now
+        elif kind == QEvent.Type.MouseButtonRelease and obj is self._swallowed:
+            self._swallowed = None
+            return True
         return False
 
+    def screen_changed(self) -> None:
+        """What is under the citizen's finger just changed: hold taps for a moment."""
+        self._changed_at = self.clock()
+
     def touch(self) -> None:
-        self.last_touch = time.monotonic()
+        self.last_touch = self.clock()
         if self.idle_overlay.isVisible():
             self.idle_overlay.hide()
 
     def _session_active(self) -> bool:
-        return self.ctx.sessions.current.has_personal_data or self.current is not self.home
+        return (self.ctx.sessions.current.has_personal_data or self.current is not self.home
+                or self._look_changed())
+
+    def _look_changed(self) -> bool:
+        """English or 大字 chosen by this citizen: the next one gets the hall's defaults."""
+        return (translator.language != self.ctx.config.terminal.language
+                or self.theme.elder != self.default_elder)
 
     def _tick(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self.header.tick(datetime.now())
         if self.current is self.ticket and self.ticket.view is not None:
             left = round(self.ticket_deadline - now)
@@ -236,11 +296,17 @@ class KioskWindow(QWidget):
             self.idle_overlay.set_seconds(left)
             if not self.idle_overlay.isVisible():
                 self.idle_overlay.open()
+                self.screen_changed()
         elif state is IdleState.EXPIRED:
             self.end_session("idle")
 
     def end_session(self, reason: str) -> None:
+        """The citizen is done or gone: wipe their data, back to the hall's look, home."""
+        self._visit_over = False
         self.ctx.sessions.wipe(reason)
+        if self._look_changed():
+            translator.set_language(self.ctx.config.terminal.language)
+            self.set_elder(self.default_elder)
         self.go_home()
 
     def _on_wipe(self, _reason: str) -> None:
@@ -249,7 +315,7 @@ class KioskWindow(QWidget):
         self.idle_overlay.hide()
         self.help_overlay.hide()
         self.header.set_countdown(None)
-        self.last_touch = time.monotonic()
+        self.last_touch = self.clock()
 
     # --- devices ----------------------------------------------------------------------
     def on_device_event(self, device: str, event: str, payload: Any) -> None:
@@ -257,16 +323,38 @@ class KioskWindow(QWidget):
             self.header.set_indicator(device, *_status_indicator(payload))
             if device == "camera":
                 self.capture.set_camera(payload.state is DeviceState.READY, payload.code)
-        elif event == dev.EVENT_CARD_PLACED:
-            self.on_card(payload, device)
-        elif event == dev.EVENT_CARD_ERROR:
-            self._card_problem(payload.code)
+            elif device in ("idcard", "sscard"):
+                self._show_reader(device, payload)
+        elif event in (dev.EVENT_CARD_PLACED, dev.EVENT_CARD_ERROR):
+            self.touch()
+            if self._printing() or (self.current is self.ticket and self.ticket.showing_number):
+                self._deferred_card = (event, payload, device)  # the number is someone's
+                return
+            if self._visit_over:
+                self.end_session("new_card")
+            self._end_previous_citizen()
+            if event == dev.EVENT_CARD_PLACED:
+                self.on_card(payload, device)
+            else:
+                self._card_problem(payload.code)
         # Card removal does not end the session: most citizens take their card back as
         # soon as it is read, and the idle timeout clears a walk-away (docs/ARCHITECTURE).
 
+    def _end_previous_citizen(self) -> None:
+        """Any card placed, valid or not, ends the session it finds first: whoever places
+        a card must never see or act in the previous citizen's session."""
+        if self.ctx.sessions.current.has_personal_data:
+            self.ctx.sessions.wipe("new_card")
+            if self.current is not self.card_prompt:
+                self.history = ["home"]
+                self._show("home")
+
+    def _show_reader(self, device: str, status: DeviceStatus) -> None:
+        working = status.state in (DeviceState.READY, DeviceState.BUSY)
+        self.card_prompt.set_reader(device, working, status.code)
+
     def on_card(self, card: Any, device: str = "idcard") -> None:
         """An ID card or a 社保卡 (``device`` "sscard") was read: either identifies."""
-        self.touch()
         if not card.id_number_valid:
             self._card_problem(f"{device}.invalid_number")
             return
@@ -357,6 +445,7 @@ class KioskWindow(QWidget):
         self.scan_summary.show_pages([p.image for p in self.capture.pages])
         self.history = ["home"]
         self.go("scan_summary")
+        self._visit_over = True  # nothing keeps the pages yet: 完成 ends the visit
 
     def _show_categories(self) -> None:
         queue = self.ctx.queue
@@ -369,39 +458,43 @@ class KioskWindow(QWidget):
         ])
 
     def _give_time_to_rate(self) -> None:
-        self.ticket_deadline = time.monotonic() + RATING_SECONDS
+        self.ticket_deadline = self.clock() + RATING_SECONDS
         self.ticket.set_seconds_left(RATING_SECONDS)
 
     def on_rated(self, score: int) -> None:
         assert self.ticket_prefix is not None
         self.flow.rate(self.ticket_prefix, score)
-        self.ticket_deadline = time.monotonic() + THANKS_SECONDS  # then home by itself
+        self.ticket_deadline = self.clock() + THANKS_SECONDS  # then home by itself
         self.ticket.set_seconds_left(THANKS_SECONDS)
 
     def on_category(self, prefix: str) -> None:
         self.ticket_prefix = prefix
+        self._issuing = True
         self.ticket.show_printing()
         self.go("ticket")
+        self.footer.set_nav_enabled(False)  # until the number is on screen
         fut = self.flow.take(prefix)
         fut.add_done_callback(lambda f: self.bridge.ticket_done.emit(f))
 
     def on_ticket_done(self, fut: Any) -> None:
         # The ticket ends the visit: personal data goes now, the number stays on screen.
+        self._issuing = False
         self.ctx.sessions.wipe("ticket_issued")
         try:
             out: TicketOutcome = fut.result()
         except Exception:  # a bug in the flow: the citizen still gets a clear message
             log.exception("ticket flow failed")
-            self.ticket.show_result(TicketView("—", "", 0, False, "kiosk.internal"))
+            self.ticket.show_result(TicketView("—", {}, 0, False, "kiosk.internal"))
         else:
-            zh = translator.language == "zh_CN"
-            name = out.category.name_zh if zh else out.category.name_en
+            names = {"zh_CN": out.category.name_zh, "en": out.category.name_en}
             self.ticket.show_result(
-                TicketView(out.number, name, out.waiting, out.printed, out.error_code)
+                TicketView(out.number, names, out.waiting, out.printed, out.error_code)
             )
-        self.ticket_deadline = time.monotonic() + TICKET_SCREEN_SECONDS
+        self.ticket_deadline = self.clock() + TICKET_SCREEN_SECONDS
         self.history = ["home", "ticket"]
-        self.footer.set_can_go_back(True)
+        self._visit_over = True
+        self.footer.set_nav_enabled(True)
+        self.screen_changed()
 
     # --- look and language ------------------------------------------------------------
     def set_elder(self, on: bool) -> None:
@@ -413,6 +506,7 @@ class KioskWindow(QWidget):
         if self.footer.elder_btn.isChecked() != on:
             self.footer.elder_btn.setChecked(on)
         self.footer.retranslate()
+        self._refit_overlays()
 
     def toggle_language(self) -> None:
         translator.set_language("en" if translator.language == "zh_CN" else "zh_CN")
@@ -425,11 +519,12 @@ class KioskWindow(QWidget):
         for s in self.screens.values():
             s.retranslate()
         self.idle_overlay.set_seconds(self.ctx.idle_policy.remaining(
-            time.monotonic() - self.last_touch))
+            self.clock() - self.last_touch))
 
     def show_help(self) -> None:
         term = self.ctx.config.terminal
         self.help_overlay.show_help(self.current.help_key, term.mode, term.help_phone)
+        self.screen_changed()
 
     def on_sync_status(self, status: Any) -> None:
         self.header.set_sync(status, time.time())
@@ -442,9 +537,13 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self._refit_overlays()
+
+    def _refit_overlays(self) -> None:
         for o in (self.idle_overlay, self.help_overlay):
             if o.isVisible():
                 o.setGeometry(self.rect())
+                o.fit_dialog()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         QApplication.instance().removeEventFilter(self)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -21,14 +23,15 @@ log = logging.getLogger(__name__)
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
 
-def create_window(config: KioskConfig, ctx: KioskContext) -> KioskWindow:
+def create_window(config: KioskConfig, ctx: KioskContext,
+                  clock: Callable[[], float] = time.monotonic) -> KioskWindow:
     app = QApplication.instance()
     assert app is not None
     font = QFont(FONT_FAMILY)
     font.setPixelSize(30)
     app.setFont(font)
     translator.set_language(config.terminal.language)
-    win = KioskWindow(ctx)
+    win = KioskWindow(ctx, clock)
     # The kiosk's screen has one size: layouts must fit it, never grow the window past it.
     win.setFixedSize(*SIZES[config.terminal.orientation])
     return win
@@ -40,7 +43,8 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
     ctx = KioskContext.build(config)
     ctx.start()
     win = create_window(config, ctx)
-    if elder:
+    if elder:  # --elder: this kiosk's visits start in 大字 mode
+        win.default_elder = True
         win.set_elder(True)
     panel = None
 

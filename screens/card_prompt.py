@@ -20,6 +20,7 @@ class CardPromptScreen(Screen):
         self._cards = "card"  # catalog prefix: "card" (ID card) or "card.both" (+ 社保卡)
         self._alt_key = "no_card_hall"
         self._phone = ""
+        self._down: dict[str, str] = {}  # reader → its status code, for readers not working
         lay = QVBoxLayout(self)
         lay.setContentsMargins(80, 40, 80, 40)
         lay.setSpacing(24)
@@ -51,6 +52,26 @@ class CardPromptScreen(Screen):
         self._cards = "card.both" if available else "card"
         self.retranslate()
 
+    def set_reader(self, device: str, working: bool, code: str = "") -> None:
+        """A card reader's state: one that does not work is said here, with another way,
+        not only in the header (a citizen waiting at a dead reader would wait forever)."""
+        if working:
+            self._down.pop(device, None)
+        else:
+            self._down[device] = code
+        self.retranslate()
+
+    def _reader_problem(self) -> tuple[str, str]:
+        """(message key, code) for the readers that do not work, or ("", "")."""
+        both = self._cards == "card.both"
+        if "idcard" in self._down and (not both or "sscard" in self._down):
+            return "card.readers_down", self._down["idcard"]
+        if "idcard" in self._down:
+            return "card.idcard_down", self._down["idcard"]
+        if both and "sscard" in self._down:
+            return "card.sscard_down", self._down["sscard"]
+        return "", ""
+
     def show_error(self, code: str) -> None:
         self._error_code = code
         self.retranslate()
@@ -62,10 +83,20 @@ class CardPromptScreen(Screen):
         self.title.setText(tr(f"{self._cards}.title"))
         self.status.setText(tr(f"{self._cards}.waiting"))
         code = self._error_code
-        device = code.split(".", 1)[0]
-        fallback = tr_or(f"error.{device}.read_failed", tr("error.idcard.read_failed"))
-        self.error.setText(tr_or(f"error.{code}", fallback) if code else "")
+        problem, reader_code = self._reader_problem()
+        if code:
+            device = code.split(".", 1)[0]
+            fallback = tr_or(f"error.{device}.read_failed", tr("error.idcard.read_failed"))
+            message = tr_or(f"error.{code}", fallback)
+        elif problem:
+            code, message = reader_code, tr(problem)
+        else:
+            message = ""
+        self.error.setText(message)
         self.code.setText(tr("error.code", code=code) if code else "")
-        self.error.setVisible(bool(code))
+        self.error.setVisible(bool(message))
         self.code.setVisible(bool(code))
+        no_reader = problem == "card.readers_down"
+        self.status.setVisible(not no_reader)  # nothing is waiting for a card
+        self.reader.setVisible(not no_reader)
         self.alt.setText(tr(f"{self._cards}.{self._alt_key}", phone=self._phone))

@@ -53,7 +53,13 @@ class Header(QFrame):
         if portrait:
             devices_row.insertStretch(0, 1)
         top.addWidget(self.clock)
+        self.set_staff_view(False)
         self.retranslate()
+
+    def set_staff_view(self, staff: bool) -> None:
+        """The outbox backlog ("同步 3件 1分") is for staff: a citizen can do nothing about
+        it, so their header does not show it."""
+        self.indicators["sync"].setVisible(staff)
 
     def set_indicator(self, name: str, level: str, state_key: str, **fmt: object) -> None:
         """level: ok / warn / bad; state_key: a catalog key for the word shown (``fmt``
@@ -131,6 +137,11 @@ class Footer(QFrame):
 
     def set_can_go_back(self, can: bool) -> None:
         self.back_btn.setEnabled(can)
+
+    def set_nav_enabled(self, enabled: bool) -> None:
+        """返回 and 首页 off while something must not be left (a number being printed)."""
+        self.back_btn.setEnabled(enabled)
+        self.home_btn.setEnabled(enabled)
 
     def apply_theme(self, theme: Theme, portrait: bool = False) -> None:
         self.setMinimumHeight(theme.px(88) + 28)

@@ -9,6 +9,10 @@ from kiosk.i18n import tr
 from screens.widgets import button, label
 
 
+MAX_DIALOG_WIDTH = 1200
+SCREEN_MARGIN = 40
+
+
 class Overlay(QFrame):
     """A dimmed layer over the parent with one centred dialog."""
 
@@ -19,7 +23,6 @@ class Overlay(QFrame):
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.dialog = QFrame()
         self.dialog.setObjectName("Dialog")
-        self.dialog.setMinimumWidth(900)
         self.body = QVBoxLayout(self.dialog)
         self.body.setContentsMargins(56, 48, 56, 48)
         self.body.setSpacing(28)
@@ -28,8 +31,21 @@ class Overlay(QFrame):
 
     def open(self) -> None:
         self.setGeometry(self.parentWidget().rect())
+        self.fit_dialog()
         self.raise_()
         self.show()
+
+    def fit_dialog(self) -> None:
+        """Size the dialog for its wrapped text at the width the screen allows: a layout
+        centring a word-wrapped dialog would give it the height of some other width."""
+        room = self.parentWidget().size()
+        width = min(MAX_DIALOG_WIDTH, room.width() - 2 * SCREEN_MARGIN)
+        self.dialog.setFixedWidth(width)
+        layout = self.dialog.layout()
+        layout.activate()
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        self.dialog.setFixedHeight(min(height, room.height() - 2 * SCREEN_MARGIN))
 
 
 class IdleOverlay(Overlay):

@@ -59,6 +59,9 @@ class ReportScreen(Screen):
         self.sent = False
         self.retranslate()
 
+    def on_enter(self) -> None:
+        self.reset()  # each visit starts fresh: the last citizen's report is not this one's
+
     def retranslate(self) -> None:
         self.title.setText(tr("report.sent_title" if self.sent else "report.title"))
         self.text.setText(tr("report.sent_text" if self.sent else "report.text"))

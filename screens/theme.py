@@ -20,6 +20,10 @@ LINE = "#C8D0DB"
 RED = "#A61B1B"  # errors only (7.0:1 on white)
 GREEN = "#176B2C"  # "OK" status text (6.9:1 on white)
 AMBER = "#8A4B00"  # warnings text (6.9:1 on white)
+# A button that cannot be tapped: flat grey with a dashed edge, never the solid blue of an
+# action (its word still readable: 4.6:1).
+DISABLED_BG = "#E5E7EB"
+DISABLED_INK = "#5B6472"
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,13 @@ QPushButton:pressed {{ background: #DCE7F5; }}
 QPushButton[primary="true"] {{ background: {BLUE}; color: white; }}
 QPushButton[primary="true"]:pressed {{ background: {BLUE_DARK}; }}
 QPushButton:checked {{ background: {BLUE}; color: white; }}
-QPushButton:disabled {{ border-color: {LINE}; color: #6B7280; }}
 QPushButton#Tile {{
   background: {CARD}; color: {INK}; border: 2px solid {LINE}; border-radius: 20px;
   font-size: {self.px(40)}px; padding: 16px; text-align: center; }}
 QPushButton#Tile:pressed {{ background: #DCE7F5; border-color: {BLUE}; }}
 QPushButton#Tile[primary="true"] {{ background: {BLUE}; color: white; border-color: {BLUE}; }}
+QPushButton:disabled, QPushButton[primary="true"]:disabled, QPushButton:checked:disabled {{
+  background: {DISABLED_BG}; color: {DISABLED_INK}; border: 2px dashed {LINE}; }}
 #Overlay {{ background: rgba(17, 24, 39, 170); }}
 #Dialog {{ background: {CARD}; border-radius: 24px; }}
 """

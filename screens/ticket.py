@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QStackedLayout, QVBoxLayout, QWidget
 
-from kiosk.i18n import tr
+from kiosk.i18n import tr, translator
 from screens.widgets import DeviceIllustration, Screen, button, label, tr_or
 
 
 @dataclass(frozen=True)
 class TicketView:
     number: str
-    category: str
+    category: dict[str, str]  # the category's name by language, to follow a switch
     waiting: int
     printed: bool
     error_code: str = ""
@@ -96,6 +96,11 @@ class TicketScreen(Screen):
         self.pages.addWidget(rating_page)
         self.show_printing()
 
+    @property
+    def showing_number(self) -> bool:
+        """The page with the number (not the rating after it) is up."""
+        return self.pages.currentIndex() == 0
+
     def set_portrait(self, portrait: bool) -> None:
         d = QBoxLayout.Direction
         self.columns.setDirection(d.TopToBottom if portrait else d.LeftToRight)
@@ -152,7 +157,8 @@ class TicketScreen(Screen):
             self.instructions.setText(tr("ticket.printing_hint"))
             return
         self.number.setText(v.number)
-        self.detail.setText(tr("ticket.detail", category=v.category, n=v.waiting))
+        name = v.category.get(translator.language, "")
+        self.detail.setText(tr("ticket.detail", category=name, n=v.waiting))
         self.done.setText(tr("ticket.done", s=self._seconds_left))
         if v.printed:
             self.title.setText(tr("ticket.title_printed"))

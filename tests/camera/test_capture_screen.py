@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from drivers.camera.scene import Pose
 from screens.capture import to_qimage
-from tests.gui.conftest import ctx, window  # noqa: F401 - the kiosk fixtures
+from tests.gui.conftest import ctx, tap, window  # noqa: F401 - the kiosk fixtures
 from tests.gui.test_layout_fits import assert_fits
 
 TIMEOUT = 20000  # ms: a still is rendered and processed while others' tests share the CPU
@@ -25,7 +25,7 @@ def kiosk_toml(request) -> str:
 
 def _open_capture(qtbot, window, ctx):  # noqa: F811
     ctx.sim.camera.remove()  # the test places the pages, not the demo citizen
-    qtbot.mouseClick(window.home.tiles["scan"], Qt.MouseButton.LeftButton)
+    tap(window, window.home.tiles["scan"])
     assert window.current is window.card_prompt  # who the pages belong to, first
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: window.current is window.capture, timeout=5000)
@@ -52,23 +52,23 @@ def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa:
     qtbot.waitUntil(lambda: cam.page_still and not stillness.armed and not screen.busy,
                     timeout=TIMEOUT)
     assert not screen.error.isVisible() and len(ctx.sessions.current.scans) == 1
-    qtbot.mouseClick(screen.shoot, Qt.MouseButton.LeftButton)  # asked for by hand: say so
+    tap(window, screen.shoot)  # asked for by hand: say so
     qtbot.waitUntil(screen.error.isVisible, timeout=TIMEOUT)
     assert "第 1 页一样" in screen.error.text() and "camera.same_page" in screen.code.text()
     assert len(ctx.sessions.current.scans) == 1
 
     cam.place("idcard_front")
     _take(qtbot, window, ctx, 2)
-    qtbot.mouseClick(screen._cards[0].retake, Qt.MouseButton.LeftButton)
+    tap(window, screen._cards[0].retake)
     assert screen.note.text() == "请放好第 1 页，重新拍照。"
     cam.place("form")
     qtbot.waitUntil(lambda: ctx.sessions.current.scans[0] is not first, timeout=TIMEOUT)
     assert len(ctx.sessions.current.scans) == 2 and not any(first)  # old page zeroed
 
     second = ctx.sessions.current.scans[1]
-    qtbot.mouseClick(screen._cards[1].delete, Qt.MouseButton.LeftButton)
+    tap(window, screen._cards[1].delete)
     assert len(ctx.sessions.current.scans) == 1 and not any(second)
-    qtbot.mouseClick(screen.finish, Qt.MouseButton.LeftButton)
+    tap(window, screen.finish)
     assert window.current is window.scan_summary
     assert window.scan_summary.title.text() == "已拍好 1 页材料"
 
@@ -104,7 +104,7 @@ def test_capture_screen_fits_with_pages_and_an_error(qtbot, window, ctx):  # noq
         window.set_elder(elder)
         _settle(window)
         assert_fits(qtbot, window, f"capture {orientation} elder={elder}")
-    qtbot.mouseClick(window.capture.finish, Qt.MouseButton.LeftButton)
+    tap(window, window.capture.finish)
     _settle(window)
     assert_fits(qtbot, window, f"summary {orientation}")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from kiosk.config import parse_config
@@ -28,11 +30,27 @@ def ctx(tmp_path, kiosk_toml) -> Iterator[KioskContext]:
     c.stop()
 
 
+class FakeClock:
+    """The window's monotonic clock, moved by the test: idle and tap timing without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+CITIZEN_PAUSE = 1.0  # seconds between one deliberate tap and the next
+
+
 @pytest.fixture
 def window(qtbot, ctx):
     from kiosk.qt_main import create_window
 
-    win = create_window(ctx.config, ctx)
+    win = create_window(ctx.config, ctx, FakeClock())
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: all(w.status.state == "ready" for w in ctx.devices.workers.values()),
@@ -46,3 +64,23 @@ def all_texts(root: QWidget) -> list[str]:
     out = [w.text() for w in root.findChildren(QLabel)]
     out += [w.text() for w in root.findChildren(QAbstractButton)]
     return out
+
+
+def tap_at(window, point: QPoint, after: float = CITIZEN_PAUSE) -> QWidget:
+    """A finger ``after`` seconds later at ``point`` (window coordinates): press and release
+    go to whatever widget is there now, as on the touch screen. Returns that widget."""
+    window.clock.advance(after)
+    target = window.childAt(point)
+    assert target is not None, f"nothing at {point}"
+    while not isinstance(target, QAbstractButton) and target.parentWidget() is not None \
+            and target.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents):
+        target = target.parentWidget()
+    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     target.mapFrom(window, point))
+    return target
+
+
+def tap(window, widget: QWidget, after: float = CITIZEN_PAUSE) -> QWidget:
+    """A deliberate tap in the middle of ``widget`` (which must be showing)."""
+    assert widget.isVisible(), f"{widget!r} is not on screen"
+    return tap_at(window, widget.mapTo(window, widget.rect().center()), after)

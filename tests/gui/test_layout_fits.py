@@ -41,6 +41,27 @@ def assert_fits(qtbot, win, what: str) -> None:
             assert widest <= text_room(w), f"{what}: {w.text()!r} is cut off"
 
 
+def assert_overlay_fits(qtbot, win, overlay, what: str) -> None:
+    """A dialog drawn over the screen: inside the window, tall enough for its wrapped text."""
+    assert overlay.isVisible(), what
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    dialog = overlay.dialog
+    box = dialog.geometry().translated(overlay.pos())
+    assert win.rect().contains(box), f"{what}: dialog {box} outside the window"
+    lay = dialog.layout()
+    need = lay.totalHeightForWidth(dialog.width())
+    assert need <= dialog.height(), f"{what}: needs {need} px high, has {dialog.height()}"
+    for w in dialog.findChildren(QLabel):
+        if w.isVisible() and w.wordWrap():
+            assert w.heightForWidth(w.width()) <= w.height(), f"{what}: {w.text()!r} clipped"
+
+
+def open_help_and_check(qtbot, win, what: str) -> None:
+    win.show_help()
+    assert_overlay_fits(qtbot, win, win.help_overlay, f"help on {what}")
+    win.help_overlay.hide()
+
+
 @pytest.fixture(params=["landscape", "portrait"])
 def kiosk_toml(request) -> str:
     return f'[terminal]\norientation = "{request.param}"\n'
@@ -54,13 +75,20 @@ def test_every_screen_fits(qtbot, window, ctx, elder, language):
     expected = (1080, 1920) if ctx.config.terminal.orientation == "portrait" else (1920, 1080)
     assert window.size().toTuple() == expected
     assert_fits(qtbot, window, "home")
+    open_help_and_check(qtbot, window, "home")
     window.on_service("queue")
     ctx.sim.place_card("expired_resident")
     qtbot.waitUntil(window.card_prompt.error.isVisible, timeout=5000)
     assert_fits(qtbot, window, "card prompt with error")
+    open_help_and_check(qtbot, window, "card prompt")
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
     assert_fits(qtbot, window, "category")
+    open_help_and_check(qtbot, window, "category")
+    window.clock.advance(ctx.idle_policy.timeout + 1)
+    window._tick()
+    assert_overlay_fits(qtbot, window, window.idle_overlay, "idle question")
+    window.touch()
     window.go_home()
     assert_fits(qtbot, window, "home greeted")
     window.on_service("queue")
@@ -79,6 +107,7 @@ def test_every_screen_fits(qtbot, window, ctx, elder, language):
     assert_fits(qtbot, window, "rated")
     window.on_service("report")
     assert_fits(qtbot, window, "办不成事")
+    open_help_and_check(qtbot, window, "办不成事")
     window.report.reasons["repeat"].click()
     assert_fits(qtbot, window, "办不成事, sent")
     assert window.size().toTuple() == expected

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from drivers.idcard.samples import SAMPLE_CARDS
-from tests.gui.conftest import all_texts
+from tests.gui.conftest import all_texts, tap
 
 
 def test_idle_asks_then_wipes_every_screen(qtbot, window, ctx):
     card = SAMPLE_CARDS["resident"]
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    tap(window, window.home.tiles["queue"])
     assert window.current is window.category
     qtbot.waitUntil(window.header.countdown.isVisible, timeout=1000)
     assert window.header.countdown.text().startswith("剩余")
 
     policy = ctx.idle_policy
-    window.last_touch -= policy.timeout + 1  # a minute without a touch
+    window.clock.advance(policy.timeout + 1)  # a minute without a touch
     qtbot.waitUntil(window.idle_overlay.isVisible, timeout=2000)
     assert window.idle_overlay.title.text() == "还需要更多时间吗？"
 
-    window.last_touch -= policy.grace  # and no answer
+    window.clock.advance(policy.grace)  # and no answer
     qtbot.waitUntil(lambda: window.current is window.home, timeout=2000)
     assert not window.idle_overlay.isVisible()
     assert ctx.sessions.current.identity is None
@@ -37,33 +35,40 @@ def test_idle_asks_then_wipes_every_screen(qtbot, window, ctx):
 def test_answering_the_idle_question_keeps_the_session(qtbot, window, ctx):
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    window.last_touch -= ctx.idle_policy.timeout + 1
+    policy = ctx.idle_policy
+    window.clock.advance(policy.timeout + 1)
     qtbot.waitUntil(window.idle_overlay.isVisible, timeout=2000)
-    qtbot.mouseClick(window.idle_overlay.keep_btn, Qt.MouseButton.LeftButton)
+    tap(window, window.idle_overlay.keep_btn, after=2)
     assert not window.idle_overlay.isVisible()
-    qtbot.wait(600)
+    # The answer restarted the minute: most of another minute later nothing has happened.
+    window.clock.advance(policy.timeout - 1)
+    window._tick()
+    assert not window.idle_overlay.isVisible()
     assert ctx.sessions.current.identity is not None
+    window.clock.advance(2)  # and then the question comes again
+    window._tick()
+    assert window.idle_overlay.isVisible()
 
 
 def test_elder_mode_shows_at_most_four_bigger_tiles_per_page(qtbot, window, ctx):
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    tap(window, window.home.tiles["queue"])
     assert len(window.category.tiles) == 6
     normal_px = window.category.tiles[0].title.font().pixelSize()
-    qtbot.mouseClick(window.footer.elder_btn, Qt.MouseButton.LeftButton)
+    tap(window, window.footer.elder_btn)
     tiles = window.category.tiles
     assert len(tiles) == 4 and window.category.next.isVisible()
     assert tiles[0].title.font().pixelSize() >= 1.5 * normal_px
-    qtbot.mouseClick(window.category.next, Qt.MouseButton.LeftButton)
+    tap(window, window.category.next)
     assert [t.property("prefix") for t in window.category.tiles] == ["E", "F"]
 
 
 def test_language_switches_at_run_time(qtbot, window):
-    qtbot.mouseClick(window.footer.lang_btn, Qt.MouseButton.LeftButton)
+    tap(window, window.footer.lang_btn)
     assert window.footer.home_btn.text().endswith("Home")
     assert window.home.tiles["queue"].title.text() == "Take a number"
-    qtbot.mouseClick(window.footer.lang_btn, Qt.MouseButton.LeftButton)
+    tap(window, window.footer.lang_btn)
     assert window.home.tiles["queue"].title.text() == "取号排队"
 
 
@@ -77,9 +82,9 @@ def test_touch_targets_and_text_sizes_meet_the_guide(qtbot, window):
 
 
 def test_help_explains_the_screen_and_who_to_call(qtbot, window):
-    qtbot.mouseClick(window.footer.help_btn, Qt.MouseButton.LeftButton)
+    tap(window, window.footer.help_btn)
     assert window.help_overlay.isVisible()
     assert "放置身份证" in window.help_overlay.text.text()
     assert "咨询台" in window.help_overlay.contact.text()
-    qtbot.mouseClick(window.help_overlay.ok, Qt.MouseButton.LeftButton)
+    tap(window, window.help_overlay.ok)
     assert not window.help_overlay.isVisible()

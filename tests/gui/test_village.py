@@ -1,7 +1,8 @@
 """An unattended village station: no desk to send people to, a phone number instead."""
 
 import pytest
-from PySide6.QtCore import Qt
+
+from tests.gui.conftest import tap
 
 
 @pytest.fixture
@@ -13,7 +14,7 @@ def kiosk_toml() -> str:
 def test_village_help_and_card_prompt_give_the_duty_phone(qtbot, window):
     assert not window.header.badge.isVisible()
     assert window.header.hall.text() == "石桥村便民服务站"
-    qtbot.mouseClick(window.home.tiles["queue"], Qt.MouseButton.LeftButton)
+    tap(window, window.home.tiles["queue"])
     assert "0738-1234567" in window.card_prompt.alt.text()
-    qtbot.mouseClick(window.footer.help_btn, Qt.MouseButton.LeftButton)
+    tap(window, window.footer.help_btn)
     assert "0738-1234567" in window.help_overlay.contact.text()

@@ -66,6 +66,9 @@ def test_the_header_says_what_waits_how_long_and_what_needs_staff(window):
         window.header.set_sync(SyncStatus(box, "ok"), NOW)
         return window.header.indicators["sync"].text()
 
+    assert not window.header.indicators["sync"].isVisible()  # not for citizens
+    window.header.set_staff_view(True)
+    assert window.header.indicators["sync"].isVisible()
     assert show() == "● 同步"
     assert show(pending=2, failed=1, age=90) == "▲ 同步 3件 1分"
     assert show(pending=1, age=5 * 3600) == "▲ 同步 1件 5h"
