@@ -154,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:  # a command group without its sub-command, e.g. `kiosk device`
         parser.parse_args([*(argv or sys.argv[1:]), "--help"])
         return 2
-    return int(handler(args, config))
+    try:
+        return int(handler(args, config))
+    except ConfigError as e:  # found once in use, e.g. the embedded platform not installed
+        print(e, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import KioskConfig
+from kiosk.config import ConfigError, KioskConfig
 from offline_cache.client import PlatformClient
 from offline_cache.crypto import Sealer
 from offline_cache.outbox import CaseOutbox
@@ -67,14 +67,36 @@ class PlatformLink:
             self.server.stop()
 
 
+class PlatformNotInstalled(ConfigError):
+    """``platform.url = "embedded"`` but the server's web stack (the extra ``platform``)
+    is not installed."""
+
+
+_OWN_PACKAGES = {"kiosk", "offline_cache", "drivers", "screens", "printer_templates"}
+
+
+def platform_server_class() -> type:
+    """The reference platform's server, imported only when it is to run: its web stack
+    (fastapi, uvicorn) is the optional extra ``platform``, which a kiosk on a real platform
+    does without; nothing else of the kiosk or of its CLI imports it."""
+    try:
+        from kiosk.central.server import PlatformServer
+    except ModuleNotFoundError as e:
+        if (e.name or "").partition(".")[0] in _OWN_PACKAGES:
+            raise  # a bug, not a missing extra
+        raise PlatformNotInstalled(
+            f'platform.url = "embedded" runs the reference platform, which is not installed '
+            f'(no module {e.name!r}): install the extra with pip install "kiosk[platform]", '
+            f"or set platform.url to the platform's address") from e
+    return PlatformServer
+
+
 def connect_platform(config: KioskConfig) -> PlatformLink:
     if config.platform.url != "embedded":
         return PlatformLink(config.platform.url)
-    # Imported here: a kiosk on a real platform never loads the server's web stack.
     from kiosk.central.faultproxy import FaultProxy
-    from kiosk.central.server import PlatformServer
 
-    server = PlatformServer(platform_db(config)).start()
+    server = platform_server_class()(platform_db(config)).start()
     server.store.register_terminal(config.terminal.id, terminal_secret(config))
     proxy = FaultProxy(server.host, server.port).start()
     return PlatformLink(proxy.url, server, proxy)

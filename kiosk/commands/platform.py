@@ -30,12 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
-    from kiosk.central.link import platform_db, terminal_secret
-    from kiosk.central.server import PlatformServer
+    from kiosk.central.link import platform_db, platform_server_class, terminal_secret
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     db = args.db or platform_db(config)
-    server = PlatformServer(db, host=args.host, port=args.port)
+    server = platform_server_class()(db, host=args.host, port=args.port)
     server.store.register_terminal(config.terminal.id, terminal_secret(config))
     print(f"reference platform at {server.url} (database {db}; terminal "
           f"{config.terminal.id} registered)", flush=True)
