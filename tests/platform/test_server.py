@@ -168,7 +168,7 @@ def test_a_case_is_refused_until_its_attachments_are_complete(platform, s):
 def test_catalog_is_served_with_an_etag(platform, s):
     first = s.get(f"{platform.url}/v1/catalog")
     etag = first.headers["ETag"]
-    assert any(svc["id"] == "birth" for svc in first.json()["services"])
+    assert any(b["id"] == "birth" for b in first.json()["bundles"])
     cached = s.get(f"{platform.url}/v1/catalog", headers={"If-None-Match": etag})
     assert cached.status_code == 304 and cached.content == b""
     assert s.get(f"{platform.url}/v1/catalog", headers={"If-None-Match": '"old"'}).json()
