@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.i18n import tr
 from screens.widgets import button, label
 
-
 MAX_DIALOG_WIDTH = 1200
 SCREEN_MARGIN = 40
 
