@@ -37,6 +37,7 @@ EVENT_STATUS = "status"  # payload: DeviceStatus
 EVENT_CARD_PLACED = "card_placed"  # payload: IdentityCard or SocialSecurityCard
 EVENT_CARD_REMOVED = "card_removed"  # payload: None
 EVENT_CARD_ERROR = "card_error"  # payload: DeviceError (the card could not be read)
+DEVICE_BUG = "device_bug"  # set on the log record of an unexpected error in a worker
 
 
 class DeviceWorker:
@@ -151,8 +152,9 @@ class DeviceWorker:
                 raise
             log.exception("%s: device error while polling", self.name)
         except Exception:
-            # A bug must not kill the device thread: log it, reset the device, go on.
-            log.exception("%s: unexpected error", self.name)
+            # A bug must not kill the device thread: log it, reset the device, go on. The
+            # record is marked so that the tests fail on it (tests/conftest.py).
+            log.exception("%s: unexpected error", self.name, extra={DEVICE_BUG: True})
             self._safe_disconnect()
             self.set_status(DeviceStatus(DeviceState.ERROR, f"{self.kind}.internal", "bug"))
             if reraise:
