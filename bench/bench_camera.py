@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -29,6 +30,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The capture-screen bench runs Qt offscreen: with no display, Qt would abort looking for one.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from drivers.camera.detect import detect_page  # noqa: E402
 from drivers.camera.geometry import jaccard_in_document_frame  # noqa: E402
