@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.doc",
     "kiosk.commands.sync",
     "kiosk.commands.platform",
+    "kiosk.commands.guide",
 )
 DEVICE_COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.device_cards",

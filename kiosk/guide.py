@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 from pypinyin import lazy_pinyin
 
-from kiosk.catalog import Catalog, Entry, Item, label, parse_catalog
+from kiosk.catalog import Catalog, Entry, Item, Material, label, parse_catalog
 from kiosk.config import KioskConfig
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.durable import atomic_write
@@ -391,10 +391,11 @@ def fee_text(entry: Entry) -> str:
                     for f in entry.fees)
 
 
-def material_note(m: Any) -> str:
-    """What a citizen must know about one material beyond its name, or ''."""
+def material_note(m: Material, necessity: bool = True) -> str:
+    """What a citizen must know about one material beyond its name (its necessity too,
+    unless ``necessity`` is False), or ''."""
     notes = []
-    if m.necessity != "required":
+    if necessity and m.necessity != "required":
         notes.append({"optional": "如有", "deferrable": "可容缺后补"}[m.necessity])
     if m.promise_allowed:
         notes.append("可告知承诺代替")
@@ -406,7 +407,8 @@ def material_note(m: Any) -> str:
 def notice_for(catalog: Catalog, entry: Entry, hall_name: str, terminal_id: str,
                printed_at: datetime | None = None) -> GuideNotice:
     """The 一次性告知单 of ``entry``: everything to bring and know, once."""
-    materials = tuple(NoticeMaterial(m.name, label("type", m.type), m.copies, material_note(m))
+    materials = tuple(NoticeMaterial(m.name, label("type", m.type), m.copies,
+                                     "；".join(x for x in (material_note(m), m.notes) if x))
                       for m in entry.materials)
     includes = tuple(m.name for m in catalog.members(entry))
     department = catalog.department(entry.department).name
