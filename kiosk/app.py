@@ -28,8 +28,10 @@ from drivers.camera.quality import SAME_PAGE
 from kiosk import devices as dev
 from kiosk.context import KioskContext
 from kiosk.flows import ServiceFlows, TicketOutcome
-from kiosk.i18n import catalog, translator
+from kiosk.i18n import translator
+from kiosk.identity import Identity
 from kiosk.session import IdleState
+from kiosk.tasks import TaskRunner
 from screens.capture import CaptureScreen, ScanSummaryScreen, to_qimage
 from screens.card_prompt import CardPromptScreen
 from screens.category import CategoryChoice, CategoryScreen
@@ -61,9 +63,7 @@ class DeviceBridge(QObject):
     """Device threads → GUI thread. Emitting from another thread queues the call."""
 
     event = Signal(str, str, object)
-    ticket_done = Signal(object)
     sync_changed = Signal(object)  # offline_cache.sync.SyncStatus, from the sync worker
-    scan_done = Signal(object)  # (session id, future of a ScanResult, taken by itself)
 
 
 def _status_indicator(s: DeviceStatus) -> tuple[str, str]:
@@ -89,6 +89,8 @@ class KioskWindow(QWidget):
         term = ctx.config.terminal
         self.theme = Theme()
         self.flow = ServiceFlows(ctx)
+        self._step_no = 0  # counts screen changes: a result for an earlier step is dropped
+        self.tasks = TaskRunner(lambda: ctx.sessions.current.id, lambda: self._step_no)
         self.bridge = DeviceBridge()
         self.history: list[str] = []
         self.after_card: str | None = None  # where to go once the citizen is identified
@@ -143,14 +145,12 @@ class KioskWindow(QWidget):
         self.ticket.finished.connect(lambda: self.end_session("ticket_done"))
         self.ticket.rated.connect(self.on_rated)
         self.ticket.rating_shown.connect(self._give_time_to_rate)
-        self.report.reported.connect(
-            lambda key: self.flow.report(key, catalog("zh_CN")[f"report.reason.{key}"]))
+        self.report.reported.connect(lambda key: self.tasks.run(self.flow.report, key))
         self.report.finished.connect(lambda: self.go_home())
         self.capture.capture_requested.connect(self.on_capture)
         self.capture.delete_requested.connect(self.on_page_delete)
         self.capture.finished.connect(self.on_scan_finished)
         self.scan_summary.finished.connect(lambda: self.end_session("scan_done"))
-        self.bridge.scan_done.connect(self.on_scan_done)
         camera = ctx.devices.camera
         self.home.tiles["scan"].setVisible(camera is not None)
         if camera is not None:
@@ -164,7 +164,6 @@ class KioskWindow(QWidget):
         self.idle_overlay.keep.connect(self.touch)
         self.idle_overlay.leave.connect(lambda: self.end_session("citizen_left"))
         self.bridge.event.connect(self.on_device_event)
-        self.bridge.ticket_done.connect(self.on_ticket_done)
         ctx.devices.add_listener(self.bridge.event.emit)
         ctx.network.on_change(lambda up: self._show_network(up))
         self.bridge.sync_changed.connect(self.on_sync_status)
@@ -203,6 +202,7 @@ class KioskWindow(QWidget):
     def _show(self, name: str) -> None:
         screen = self.screens[name]
         if screen is not self.current:
+            self._step_no += 1
             self.screen_changed()
         self.stack.setCurrentWidget(screen)
         self.footer.set_nav_enabled(True)
@@ -278,6 +278,9 @@ class KioskWindow(QWidget):
     def _tick(self) -> None:
         now = self.clock()
         self.header.tick(datetime.now())
+        if self._printing():  # the number being issued waits for nobody's idle timeout
+            self.header.set_countdown(None)
+            return
         if self.current is self.ticket and self.ticket.view is not None:
             left = round(self.ticket_deadline - now)
             self.ticket.set_seconds_left(max(0, left))
@@ -355,13 +358,14 @@ class KioskWindow(QWidget):
 
     def on_card(self, card: Any, device: str = "idcard") -> None:
         """An ID card or a 社保卡 (``device`` "sscard") was read: either identifies."""
-        if not card.id_number_valid:
+        identity = Identity.from_card(card)
+        if not identity.id_number_valid:
             self._card_problem(f"{device}.invalid_number")
             return
-        if card.is_expired(date.today()):
+        if identity.is_expired(date.today()):
             self._card_problem(f"{device}.expired")
             return
-        session = self.ctx.sessions.identify(card)
+        session = self.ctx.sessions.identify(identity)
         self.card_prompt.show_error("")
         self.home.set_greeting(session.greeting_name)
         target, self.after_card = self.after_card, None
@@ -398,15 +402,12 @@ class KioskWindow(QWidget):
         camera = self.ctx.devices.camera
         assert camera is not None
         self.capture.start_capture()
-        session_id = self.ctx.sessions.current.id
         fut = camera.capture("document", self.capture.earlier_hashes())
-        fut.add_done_callback(lambda f: self.bridge.scan_done.emit((session_id, f, auto)))
+        # The page is the session's even if the citizen looked at another screen meanwhile.
+        self.tasks.watch(fut, lambda f: self.on_scan_done(f, auto), keep_on_leave=True)
 
-    def on_scan_done(self, job: Any) -> None:
-        session_id, fut, auto = job
+    def on_scan_done(self, fut: Any, auto: bool) -> None:
         session = self.ctx.sessions.current
-        if session.id != session_id:
-            return  # the citizen left meanwhile: the page is not theirs to keep
         try:
             result = fut.result()
         except DeviceError as e:
@@ -463,7 +464,7 @@ class KioskWindow(QWidget):
 
     def on_rated(self, score: int) -> None:
         assert self.ticket_prefix is not None
-        self.flow.rate(self.ticket_prefix, score)
+        self.tasks.run(self.flow.rate, self.ticket_prefix, score)
         self.ticket_deadline = self.clock() + THANKS_SECONDS  # then home by itself
         self.ticket.set_seconds_left(THANKS_SECONDS)
 
@@ -473,8 +474,7 @@ class KioskWindow(QWidget):
         self.ticket.show_printing()
         self.go("ticket")
         self.footer.set_nav_enabled(False)  # until the number is on screen
-        fut = self.flow.take(prefix)
-        fut.add_done_callback(lambda f: self.bridge.ticket_done.emit(f))
+        self.tasks.run(self.flow.take, prefix, on_done=self.on_ticket_done)
 
     def on_ticket_done(self, fut: Any) -> None:
         # The ticket ends the visit: personal data goes now, the number stays on screen.
@@ -553,5 +553,5 @@ class KioskWindow(QWidget):
         self._unsubscribe_language()
         self._unsubscribe_sync()
         self.ticker.stop()
-        self.flow.shutdown()
+        self.tasks.shutdown()
         super().closeEvent(event)

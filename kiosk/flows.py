@@ -1,14 +1,13 @@
-"""Service flows, written without Qt: what happens after a tap, off the GUI thread.
+"""Service flows, written without Qt: what happens after a tap.
 
-The Qt shell calls a flow, gets a ``Future`` and shows its outcome when it completes. Work
-that touches the disk or a device runs on the flow's single worker thread (database writes
-serialised in one place) and on the device's own thread.
+Each function here blocks (the disk, the platform, a device): the Qt shell runs it through
+its one task runner (``kiosk.tasks``) and shows the outcome when it is done. What goes to
+the platform is built here from domain data, never from the screens' wording.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -21,6 +20,16 @@ from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 log = logging.getLogger(__name__)
 
 PRINT_DEADLINE = 30.0  # seconds from submitting a ticket to the printer saying it is done
+
+# 办不成事 reasons as the platform records them. The screens word them in each language;
+# editing that wording must not change what the records say.
+REPORT_REASONS = {
+    "not_found": "找不到要办的事项",
+    "materials": "材料或证明开不出来",
+    "repeat": "让我多次跑、反复交材料",
+    "device": "机器或系统出了问题",
+    "other": "其他原因",
+}
 
 
 @dataclass(frozen=True)
@@ -38,39 +47,27 @@ class ServiceFlows:
 
     def __init__(self, ctx: KioskContext) -> None:
         self.ctx = ctx
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow")
-
-    def shutdown(self) -> None:
-        self._worker.shutdown(wait=True)
 
     def category(self, prefix: str) -> QueueCategory:
         return next(c for c in self.ctx.config.queue.categories if c.prefix == prefix)
 
-    def take(self, prefix: str) -> Future[TicketOutcome]:
-        return self._worker.submit(self._take, self.category(prefix))
-
-    def rate(self, prefix: str, score: int) -> Future[str]:
+    def rate(self, prefix: str, score: int) -> str:
         """The citizen's 好差评 of the service (1 非常不满意 … 5 非常满意), kept in the outbox
         for the platform. Only the category and the score: nothing says who rated."""
         assert self.ctx.outbox is not None
-        fut = self._worker.submit(self.ctx.outbox.add_record, Kind.EVALUATION,
-                                  f"queue:{prefix}", {"score": score})
-        fut.add_done_callback(lambda f: f.exception() and log.error(
-            "rating %d for %s not kept: %s", score, prefix, f.exception()))
-        return fut
+        return self.ctx.outbox.add_record(Kind.EVALUATION, f"queue:{prefix}", {"score": score})
 
-    def report(self, reason: str, description: str) -> Future[str]:
+    def report(self, reason: str) -> str:
         """A 办不成事 report: what could not be done, kept in the outbox for the platform.
         Nothing says who reported."""
         assert self.ctx.outbox is not None
-        fut = self._worker.submit(self.ctx.outbox.add_record, Kind.REPORT, "report",
-                                  {"reason": reason, "description": description})
-        fut.add_done_callback(lambda f: f.exception() and log.error(
-            "办不成事 report (%s) not kept: %s", reason, f.exception()))
-        return fut
+        return self.ctx.outbox.add_record(Kind.REPORT, "report", {
+            "reason": reason, "description": REPORT_REASONS[reason]})
 
-    def _take(self, cat: QueueCategory) -> TicketOutcome:
+    def take(self, prefix: str) -> TicketOutcome:
+        """A queue number (durably) and its printed ticket."""
         ctx = self.ctx
+        cat = self.category(prefix)
         # The number is taken (durably) before printing: if the printer fails, the citizen
         # still has a number, shown on screen.
         issued = ctx.issue_number(cat.prefix)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.privacy import mask_name, masking_filter
 
 if TYPE_CHECKING:
-    from drivers.idcard.card import IdentityCard
+    from kiosk.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 class Session:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     started: float = field(default_factory=time.monotonic)
-    identity: IdentityCard | None = None
+    identity: Identity | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     scans: list[bytearray] = field(default_factory=list)
 
@@ -55,13 +55,13 @@ class SessionManager:
     def on_identity(self, cb: Callable[[Session], None]) -> None:
         self._on_identity.append(cb)
 
-    def identify(self, card: IdentityCard) -> Session:
+    def identify(self, identity: Identity) -> Session:
         """A card was read: a new citizen starts a fresh session (the old one is wiped)."""
         if self.current.has_personal_data:
             self.wipe("new_card")
-        self.current.identity = card
-        masking_filter.protect(card.name, card.name_en)
-        log.info("session %s identified (%s)", self.current.id[:8], card.card_type)
+        self.current.identity = identity
+        masking_filter.protect(identity.name, identity.name_en)
+        log.info("session %s identified (%s)", self.current.id[:8], identity.document)
         for cb in list(self._on_identity):
             cb(self.current)
         return self.current

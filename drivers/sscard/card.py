@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 from drivers.idcard.codes import NATIONS, SEXES, check_id_number
 from drivers.idcard.privacy import mask_id_number, mask_name
@@ -72,10 +72,6 @@ class SocialSecurityCard:
     sex: str  # GB/T 2261.1 code
     nation_code: str  # GB 3304 code
     birth: date
-
-    # What the session needs from any identity document (see drivers.idcard.IdentityCard).
-    card_type: ClassVar[str] = "social_security"
-    name_en: ClassVar[str] = ""
 
     @property
     def region_code(self) -> str:

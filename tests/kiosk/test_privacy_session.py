@@ -1,5 +1,6 @@
 import logging
 
+from kiosk.identity import Identity
 from kiosk.privacy import MaskingFilter, mask_id_number, mask_name, mask_text
 from kiosk.session import IdlePolicy, IdleState, SessionManager
 
@@ -30,17 +31,12 @@ def test_masking_filter_hides_names_of_people_being_served(caplog):
     assert "11010519491231002X" not in caplog.text
 
 
-class _Card:
-    name = "王小二"
-    name_en = ""
-    card_type = "resident"
-
-
 def test_wipe_clears_everything_the_citizen_brought():
     sm = SessionManager()
     reasons = []
     sm.on_wipe(reasons.append)
-    s = sm.identify(_Card())  # type: ignore[arg-type]
+    s = sm.identify(Identity(source="idcard", document="resident", name="王小二",
+                             id_number="11010519491231002X", id_number_valid=True))
     scan = bytearray(b"scan-bytes")
     s.scans.append(scan)
     s.inputs["phone"] = "13800000000"
@@ -58,3 +54,19 @@ def test_idle_policy_asks_then_expires():
     assert p.state(60) is IdleState.ASKING and p.remaining(60) == 15
     assert p.state(74.5) is IdleState.ASKING and p.remaining(74.5) == 1
     assert p.state(75) is IdleState.EXPIRED and p.remaining(80) == 0
+
+
+def test_one_identity_for_the_id_card_and_the_social_security_card():
+    from datetime import date
+
+    from drivers.idcard.samples import SAMPLE_CARDS
+    from drivers.sscard.samples import SAMPLE_SSCARDS
+
+    idcard = Identity.from_card(SAMPLE_CARDS["resident"])
+    sscard = Identity.from_card(SAMPLE_SSCARDS["third_gen"].card)
+    assert (idcard.source, sscard.source) == ("idcard", "sscard")
+    assert sscard.document == "social_security" and sscard.name_en == ""
+    for who in (idcard, sscard):
+        assert who.id_number_valid and not who.is_expired(date(2026, 1, 1))
+        assert who.name not in repr(who) and who.id_number not in repr(who)
+        assert "*" in who.masked_id_number

@@ -13,7 +13,7 @@ def test_a_social_security_card_identifies_the_citizen(qtbot, window, ctx) -> No
     ctx.sim.insert_sscard("third_gen")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
     assert window.home.title.text().startswith("孙*华")
-    assert ctx.sessions.current.identity.card_type == "social_security"
+    assert ctx.sessions.current.identity.document == "social_security"
 
 
 def test_the_queue_asks_for_either_card(qtbot, window, ctx) -> None:  # noqa: F811
