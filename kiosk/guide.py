@@ -98,7 +98,8 @@ class CatalogCache:
         self.path = folder / self.FILE
         self.client = client
         self._lock = threading.Lock()
-        self._memo: tuple[tuple[int, int], CachedCatalog] | None = None
+        # The copy last read or written, its file's identity and its document as sent.
+        self._memo: tuple[tuple[int, ...], CachedCatalog, dict[str, Any]] | None = None
         self._index: tuple[Catalog, GuideIndex] | None = None
 
     def close(self) -> None:
@@ -119,18 +120,21 @@ class CatalogCache:
                 return self._offline(held, "no platform configured")
             try:
                 etag, doc = self.client.catalog(held.etag if held else None)
-            except (OutcomeUnknown, PlatformRefused) as e:
+            except OutcomeUnknown as e:
                 return self._offline(held, f"platform not reachable: {e}")
+            except PlatformRefused as e:
+                return self._offline(held, f"platform refused: {e}")
             now = time.time()
-            if doc is None and held is not None:
-                return self._store(held.catalog, etag, held.fetched_at, now, doc=None)
+            if doc is None and held is not None and self._memo is not None:
+                # Not modified: the copy just read (never one another process wrote since).
+                return self._store(held.catalog, etag, held.fetched_at, now, self._memo[2])
             try:
                 catalog = parse_catalog(doc or {})
             except ValidationError as e:
                 log.warning("the platform's catalog %s is not usable, keeping %s: %s", etag,
                             held.etag if held else "none", e)
                 return self._offline(held, f"the platform's catalog is not valid: {e}")
-            return self._store(catalog, etag, now, now, doc=doc)
+            return self._store(catalog, etag, now, now, doc or {})
 
     def current(self, max_age: float = RECHECK_AFTER) -> CachedCatalog:
         """The copy on disk if the platform confirmed it less than ``max_age`` seconds
@@ -153,7 +157,7 @@ class CatalogCache:
             st = self.path.stat()
         except FileNotFoundError:
             return None
-        stamp = (st.st_mtime_ns, st.st_size)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if self._memo is not None and self._memo[0] == stamp:
             return self._memo[1]
         try:
@@ -163,20 +167,18 @@ class CatalogCache:
         except (OSError, ValueError, KeyError, TypeError) as e:  # ValidationError included
             log.warning("cached catalog %s unreadable, ignoring it: %s", self.path, e)
             return None
-        self._memo = (stamp, cached)
+        self._memo = (stamp, cached, saved["catalog"])
         return cached
 
     def _store(self, catalog: Catalog, etag: str, fetched_at: float, checked_at: float,
-               doc: dict[str, Any] | None) -> CachedCatalog:
-        if doc is None:  # unchanged: the same document again, with a new check time
-            doc = json.loads(self.path.read_bytes())["catalog"]
+               doc: dict[str, Any]) -> CachedCatalog:
         saved = {"etag": etag, "fetched_at": fetched_at, "checked_at": checked_at,
                  "catalog": doc}
         atomic_write(self.path, json.dumps(saved, ensure_ascii=False).encode("utf-8"),
                      mode=0o644)
         st = self.path.stat()
         cached = CachedCatalog(catalog, etag, fetched_at, checked_at, online=True)
-        self._memo = ((st.st_mtime_ns, st.st_size), cached)
+        self._memo = ((st.st_ino, st.st_mtime_ns, st.st_size), cached, doc)
         return cached
 
     def _offline(self, held: CachedCatalog | None, why: str) -> CachedCatalog:

@@ -11,6 +11,7 @@ import pytest
 import kiosk.central.server
 from kiosk.central.app import CATALOG_PATH, create_app
 from kiosk.guide import CatalogCache, GuideUnavailable
+from offline_cache.client import PlatformClient
 from tests.platform.harness import make_client, start_platform
 
 DAY = 86400.0
@@ -123,3 +124,12 @@ def test_current_asks_the_platform_only_when_the_copy_is_old(tmp_path, cache_dir
     assert c.current(max_age=300).problem == ""  # recent enough: not asked
     clock_at(monkeypatch, 1_000_000.0 + 600)
     assert "not reachable" in c.current(max_age=300).problem
+
+
+def test_a_platform_that_refuses_the_terminal_leaves_the_copy_in_use(platform, cache_dir):
+    cache(cache_dir, platform.url).refresh()
+    stranger = CatalogCache(cache_dir, PlatformClient(platform.url, "T-9999", b"x" * 32,
+                                                      deadline=5.0))
+    got = stranger.refresh()
+    assert not got.online and "refused" in got.problem and "unknown_terminal" in got.problem
+    assert got.catalog.entry("birth") is not None
