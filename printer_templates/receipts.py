@@ -9,6 +9,7 @@ from typing import Any
 from drivers.escpos.profiles import ReceiptProfile
 from printer_templates.acceptance_receipt import AcceptanceReceipt, render_acceptance_receipt
 from printer_templates.data import TemplateDataError, from_mapping
+from printer_templates.guide_notice import GuideNotice, render_guide_notice
 from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 
 
@@ -21,6 +22,7 @@ class ReceiptTemplate:
 RECEIPT_TEMPLATES: dict[str, ReceiptTemplate] = {
     "queue_ticket": ReceiptTemplate(QueueTicket, render_queue_ticket),
     "acceptance_receipt": ReceiptTemplate(AcceptanceReceipt, render_acceptance_receipt),
+    "guide_notice": ReceiptTemplate(GuideNotice, render_guide_notice),
 }
 
 

@@ -31,7 +31,7 @@ def test_every_sample_prints_one_page_whose_qr_reads_back(name: str, profile: st
     data = sample(name)
     p = get_profile(profile, mm)
     (page,) = render_escpos(render_receipt(name, data, "job-1", p), width_dots=p.width_dots)
-    url = data.get("progress_url") or data["qr_data"]
+    url = data.get("progress_url") or data.get("guide_url") or data["qr_data"]
     assert page.width == p.width_dots
     assert [r.text for r in zxingcpp.read_barcodes(page.convert("L"))] == [url]
 
