@@ -36,6 +36,12 @@ from screens.widgets import Screen, button, label, tr_or
 
 _FOUND = QColor("#1E8E3E")
 _CUT_OFF = QColor("#B26A00")
+# Camera codes that say the device, not the page, failed: gone once it is ready again.
+_DEVICE_CODES = ("camera.gone", "camera.not_found", "camera.bad_port", "camera.internal",
+                 "camera.not_started")
+# Results that say what to put down next: they stay while the desk is empty or the page
+# just taken still lies there, until the next page is held still or something goes wrong.
+_WHAT_NEXT = ("capture.taken", "capture.already_taken", "capture.retaking")
 
 
 def to_qimage(bgr: np.ndarray) -> QImage:
@@ -119,6 +125,16 @@ class PreviewView(QWidget):
         p.end()
 
 
+def _frame_state(frame: ShownFrame) -> str:
+    """What the camera sees: nothing, a page partly outside, a page, or a page lying still
+    and about to be taken by itself (the hold bar filling)."""
+    if frame.outline is None:
+        return "searching"
+    if frame.cut_off:
+        return "cut_off"
+    return "hold" if frame.progress > 0 else "found"
+
+
 class PageCard(QFrame):
     """One page taken: its picture, its number, and 重拍 / 删除."""
 
@@ -175,14 +191,17 @@ class CaptureScreen(Screen):
         self.retake_index: int | None = None
         self.busy = False
         self.camera_ready = False
-        self._state = "searching"  # the hint shown under the picture
-        self._message: tuple[str, dict[str, object]] = ("", {})  # last result / error
+        self._device_error = ""  # why the camera is not ready, as an error key
+        self._state = "searching"  # what the latest frame shows (see _frame_state)
+        # The latest result or error; it stands until something newer happens under the
+        # camera (see _on_frame), so the line under the picture is the newest true one.
+        self._message: tuple[str, dict[str, object]] = ("", {})
         self._cards: list[PageCard] = []
 
         self.title = label("Title")
         self.preview = PreviewView()
-        self.hint = label("Hint")
-        self.note = label("Hint")
+        # One line under the picture says what is happening now: calm, or red when wrong.
+        self.status = label("Status")
         self.error = label("Error")
         self.code = label("ErrorCode")
         self.shoot = button(primary=True)
@@ -202,7 +221,7 @@ class CaptureScreen(Screen):
         # What to do now, and what went wrong, under the picture the citizen is looking at.
         left = QVBoxLayout()
         left.addWidget(self.preview, 1)
-        for w in (self.hint, self.note, self.error, self.code):
+        for w in (self.status, self.error, self.code):
             left.addWidget(w)
         side = QVBoxLayout()
         side.setSpacing(12)
@@ -227,12 +246,13 @@ class CaptureScreen(Screen):
         self.camera_ready = ready
         if not ready:
             self.preview.show_frame(None)
-            # Not yet started is not an error: the hint says it is connecting.
-            if code and code != "camera.not_started":
-                self._message = (f"error.{code}", {})
-        elif self._message[0].startswith("error.camera.") and self._message[0].endswith(
-                ("gone", "not_found")):
-            self._message = ("", {})
+            # Not yet started is not an error: the line says it is connecting.
+            self._device_error = (f"error.{code}" if code and code != "camera.not_started"
+                                  else "")
+        else:
+            self._device_error = ""
+            if self._message[0].removeprefix("error.") in _DEVICE_CODES:
+                self._message = ("", {})  # a capture the lost camera failed: it is back
         self.retranslate()
 
     def earlier_hashes(self) -> list[int]:
@@ -264,9 +284,10 @@ class CaptureScreen(Screen):
         self.retranslate()
 
     def capture_ignored(self) -> None:
-        """An automatic capture that found nothing new: say nothing, just carry on."""
+        """An automatic capture that found a page already taken: no error, just what is
+        true (the page lying there is taken; the next may come)."""
         self.busy = False
-        self._message = ("", {})
+        self._message = ("capture.already_taken", {})
         self.retranslate()
 
     def remove_page(self, index: int) -> None:
@@ -282,6 +303,7 @@ class CaptureScreen(Screen):
         self.retake_index = None
         self.busy = False
         self._message = ("", {})
+        self._state = "searching"
         self.preview.show_frame(None)
         self.relay.take()
         self._rebuild_cards()
@@ -301,11 +323,16 @@ class CaptureScreen(Screen):
         if frame is None:
             return
         self.preview.show_frame(frame)
-        state = ("cut_off" if frame.cut_off else
-                 "hold" if frame.outline is not None else "searching")
+        state = _frame_state(frame)
         if state != self._state:
             self._state = state
-            self._show_hint()
+            # Something new under the camera outdates the last result, unless that result
+            # still says what to do next and nothing has been put down to do it yet.
+            key = self._message[0]
+            if not self.busy and key and not (state in ("searching", "found")
+                                              and key in _WHAT_NEXT):
+                self._message = ("", {})
+            self._show_status()
         if capture:
             self._request(True)
 
@@ -320,6 +347,9 @@ class CaptureScreen(Screen):
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
+        # The line under the picture is what to do now: full ink, not the muted hint grey.
+        self.status.setStyleSheet(
+            f"font-size: {theme.body}px; color: {th.INK}; font-weight: bold;")
         # Elder mode: fewer, bigger cards; the page count says how many are not shown.
         self.side.setMinimumWidth(theme.px(500))
         self._rebuild_cards()
@@ -335,17 +365,32 @@ class CaptureScreen(Screen):
                        for i in range(first, len(self.pages))]
         for c in self._cards:
             self.cards_box.addWidget(c)
+            c.show()  # now, not on the next pass of the event loop: it can be tapped at once
         self.retranslate()
 
-    def _show_hint(self) -> None:
+    def _status_line(self) -> tuple[str, dict[str, object]]:
+        """The one thing to say under the picture now: the key and its fields."""
         if not self.camera_ready:
-            self.hint.setText(tr("capture.camera_waiting"))
-        else:
-            self.hint.setText(tr(f"capture.{self._state}"))
+            return (self._device_error or "capture.camera_waiting"), {}
+        if self._message[0]:
+            return self._message
+        return f"capture.{self._state}", {}
+
+    def _show_status(self) -> None:
+        key, fmt = self._status_line()
+        is_error = key.startswith("error.")
+        text = tr(key, **fmt) if fmt else tr_or(key, tr("error.generic"))
+        self.status.setText("" if is_error else text)
+        self.status.setVisible(not is_error)
+        self.error.setText(text if is_error else "")
+        self.error.setVisible(is_error)
+        code = key.removeprefix("error.") if is_error else ""
+        self.code.setText(tr("error.code", code=code) if code else "")
+        self.code.setVisible(bool(code))
 
     def retranslate(self) -> None:
         self.title.setText(tr("capture.title"))
-        self._show_hint()
+        self._show_status()
         self.shoot.setText(tr("capture.shoot"))
         self.shoot.setEnabled(self.camera_ready and not self.busy)
         n = len(self.pages)
@@ -354,15 +399,6 @@ class CaptureScreen(Screen):
         hidden = n - len(self._cards)
         self.more.setText(tr("capture.more", n=hidden))
         self.more.setVisible(hidden > 0)
-        key, fmt = self._message
-        is_error = key.startswith("error.")
-        text = (tr(key, **fmt) if fmt else tr_or(key, tr("error.generic"))) if key else ""
-        for w, show in ((self.error, is_error), (self.note, not is_error)):
-            w.setText(text if show else "")
-            w.setVisible(bool(text) and show)
-        code = key.removeprefix("error.") if is_error else ""
-        self.code.setText(tr("error.code", code=code) if code else "")
-        self.code.setVisible(bool(code))
         for c in self._cards:
             c.retake.setText(tr("capture.retake"))
             c.delete.setText(tr("capture.delete"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel
 
+from drivers.base import DeviceState
 from drivers.camera.scene import Pose
 from screens.capture import to_qimage
 from tests.gui.conftest import ctx, tap, window  # noqa: F401 - the kiosk fixtures
@@ -36,6 +40,73 @@ def _take(qtbot, window, ctx, n: int) -> None:  # noqa: F811
     qtbot.waitUntil(lambda: len(ctx.sessions.current.scans) == n, timeout=TIMEOUT)
 
 
+def shown_lines(screen) -> list[str]:
+    """What the capture screen says under the picture, as the citizen reads it: every
+    text showing outside the title and the column of pages (the small error code for
+    staff left out)."""
+    return [w.text() for w in screen.findChildren(QLabel)
+            if w.isVisible() and w.text() and w is not screen.title
+            and w is not screen.code and not screen.side.isAncestorOf(w)]
+
+
+def in_red(text: str, screen) -> bool:  # noqa: ANN001
+    """Whether the line showing ``text`` is drawn in red (errors only, docs UI.md)."""
+    line = next(w for w in screen.findChildren(QLabel) if w.isVisible() and w.text() == text)
+    ink = line.palette().color(QPalette.ColorRole.WindowText)
+    return ink.red() > 120 and ink.red() > 2 * ink.green()
+
+
+SEARCHING = "还没有看到材料。请把材料放在拍摄区中间。"
+HOLD = "已找到材料，请保持不动，马上自动拍照……"
+
+
+def test_empty_desk_asks_calmly_for_the_paper(qtbot, window, ctx, caplog):  # noqa: F811
+    caplog.set_level(logging.WARNING)
+    _open_capture(qtbot, window, ctx)  # nothing on the desk
+    screen = window.capture
+    # The preview keeps running over the empty desk (a second and more of frames) ...
+    qtbot.waitUntil(lambda: screen.preview.frames_shown > 30, timeout=TIMEOUT)
+    assert screen.preview.frame is not None and screen.preview.frame.outline is None
+    # ... and the one line under it asks for the paper, in calm ink, not an error's red.
+    assert shown_lines(screen) == [SEARCHING] and not in_red(SEARCHING, screen)
+    assert not screen.error.isVisible() and not screen.code.isVisible()
+    assert screen.shoot.isEnabled()
+    # Nothing failed behind the picture: the camera never dropped out or logged a fault.
+    assert ctx.devices.camera.status.state is DeviceState.READY
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("kiosk.devices")]
+
+
+def test_one_status_line_the_newest_true_one(qtbot, window, ctx):  # noqa: F811
+    _open_capture(qtbot, window, ctx)
+    cam, screen = ctx.sim.camera, window.capture
+    qtbot.waitUntil(lambda: shown_lines(screen) == [SEARCHING], timeout=TIMEOUT)
+    tap(window, screen.shoot)  # on the empty desk: said in red, and only that
+    qtbot.waitUntil(screen.error.isVisible, timeout=TIMEOUT)
+    assert shown_lines(screen) == [screen.error.text()]
+    assert screen.error.text().startswith("没有找到材料") and in_red(screen.error.text(), screen)
+
+    cam.place("letter", paper_seed=1)  # the paper arrives: the refusal is old news
+    qtbot.waitUntil(lambda: shown_lines(screen) == [HOLD], timeout=TIMEOUT)
+    _take(qtbot, window, ctx, 1)
+    # The page just taken still lies there and will not be taken again: only the result.
+    qtbot.waitUntil(lambda: cam.page_still and screen.preview.frames_shown > 0)
+    for _ in range(10):  # it stays so while more frames of the same page come in
+        shown = screen.preview.frames_shown
+        qtbot.waitUntil(lambda s=shown: screen.preview.frames_shown > s, timeout=TIMEOUT)
+        assert shown_lines(screen) == ["第 1 页已拍好，可以放下一页。"]
+
+    cam.remove()  # taken away: what to do next still holds
+    qtbot.waitUntil(lambda: screen.preview.frame is not None
+                    and screen.preview.frame.outline is None, timeout=TIMEOUT)
+    assert shown_lines(screen) == ["第 1 页已拍好，可以放下一页。"]
+
+    cam.place("form")  # the next page, held still: the countdown is the news now
+    qtbot.waitUntil(lambda: shown_lines(screen) == [HOLD], timeout=TIMEOUT)
+    _take(qtbot, window, ctx, 2)
+    qtbot.waitUntil(lambda: shown_lines(screen) == ["第 2 页已拍好，可以放下一页。"],
+                    timeout=TIMEOUT)
+
+
 def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa: F811
     _open_capture(qtbot, window, ctx)
     cam, screen = ctx.sim.camera, window.capture
@@ -44,7 +115,7 @@ def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa:
     _take(qtbot, window, ctx, 1)  # taken by itself once it lay still
     first = ctx.sessions.current.scans[0]
     assert bytes(first[:3]) == b"\xff\xd8\xff"
-    assert screen.note.text() == "第 1 页已拍好，可以放下一页。"
+    assert screen.status.text() == "第 1 页已拍好，可以放下一页。"
 
     cam.place("letter", paper_seed=1, pose=Pose(scale=0.8, rz=2, cx=0.48))  # the same sheet
     # Taken by itself again once still, and passed over in silence: nothing new.
@@ -60,7 +131,7 @@ def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa:
     cam.place("idcard_front")
     _take(qtbot, window, ctx, 2)
     tap(window, screen._cards[0].retake)
-    assert screen.note.text() == "请放好第 1 页，重新拍照。"
+    assert screen.status.text() == "请放好第 1 页，重新拍照。"
     cam.place("form")
     qtbot.waitUntil(lambda: ctx.sessions.current.scans[0] is not first, timeout=TIMEOUT)
     assert len(ctx.sessions.current.scans) == 2 and not any(first)  # old page zeroed
