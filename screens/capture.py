@@ -20,7 +20,6 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -34,6 +33,7 @@ from screens import theme as th
 from screens.theme import Theme
 from screens.widgets import Screen, button, label, tr_or
 
+_QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (not exported by PySide6)
 _FOUND = QColor("#1E8E3E")
 _CUT_OFF = QColor("#B26A00")
 # Camera codes that say the device, not the page, failed: gone once it is ready again.
@@ -404,8 +404,119 @@ class CaptureScreen(Screen):
             c.delete.setText(tr("capture.delete"))
 
 
+def _paper_mm(page: QImage) -> float:
+    """The long side of the paper a page shows, in mm, told by its shape: an ID card is
+    1.58 : 1, an A4 sheet 1.41 : 1 (other papers are taken as A4)."""
+    long, short = max(page.width(), page.height()), min(page.width(), page.height())
+    return 85.6 if long > 1.5 * short else 297.0
+
+
+def _share(room: float, wanted: list[float]) -> list[float]:
+    """Heights for rows that each want some (their pages at full width): all they want if
+    it fits, else the same cap for every row, set so the rows fill ``room`` — a row of
+    short pages (ID cards) gives what it does not need to the rows of tall ones."""
+    if sum(wanted) <= room:
+        return wanted
+    left, cap = room, 0.0
+    for k, want in enumerate(sorted(wanted)):
+        cap = left / (len(wanted) - k)
+        if want > cap:
+            break
+        left -= want
+    return [min(want, cap) for want in wanted]
+
+
+class PageGrid(QWidget):
+    """The pages taken, each as large as the room allows, its number under it: the citizen
+    checks them from a step back. The grid is worked out from the room it gets, so it fills
+    whatever the words around it leave, in either orientation and with elder mode's bigger
+    text: of all numbers of columns, the one whose least legible page is the most legible
+    (pixels per millimetre of paper: an ID card needs far fewer pixels than an A4 sheet),
+    each row as tall as its pages need and the rows sharing the height between them."""
+
+    GAP = 24
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[QImage] = []
+        self.number_px = 30
+        self.setMinimumSize(240, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_pages(self, images: list[QImage], number_px: int) -> None:
+        self.images = list(images)
+        self.number_px = number_px
+        self.update()
+
+    def _number_height(self) -> float:
+        return self.number_px * 1.5
+
+    def page_rects(self) -> list[QRectF]:
+        """Where each page is drawn, in this widget's pixels."""
+        n = len(self.images)
+        w, h, gap, lab = self.width(), self.height(), self.GAP, self._number_height()
+        best: tuple[tuple[float, float], list[list[int]], list[tuple[float, float]],
+                    list[float], float] | None = None
+        for cols in range(1, n + 1):
+            rows = [list(range(r, min(r + cols, n))) for r in range(0, n, cols)]
+            cw = (w - gap * (cols - 1)) / cols
+            room = h - len(rows) * lab - (len(rows) - 1) * gap
+            if cw <= 0 or room <= 0:
+                continue
+            heights = _share(room, [max(cw * self.images[i].height() / self.images[i].width()
+                                        for i in row) for row in rows])
+            sizes: list[tuple[float, float]] = [(0.0, 0.0)] * n
+            for row, row_h in zip(rows, heights, strict=True):
+                for i in row:
+                    img = self.images[i]
+                    k = min(cw / img.width(), row_h / img.height())
+                    sizes[i] = (img.width() * k, img.height() * k)
+            legible = min(max(pw, ph) / _paper_mm(img)
+                          for (pw, ph), img in zip(sizes, self.images, strict=True))
+            area = sum(pw * ph for pw, ph in sizes)
+            if best is None or (legible, area) > best[0]:
+                best = ((legible, area), rows, sizes, heights, cw)
+        if best is None:
+            return []
+        _, rows, sizes, heights, cw = best
+        y = (h - sum(heights) - len(rows) * lab - (len(rows) - 1) * gap) / 2
+        out = []
+        for row, row_h in zip(rows, heights, strict=True):
+            left = (w - (len(row) * cw + (len(row) - 1) * gap)) / 2  # a short row is centred
+            for c, i in enumerate(row):
+                pw, ph = sizes[i]
+                # Pages stand on one line, their numbers under it in a row.
+                out.append(QRectF(left + c * (cw + gap) + (cw - pw) / 2, y + row_h - ph, pw, ph))
+            y += row_h + lab + gap
+        return out
+
+    def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = p.font()
+        font.setPixelSize(self.number_px)
+        font.setBold(True)
+        p.setFont(font)
+        lab = self._number_height()
+        for i, (rect, img) in enumerate(zip(self.page_rects(), self.images, strict=True)):
+            # A white page on the light grey needs an edge to be seen as a sheet.
+            p.setPen(QPen(QColor(th.LINE), 2))
+            p.setBrush(QColor(th.CARD))
+            p.drawRect(rect.adjusted(-2, -2, 2, 2))
+            p.drawImage(rect, img)
+            p.setPen(QColor(th.INK))
+            p.drawText(QRectF(rect.left() - 100, rect.bottom() + 6, rect.width() + 200, lab),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                       tr("capture.page", n=i + 1))
+        p.end()
+
+
 class ScanSummaryScreen(Screen):
-    """The pages taken, once more, and what happens to them."""
+    """The pages taken, once more, and what happens to them (nothing keeps them yet).
+
+    The pages get all the room the words and 完成 leave: beside them in landscape (the
+    screen is wide, not tall), above them in portrait."""
 
     name = "scan_summary"
     help_key = "help.scan_summary"
@@ -416,39 +527,68 @@ class ScanSummaryScreen(Screen):
         self.images: list[QImage] = []
         self.title = label("Title")
         self.text = label("Hint")
-        self.grid = QGridLayout()
-        self.grid.setSpacing(20)
+        self.text.setStyleSheet(f"color: {th.INK};")
+        self.pages = PageGrid()
         self.done = button(primary=True)
         self.done.clicked.connect(self.finished.emit)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(60, 30, 60, 30)
-        lay.setSpacing(20)
-        lay.addWidget(self.title)
-        lay.addWidget(self.text)
-        lay.addLayout(self.grid, 1)
-        lay.addWidget(self.done, 0, Qt.AlignmentFlag.AlignHCenter)
-        self._pics: list[QLabel] = []
+        self.side = QWidget()
+        self.side_box = QVBoxLayout(self.side)
+        self.side_box.setContentsMargins(0, 0, 0, 0)
+        self.side_box.setSpacing(24)
+        self.side_box.addStretch(1)
+        self.side_box.addWidget(self.done)
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(40)
+        self.body.addWidget(self.pages, 1)
+        self.body.addWidget(self.side)
+        self.main = QVBoxLayout(self)
+        self.main.setContentsMargins(40, 16, 40, 16)
+        self.main.setSpacing(16)
+        self.main.addWidget(self.title)
+        self.main.addLayout(self.body, 1)
+        self._portrait: bool | None = None
         self.retranslate()
 
     def show_pages(self, images: list[QImage]) -> None:
         self.images = list(images)
-        for w in self._pics:
-            w.setParent(None)
-            w.deleteLater()
-        per_row = 4 if self.theme.elder else 6
-        shown = self.images[: per_row * 2]
-        side = 220
-        self._pics = []
-        for i, img in enumerate(shown):
-            pic = QLabel()
-            pic.setPixmap(QPixmap.fromImage(img).scaled(
-                side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation))
-            pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            pic.setStyleSheet(f"background: {th.CARD}; border-radius: 12px;")
-            self.grid.addWidget(pic, i // per_row, i % per_row)
-            self._pics.append(pic)
+        self.pages.set_pages(self.images, self.theme.body)
         self.retranslate()
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        self.pages.set_pages(self.images, theme.body)
+        self._lay_out()
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        portrait = self.height() > self.width()
+        if portrait != self._portrait:
+            self._portrait = portrait
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        d = QBoxLayout.Direction
+        portrait = bool(self._portrait)
+        self.body.setDirection(d.TopToBottom if portrait else d.LeftToRight)
+        # The words come before the pages: under the title in portrait, at the top of the
+        # column beside them in landscape.
+        self.main.removeWidget(self.text)
+        self.side_box.removeWidget(self.text)
+        if portrait:
+            self.main.insertWidget(1, self.text)
+        else:
+            self.side_box.insertWidget(0, self.text)
+        if portrait:
+            self.side.setMinimumWidth(0)
+            self.side.setMaximumWidth(_QWIDGETSIZE_MAX)
+        else:  # words and 完成 in a column beside the pages, which get the rest
+            self.side.setFixedWidth(640 if self.theme.elder else 480)
+        self.done.setMinimumWidth(self.theme.px(360))
+        self.done.setSizePolicy(
+            QSizePolicy.Policy.Minimum if portrait else QSizePolicy.Policy.Expanding,
+            QSizePolicy.Policy.Fixed)
+        self.side.layout().setAlignment(
+            self.done, Qt.AlignmentFlag.AlignHCenter if portrait else Qt.AlignmentFlag(0))
 
     def reset(self) -> None:
         self.show_pages([])
@@ -457,3 +597,4 @@ class ScanSummaryScreen(Screen):
         self.title.setText(tr("scan_summary.title", n=len(self.images)))
         self.text.setText(tr("scan_summary.text"))
         self.done.setText(tr("scan_summary.done"))
+        self.pages.update()
