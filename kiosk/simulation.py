@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from drivers.a4printer.virtual import VirtualA4Printer
+from drivers.camera.scene import Pose
 from drivers.camera.simulator import SimulatedCamera
 from drivers.escpos.virtual import VirtualPrinter
 from drivers.idcard.samples import SAMPLE_CARDS
@@ -27,6 +28,11 @@ from drivers.sscard.samples import SAMPLE_SSCARDS
 from drivers.sscard.vpcd import VpcdSlot
 
 log = logging.getLogger(__name__)
+
+# What can be put under the simulated camera: each paper it renders, and a letter put down
+# the two ways citizens get wrong (partly off the camera area, under a lamp's glare).
+CAMERA_SAMPLES = ("letter", "form", "idcard_front", "idcard_back", "photo", "blank",
+                  "cut_off", "glare")
 
 
 class SimulatedNetwork:
@@ -127,6 +133,23 @@ class SimulatorHub:
     def remove_sscard(self) -> None:
         assert self.sscard_slot is not None, "the 社保卡 reader is not simulated"
         self.sscard_slot.remove()
+
+    def place_page(self, sample: str) -> None:
+        """Put a sheet (one of ``CAMERA_SAMPLES``) under the camera, replacing any there;
+        each is a new sheet, so two letters in a row are two different pages."""
+        assert self.camera is not None, "the camera is not simulated"
+        if sample == "cut_off":
+            self.camera.place("letter", pose=Pose(scale=0.86, rz=-3.0, cx=0.82, cy=0.5))
+        elif sample == "glare":
+            self.camera.place("letter", glare=True)
+        else:
+            assert sample in CAMERA_SAMPLES, f"no camera sample {sample!r}"
+            self.camera.place(sample)
+
+    def clear_desk(self) -> None:
+        """Take every sheet away: the camera sees the empty desk."""
+        assert self.camera is not None, "the camera is not simulated"
+        self.camera.remove()
 
     def restart_pcscd(self) -> None:
         """Restart the PC/SC service, as an update or a crash would."""

@@ -1,7 +1,8 @@
 """The simulator control panel: a separate window to play the citizen and the hall.
 
 It places and removes sample cards (ID cards and 社保卡), unplugs the reader, restarts
-pcscd, empties the printer, cuts the network and calls the next number, all through the
+pcscd, empties the printer, puts sheets under the document camera or clears its desk,
+unplugs the camera, cuts the network and calls the next number, all through the
 simulators, so the kiosk's real drivers see what a real device would send.
 """
 
@@ -12,11 +13,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from drivers.sscard.samples import SAMPLE_SSCARDS
 from kiosk.context import KioskContext
 from kiosk.i18n import tr
+from kiosk.simulation import CAMERA_SAMPLES
 from screens.widgets import button, label
 
 _SAMPLES = ("resident", "resident_long_term", "foreign_permanent_2017",
@@ -39,9 +49,15 @@ class SimulatorPanel(QWidget):
         self.sim = ctx.sim
         self.setWindowTitle(tr("sim.window"))
         self.setStyleSheet("QWidget { font-size: 18px; } QPushButton { min-height: 44px; }")
-        lay = QVBoxLayout(self)
+        # Three columns, so the panel fits a 1080-high screen: the card readers; the camera
+        # and the hall; the printer with the last ticket.
+        cols = QHBoxLayout(self)
+        cards, middle, paper = QVBoxLayout(), QVBoxLayout(), QVBoxLayout()
+        for c in (cards, middle, paper):
+            cols.addLayout(c)
         self._calls = _PageRelay()
         self._calls.called.connect(self._show_called)
+        self.camera_buttons: dict[str, QPushButton] = {}
 
         if self.sim.sam is not None:
             box, grid = self._group(tr("sim.idcard"))
@@ -53,7 +69,7 @@ class SimulatorPanel(QWidget):
             self._add(grid, row, 0, tr("sim.remove_card"), self.sim.remove_card)
             self._add(grid, row, 1, tr("sim.unplug"), self.sim.sam.unplug)
             self._add(grid, row + 1, 1, tr("sim.plug"), self.sim.sam.plug)
-            lay.addWidget(box)
+            cards.addWidget(box)
 
         if self.sim.sscard_slot is not None:
             box, grid = self._group(tr("sim.sscard"))
@@ -65,7 +81,7 @@ class SimulatorPanel(QWidget):
             # Restarting pcscd takes a moment: not on the GUI thread.
             self._add(grid, row, 1, tr("sim.restart_pcscd"), lambda: threading.Thread(
                 target=self.sim.restart_pcscd, name="sim-pcscd-restart", daemon=True).start())
-            lay.addWidget(box)
+            cards.addWidget(box)
 
         if self.sim.printer is not None:
             pr = self.sim.printer
@@ -86,7 +102,22 @@ class SimulatorPanel(QWidget):
             self._relay = _PageRelay()
             self._relay.page.connect(self._show_page)
             pr.on_page = lambda path: self._relay.page.emit(str(path))
-            lay.addWidget(box)
+            paper.addWidget(box)
+
+        if self.sim.camera is not None:
+            cam = self.sim.camera
+            box, grid = self._group(tr("sim.camera"))
+            for i, key in enumerate(CAMERA_SAMPLES):
+                self.camera_buttons[key] = self._add(
+                    grid, i // 2, i % 2, tr(f"sim.page.{key}"),
+                    lambda k=key: self.sim.place_page(k))
+            row = len(CAMERA_SAMPLES) // 2 + 1
+            self.camera_buttons["clear"] = self._add(grid, row, 0, tr("sim.clear_desk"),
+                                                     self.sim.clear_desk)
+            self.camera_buttons["unplug"] = self._add(grid, row + 1, 0, tr("sim.unplug"),
+                                                      cam.unplug)
+            self.camera_buttons["plug"] = self._add(grid, row + 1, 1, tr("sim.plug"), cam.plug)
+            middle.addWidget(box)
 
         box, grid = self._group(tr("sim.hall"))
         self._add(grid, 0, 0, tr("sim.network_cut"), lambda: self.sim.network.set_up(False))
@@ -96,17 +127,20 @@ class SimulatorPanel(QWidget):
                       lambda p=c.prefix: self._call(p))
         self.called = label("")
         grid.addWidget(self.called, 9, 0, 1, 3)
-        lay.addWidget(box)
-        lay.addStretch(1)
+        middle.addWidget(box)
+        for c in (cards, middle, paper):
+            c.addStretch(1)
 
     def _group(self, title: str) -> tuple[QGroupBox, QGridLayout]:
         box = QGroupBox(title)
         return box, QGridLayout(box)
 
-    def _add(self, grid: QGridLayout, row: int, col: int, text: str, fn: object) -> None:
+    def _add(self, grid: QGridLayout, row: int, col: int, text: str,
+             fn: object) -> QPushButton:
         b = button(text)
         b.clicked.connect(lambda _=False: fn())  # type: ignore[operator]
         grid.addWidget(b, row, col)
+        return b
 
     def _call(self, prefix: str) -> None:
         threading.Thread(target=lambda: self._calls.called.emit(self.ctx.call_next(prefix)),
