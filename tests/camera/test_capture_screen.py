@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from drivers.base import DeviceState
 from drivers.camera.scene import Pose
+from kiosk.i18n import translator
 from screens.capture import to_qimage
 from tests.gui.conftest import ctx, tap, window  # noqa: F401 - the kiosk fixtures
 from tests.gui.test_layout_fits import assert_fits
@@ -171,13 +172,20 @@ def test_capture_screen_fits_with_pages_and_an_error(qtbot, window, ctx):  # noq
     for i in range(4):  # the screen's longest state: pages taken, and a refusal shown
         window.capture.page_taken(thumb, i)
     window.capture.page_rejected("camera.page_cut_off")
-    for elder in (False, True):
+    looks = [(lang, elder) for lang in ("zh_CN", "en") for elder in (False, True)]
+    for lang, elder in looks:
+        translator.set_language(lang)
+        window.retranslate()
         window.set_elder(elder)
         _settle(window)
-        assert_fits(qtbot, window, f"capture {orientation} elder={elder}")
+        assert_fits(qtbot, window, f"capture {orientation} {lang} elder={elder}")
     tap(window, window.capture.finish)
-    _settle(window)
-    assert_fits(qtbot, window, f"summary {orientation}")
+    for lang, elder in looks:  # the summary's words beside or above the pages
+        translator.set_language(lang)
+        window.retranslate()
+        window.set_elder(elder)
+        _settle(window)
+        assert_fits(qtbot, window, f"summary {orientation} {lang} elder={elder}")
 
 
 def _settle(window) -> None:  # noqa: F811
