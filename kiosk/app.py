@@ -28,6 +28,8 @@ from drivers.camera.quality import SAME_PAGE
 from kiosk import devices as dev
 from kiosk.context import KioskContext
 from kiosk.flows import ServiceFlows, TicketOutcome
+from kiosk.guide import GuideUnavailable
+from kiosk.guide_flow import GuideFlow, PrintOutcome
 from kiosk.i18n import translator
 from kiosk.identity import Identity
 from kiosk.session import IdleState
@@ -36,6 +38,15 @@ from screens.capture import CaptureScreen, ScanSummaryScreen, to_qimage
 from screens.card_prompt import CardPromptScreen
 from screens.category import CategoryChoice, CategoryScreen
 from screens.chrome import Footer, Header
+from screens.guide import (
+    GuideChoiceScreen,
+    GuideMoreScreen,
+    GuidePageScreen,
+    GuideQrScreen,
+    GuideSearchScreen,
+    both_tr,
+    start_choices,
+)
 from screens.home import HomeScreen
 from screens.overlays import HelpOverlay, IdleOverlay
 from screens.report import ReportScreen
@@ -137,6 +148,7 @@ class KioskWindow(QWidget):
                   self.scan_summary, self.report):
             self.screens[s.name] = s
             self.stack.addWidget(s)
+        self._build_guide(portrait)
         self.idle_overlay = IdleOverlay(self)
         self.help_overlay = HelpOverlay(self)
 
@@ -385,6 +397,9 @@ class KioskWindow(QWidget):
         if service == "report":  # 办不成事 needs no card: anyone may say what went wrong
             self.go("report")
             return
+        if service == "guide":  # reading the guide needs no card either
+            self.open_guide()
+            return
         target = {"queue": "category", "scan": "capture"}.get(service)
         if target is None:
             raise ValueError(f"unknown service {service!r}")
@@ -496,6 +511,132 @@ class KioskWindow(QWidget):
         self.footer.set_nav_enabled(True)
         self.screen_changed()
 
+    # --- 办事指南: browse, read, take away, search (kiosk.guide_flow, screens.guide) ------
+    def _build_guide(self, portrait: bool) -> None:
+        self.guide = GuideFlow(self.ctx)
+        self._guide_audience = "person"
+        self._guide_entry: str | None = None
+        self.guide_start = GuideChoiceScreen("guide_start")
+        self.guide_topics = GuideChoiceScreen("guide_topics")
+        self.guide_depts = GuideChoiceScreen("guide_depts")
+        self.guide_items = GuideChoiceScreen("guide_items")
+        self.guide_page = GuidePageScreen()
+        self.guide_more = GuideMoreScreen()
+        self.guide_qr = GuideQrScreen()
+        self.guide_search = GuideSearchScreen()
+        term = self.ctx.config.terminal
+        if term.mode == "village":
+            self.guide_search.set_village(term.help_phone)
+        for s in (self.guide_start, self.guide_topics, self.guide_depts, self.guide_items,
+                  self.guide_page, self.guide_more, self.guide_qr, self.guide_search):
+            if hasattr(s, "set_portrait"):
+                s.set_portrait(portrait)
+            self.screens[s.name] = s
+            self.stack.addWidget(s)
+        self.guide_start.chosen.connect(self.on_guide_start)
+        self.guide_topics.chosen.connect(self.on_guide_topic)
+        self.guide_depts.chosen.connect(self.on_guide_department)
+        self.guide_items.chosen.connect(self.open_guide_entry)
+        self.guide_search.chosen.connect(self.open_guide_entry)
+        self.guide_search.typed.connect(self.on_guide_typed)
+        self.guide_page.print_requested.connect(self.on_guide_print)
+        self.guide_page.qr_requested.connect(
+            lambda: (self.guide_qr.show_entry(self.guide_page.views), self.go("guide_qr")))
+        self.guide_page.more_requested.connect(
+            lambda: (self.guide_more.show_entry(self.guide_page.views), self.go("guide_more")))
+
+    def open_guide(self) -> None:
+        """The guide's first question at once from the copy on disk; the platform is asked
+        meanwhile whether there is a newer catalog."""
+        if not self.guide.ready:
+            self.guide.load()
+        self._show_guide_start()
+        self.go("guide_start")
+        self.tasks.run(self.guide.fetch, on_done=self._on_guide_fetched, keep_on_leave=True)
+
+    def _show_guide_start(self, problem: str = "") -> None:
+        if problem:
+            self.guide_start.set_content(both_tr(f"error.{problem}"), [])
+        elif not self.guide.ready:
+            self.guide_start.set_content(both_tr("guide.loading"), [])
+        else:
+            self.guide_start.set_content(both_tr("guide.start_title"), start_choices(),
+                                         self.guide.freshness())
+
+    def _on_guide_fetched(self, fut: Any) -> None:
+        before = (self.guide.ready, self.guide.freshness())
+        try:
+            self.guide.adopt(fut.result())
+        except GuideUnavailable as e:
+            log.warning("service guide unavailable: %s", e.tech)
+            if not self.guide.ready:
+                self._show_guide_start(e.code)
+            return
+        except Exception:
+            log.exception("service guide: reading the catalog failed")
+            if not self.guide.ready:
+                self._show_guide_start("kiosk.internal")
+            return
+        if self.current is self.guide_start and before != (True, self.guide.freshness()):
+            self._show_guide_start()  # the tiles change under the finger: hold taps
+            self.screen_changed()
+
+    def on_guide_start(self, key: str) -> None:
+        if key == "search":
+            self.guide_search.reset()
+            self.on_guide_typed("")
+            self.go("guide_search")
+        elif key == "department":
+            self.guide_depts.set_content(both_tr("guide.depts_title"),
+                                         self.guide.departments(), self.guide.freshness())
+            self.go("guide_depts")
+        else:
+            self._guide_audience = key
+            self.guide_topics.set_content(
+                both_tr("guide.topics_title", audience=self.guide.audience_name(key)),
+                self.guide.topics(key), self.guide.freshness())  # type: ignore[arg-type]
+            self.go("guide_topics")
+
+    def on_guide_topic(self, topic: str) -> None:
+        self.guide_items.set_content(
+            both_tr("guide.items_title", topic=self.guide.topic_name(topic)),
+            self.guide.entries(self._guide_audience, topic),  # type: ignore[arg-type]
+            self.guide.freshness())
+        self.go("guide_items")
+
+    def on_guide_department(self, department: str) -> None:
+        self.guide_items.set_content(
+            both_tr("guide.items_title", topic=self.guide.department_name(department)),
+            self.guide.entries(department=department), self.guide.freshness())
+        self.go("guide_items")
+
+    def open_guide_entry(self, entry_id: str) -> None:
+        self._guide_entry = entry_id
+        self.guide_page.show_entry(self.guide.page(entry_id), self.guide.freshness())
+        self.go("guide_page")
+
+    def on_guide_typed(self, text: str) -> None:
+        if self.guide.ready:
+            self.guide_search.show_results(*self.guide.search(text))
+
+    def on_guide_print(self) -> None:
+        entry = self._guide_entry
+        if entry is None:
+            return
+        self.guide_page.set_print_state("printing")
+
+        def done(fut: Any) -> None:
+            if self._guide_entry != entry:
+                return  # the citizen went on to another item meanwhile
+            try:
+                out: PrintOutcome = fut.result()
+            except Exception:
+                log.exception("guide notice failed")
+                out = PrintOutcome(False, "kiosk.internal")
+            self.guide_page.set_print_state("printed" if out.printed else out.error_code)
+
+        self.tasks.run(self.guide.print_notice, entry, on_done=done, keep_on_leave=True)
+
     # --- look and language ------------------------------------------------------------
     def set_elder(self, on: bool) -> None:
         self.theme = Theme(elder=on)
@@ -554,4 +695,5 @@ class KioskWindow(QWidget):
         self._unsubscribe_sync()
         self.ticker.stop()
         self.tasks.shutdown()
+        self.guide.close()
         super().closeEvent(event)

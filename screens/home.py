@@ -10,7 +10,7 @@ from screens.theme import Theme
 from screens.widgets import DeviceIllustration, Screen, Tile, button, label
 
 # (service id, glyph on the tile). The flows behind them live in kiosk/.
-SERVICES = (("queue", "号"), ("scan", "拍"))
+SERVICES = (("queue", "号"), ("scan", "拍"), ("guide", "指"))
 
 
 class HomeScreen(Screen):
@@ -29,7 +29,7 @@ class HomeScreen(Screen):
         self.row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         row.setSpacing(40)
         outer.addLayout(row, 1)
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.setSpacing(24)
         self.tiles: dict[str, Tile] = {}
         for i, (sid, glyph) in enumerate(SERVICES):
@@ -82,11 +82,17 @@ class HomeScreen(Screen):
             self.card_title.setText(tr("home.card_title"))
             self.card_hint.setText(tr("home.card_hint"))
         self.reader.setVisible(not self._greeting)
+        crowded = self.theme.elder and len(self.tiles) > 2  # the name alone, in big type
         for sid, t in self.tiles.items():
-            t.set_text(tr(f"service.{sid}"), tr(f"service.{sid}_sub"))
+            t.set_text(tr(f"service.{sid}"), "" if crowded else tr(f"service.{sid}_sub"))
         self.report.setText(tr("service.report"))
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
         for t in self.tiles.values():
             t.set_theme(theme)
+            # More than two services: in elder mode the glyph goes on the title's line
+            # and the line under it goes, or two rows of tiles would not fit the height.
+            t.set_compact(theme.elder and len(self.tiles) > 2)
+        self.grid.setSpacing(16 if theme.elder and len(self.tiles) > 2 else 24)
+        self.retranslate()
