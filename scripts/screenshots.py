@@ -32,6 +32,25 @@ def until(cond, timeout_ms: int = 8000) -> None:  # noqa: ANN001
     raise TimeoutError("screen did not reach the expected state")
 
 
+def shoot_capture(win, ctx, save) -> None:  # noqa: ANN001
+    """材料拍照 from the empty desk to the summary, the sheets put down as the simulator
+    panel does."""
+    cam, screen = ctx.sim, win.capture
+    cam.clear_desk()
+    shown = screen.preview.frames_shown
+    until(lambda: screen.preview.frames_shown > shown + 10)
+    save("capture-empty")
+    for n, paper in enumerate(("letter", "idcard_front", "form"), start=1):
+        cam.place_page(paper)
+        if n == 1:  # the page found and lying still: the bar fills, then it is taken
+            until(lambda: screen.preview.frame is not None and screen.preview.frame.progress > 0.4)
+            save("capture-hold", 0)
+        until(lambda n=n: len(ctx.sessions.current.scans) == n, 20000)
+    save("capture-pages")
+    win.capture.finish.click()
+    save("summary")
+
+
 def shoot(out: Path, orientation: str, elder: bool) -> None:
     data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     cfg = parse_config(f'[data]\ndir = "{data.as_posix()}"\n'
@@ -40,11 +59,12 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     ctx.start()
     win = create_window(cfg, ctx)
     win.show()
+    win.default_elder = elder  # the hall's look, which every visit starts from (--elder)
     win.set_elder(elder)
     tag = f"{orientation}-{'elder' if elder else 'normal'}"
 
-    def save(name: str) -> None:
-        wait(300)
+    def save(name: str, settle_ms: int = 300) -> None:  # 0: a moment in passing
+        wait(settle_ms)
         win.grab().save(str(out / f"{name}-{tag}.png"))
 
     def take_ticket(card: str, prefix: str) -> None:  # a new citizen takes a number
@@ -88,14 +108,15 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     until(lambda: ctx.sessions.current.identity is not None)
     win.on_service("scan")
     until(lambda: win.current is win.capture)
-    wait(1500)  # a few preview frames with the page outlined
-    save("capture")
+    shoot_capture(win, ctx, save)
     win.go_home()
     win.on_service("report")  # 办不成事
     save("report")
     win.report.reasons["repeat"].click()
     save("report-sent")
     win.go_home()
+    ctx.sim.place_card("resident")  # someone who walks away after reading their card
+    until(lambda: ctx.sessions.current.identity is not None)
     win.last_touch -= ctx.idle_policy.timeout + 2
     until(win.idle_overlay.isVisible)
     save("idle")
