@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import time
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
 
+def use_onscreen_keyboard() -> None:
+    """Typing goes through Qt Virtual Keyboard, shown inside the screens that take text
+    (not as a window of its own). Must run before the QApplication is created."""
+    os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+    os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
+
+
 def create_window(config: KioskConfig, ctx: KioskContext,
                   clock: Callable[[], float] = time.monotonic) -> KioskWindow:
     app = QApplication.instance()
@@ -39,6 +47,7 @@ def create_window(config: KioskConfig, ctx: KioskContext,
 
 def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = False,
               screenshot: str | None = None, elder: bool = False) -> int:
+    use_onscreen_keyboard()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     ctx = KioskContext.build(config)
     ctx.start()

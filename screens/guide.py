@@ -7,9 +7,15 @@ so a switch re-labels without asking again); what a tap means goes out as a sign
 
 from __future__ import annotations
 
+import logging
+from math import ceil
+from pathlib import Path
+
 import segno
-from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QImage, QPixmap
+from PySide6.QtCore import QLoggingCategory, QRect, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QPixmap
+from PySide6.QtQuick import QQuickItem
+from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -103,9 +109,10 @@ class Pager(QHBoxLayout):
         self.addStretch(1)
         self.addWidget(self.next)
 
-    def show_page(self, page: int, pages: int) -> None:
+    def show_page(self, page: int, pages: int, narrow: bool = False) -> None:
         for w in (self.prev, self.next, self.page_label):
             w.setVisible(pages > 1)
+        self.page_label.setVisible(pages > 1 and not narrow)  # ◀ ▶ say enough there
         self.prev.setText(tr("category.prev"))
         self.next.setText(tr("category.next"))
         self.prev.setEnabled(page > 0)
@@ -144,7 +151,7 @@ class TileGrid(QWidget):
 
     def columns(self) -> int:
         if self.caps and not self.portrait:
-            return self.per_page()
+            return 1
         if self.portrait:
             return 1 if self.theme.elder else 2
         return 2 if self.theme.elder or self.per_page() <= 4 else 3
@@ -196,7 +203,9 @@ class TileGrid(QWidget):
                 t.title.setText(c.title[lang])
                 t.sub.setText(c.sub[lang])
                 t.sub.setVisible(bool(c.sub[lang]))
-        self.pager.show_page(self.page, self.pages())
+        # One column beside the keyboard: no room for "page 1 of 3" between ◀ and ▶.
+        self.pager.show_page(self.page, self.pages(), narrow=bool(self.caps)
+                             and not self.portrait)
 
     def tile(self, key: str) -> Tile | None:
         """The tile of ``key`` on the page shown (tests and the window use it)."""
@@ -253,6 +262,10 @@ class GuideChoiceScreen(Screen):
         return self.grid.tile(key)
 
 
+log = logging.getLogger(__name__)
+
+LANDSCAPE_KEYBOARD = 1000  # px wide: ~350 high, leaving room beside it for the results
+PORTRAIT_KEYBOARD = 960  # px wide: across the portrait screen, ~330 high
 MAX_TABS = 3  # elder mode: up to two pages of materials, and the time, fee and place
 ACTION_COLUMN = 540  # px: the actions' column beside the guide (elder mode, landscape)
 
@@ -685,6 +698,59 @@ class GuideQrScreen(Screen):
         self.name_label.setText(view.title if view else "")
 
 
+KEYBOARD_QML = Path(__file__).with_name("guide_keyboard.qml")
+KEYBOARD_RATIO = 0.346  # the input panel's height for its width, word candidates included
+
+
+class Keyboard(QQuickWidget):
+    """Qt Virtual Keyboard inside the screen: it types into the focused line through the
+    ``qtvirtualkeyboard`` input method (``QT_IM_MODULE``; its own window is switched off by
+    ``QT_VIRTUALKEYBOARD_DESKTOP_DISABLE``, see kiosk.qt_main). Taking no focus itself, it
+    leaves the focus on the line it types into."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
+        self.setClearColor(QColor(th.BG))
+        # QML loads the keyboard's plugins on a thread of its own while this one waits,
+        # holding Python's lock: a message from there to a Python message handler (the
+        # test harness installs one) would wait for that lock for ever. Nothing is
+        # logged while it loads.
+        QLoggingCategory.setFilterRules("*=false")
+        try:
+            self.setSource(QUrl.fromLocalFile(str(KEYBOARD_QML)))
+        finally:
+            QLoggingCategory.setFilterRules("")
+        if self.status() != QQuickWidget.Status.Ready:
+            log.warning("on-screen keyboard not available: %s",
+                        "; ".join(e.toString() for e in self.errors()))
+
+    def set_width(self, width: int) -> None:
+        self.setFixedSize(width, ceil(width * KEYBOARD_RATIO))
+
+    def key_items(self) -> dict[str, QQuickItem]:
+        """The keys on show, by the text they type (tests tap them)."""
+        out: dict[str, QQuickItem] = {}
+
+        def walk(item: QQuickItem) -> None:
+            for c in item.childItems():
+                if c.metaObject().className().startswith(("Key_", "SpaceKey_", "EnterKey_",
+                                                          "BackspaceKey_")) and c.isVisible():
+                    out[str(c.property("text") or c.metaObject().className().split("_")[0])] = c
+                walk(c)
+
+        root = self.rootObject()
+        if root is not None:
+            walk(root)
+        return out
+
+    def candidates(self) -> QQuickItem | None:
+        """The row of words the pinyin typed so far may mean."""
+        root = self.rootObject()
+        return root.findChild(QQuickItem, "wordCandidateView") if root else None
+
+
 class SearchEdit(QLineEdit):
     """The search line: pinyin being composed on the keyboard (the preedit, e.g. ``tx``)
     counts as typed, so results follow every key, before any character is chosen."""
@@ -726,8 +792,8 @@ class GuideSearchScreen(Screen):
         self._query = ""
         self.village_phone = ""
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(60, 24, 60, 20)
-        lay.setSpacing(14)
+        lay.setContentsMargins(60, 20, 60, 16)
+        lay.setSpacing(10)
         self.title = label("Title")
         self.edit = SearchEdit()
         self.edit.setObjectName("SearchEdit")
@@ -742,18 +808,52 @@ class GuideSearchScreen(Screen):
         self.hint = label("Hint")
         self.person = label("Hint")
         self.results = TileGrid()
-        self.results.caps = {False: (3, 2), True: (4, 2)}
+        # Beside the keyboard (landscape) one column; under the line (portrait) two.
+        self.results.caps = {False: (2, 1), True: (4, 2)}
         self.results.chosen.connect(self.chosen.emit)
+        self.keyboard = Keyboard()
         lay.addWidget(self.title)
         lay.addLayout(row)
-        lay.addWidget(self.hint)
-        lay.addWidget(self.results, 1)
-        lay.addWidget(self.person)
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(24)
+        self.found = found = QVBoxLayout()
+        found.setSpacing(14)
+        found.addWidget(self.hint)
+        found.addWidget(self.results, 1)
+        self.typing = QVBoxLayout()  # the keyboard, and under it (landscape) the way to a person
+        self.typing.setSpacing(14)
+        self.typing.addWidget(self.keyboard)
+        self.typing.addStretch(1)
+        self.body.addLayout(self.typing)
+        self.body.addLayout(found, 1)
+        lay.addLayout(self.body, 1)
+        self.set_portrait(False)
         self.retranslate()
 
     def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction
         self.results.portrait = portrait
         self.results.rebuild()
+        # Landscape: the keyboard on the left, what it finds on the right; portrait: the
+        # results under the line, the keyboard at the bottom, across the screen.
+        self.body.setDirection(d.BottomToTop if portrait else d.LeftToRight)
+        for lay in (self.typing, self.found):
+            lay.removeWidget(self.person)
+        if portrait:
+            self.found.addWidget(self.person)
+        else:
+            self.typing.insertWidget(1, self.person)
+        self.portrait = portrait
+        self._size_keyboard()
+
+    def _size_keyboard(self) -> None:
+        self.keyboard.set_width(PORTRAIT_KEYBOARD if self.portrait else LANDSCAPE_KEYBOARD)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # Pinyin half typed is dropped, not committed into a screen nobody sees.
+        QGuiApplication.inputMethod().reset()
+        self.edit.clearFocus()
+        super().hideEvent(event)
 
     def set_village(self, phone: str) -> None:
         self.village_phone = phone
@@ -763,8 +863,10 @@ class GuideSearchScreen(Screen):
         self.typed.emit(text)
 
     def _clear(self) -> None:
+        QGuiApplication.inputMethod().reset()
         self.edit.clear_all()
         self.edit.setFocus()
+        self._typed("")
 
     def show_results(self, hits: list[Choice], suggestions: list[Choice]) -> None:
         if not self._query.strip():
@@ -780,6 +882,7 @@ class GuideSearchScreen(Screen):
 
     def on_enter(self) -> None:
         self.edit.setFocus()
+        QGuiApplication.inputMethod().show()
 
     def reset(self) -> None:
         self.edit.clear_all()
@@ -794,6 +897,7 @@ class GuideSearchScreen(Screen):
         self.results.theme = theme
         self.results.page = 0
         self.results.rebuild()
+        self._size_keyboard()
 
     def retranslate(self) -> None:
         self.title.setText(tr("guide.search_title"))

@@ -5,6 +5,9 @@ import pytest
 
 # Qt must never look for a screen in tests (CI has none); set before Qt is imported.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The kiosk's on-screen keyboard (kiosk.qt_main.use_onscreen_keyboard), before any Qt app.
+os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 
 from kiosk.devices import DEVICE_BUG  # noqa: E402
 
