@@ -77,6 +77,16 @@ def test_nothing_found_offers_suggestions_and_a_person(qtbot, window, ctx):
     assert search.edit.text() == "" and search.hint.text() == "大家常办的事："
 
 
+def test_walking_away_clears_what_was_typed(qtbot, window, ctx):
+    search = open_search(qtbot, window)
+    search.edit.setText("退休")
+    policy = ctx.idle_policy
+    window.clock.advance(policy.timeout + policy.grace + 1)
+    home = screen(window, "home")
+    qtbot.waitUntil(lambda: window.current is home, timeout=5000)
+    assert search.edit.text() == "" and search.hint.text() == "大家常办的事："
+
+
 class TestVillage:
     @pytest.fixture
     def kiosk_toml(self) -> str:
