@@ -497,8 +497,9 @@ class GuidePageScreen(Screen):
             elif len(parts) == 2:
                 tab.setText(tr("guide.materials"))
             else:
-                tab.setText(tr("guide.materials_part", first=part * per + 1,
-                               last=min(n, (part + 1) * per)))
+                first, last = part * per + 1, min(n, (part + 1) * per)
+                tab.setText(tr("guide.materials_part", first=first, last=last)
+                            if last > first else tr("guide.materials_one", n=first))
         view = self.views.get(translator.language)
         if view is None:
             return
