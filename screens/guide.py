@@ -746,10 +746,18 @@ class Keyboard(QQuickWidget):
             walk(root)
         return out
 
-    def candidates(self) -> QQuickItem | None:
-        """The row of words the pinyin typed so far may mean."""
+    def candidates(self) -> dict[str, QQuickItem]:
+        """The words the pinyin typed so far may mean, on show in the row above the keys
+        (tests tap them)."""
         root = self.rootObject()
-        return root.findChild(QQuickItem, "wordCandidateView") if root else None
+        view = root.findChild(QQuickItem, "wordCandidateView") if root else None
+        out: dict[str, QQuickItem] = {}
+        for item in view.childItems()[0].childItems() if view and view.childItems() else ():
+            words = [c.property("text") for c in item.childItems()
+                     if c.metaObject().className().startswith("QQuickText")]
+            if item.isVisible() and words and words[0]:
+                out.setdefault(str(words[0]), item)
+        return out
 
 
 class SearchEdit(QLineEdit):

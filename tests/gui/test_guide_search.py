@@ -27,9 +27,10 @@ def open_search(qtbot, window):
     return search
 
 
-def tap_key(qtbot, window, keyboard, text: str) -> None:
-    """A finger on the key that types ``text``: pressed a moment, then lifted."""
-    key = keyboard.key_items()[text]
+def tap_key(qtbot, window, keyboard, text: str, candidate: bool = False) -> None:
+    """A finger on the key that types ``text`` (or on the word ``text`` offered above the
+    keys): pressed a moment, then lifted."""
+    key = (keyboard.candidates() if candidate else keyboard.key_items())[text]
     p = key.mapToScene(QPointF(key.width() / 2, key.height() / 2))
     at = QPoint(round(p.x()), round(p.y()))
     window.clock.advance(CITIZEN_PAUSE)
@@ -64,6 +65,20 @@ def test_pinyin_initials_typed_on_the_keyboard_find_retirement(qtbot, window, ct
     assert page.title.text() == "退休一件事"
     # Leaving the search drops the half-typed pinyin: nothing is committed behind.
     assert search.edit.text() == ""
+
+
+def test_a_word_chosen_from_the_pinyin_is_searched(qtbot, window, ctx):
+    search = open_search(qtbot, window)
+    keyboard = search.keyboard
+    qtbot.waitUntil(lambda: "t" in keyboard.key_items(), timeout=10000)
+    tap(window, search.edit)
+    for letter in "tuixiu":
+        tap_key(qtbot, window, keyboard, letter)
+    qtbot.waitUntil(lambda: "退休" in keyboard.candidates(), timeout=5000)
+    tap_key(qtbot, window, keyboard, "退休", candidate=True)
+    qtbot.waitUntil(lambda: search.edit.text() == "退休", timeout=5000)
+    assert search.edit.preedit == ""
+    assert search.results.shown()[0].key == "retirement"
 
 
 def test_nothing_found_offers_suggestions_and_a_person(qtbot, window, ctx):
