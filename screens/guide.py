@@ -736,8 +736,9 @@ class Keyboard(QQuickWidget):
 
         def walk(item: QQuickItem) -> None:
             for c in item.childItems():
-                if c.metaObject().className().startswith(("Key_", "SpaceKey_", "EnterKey_",
-                                                          "BackspaceKey_")) and c.isVisible():
+                if c.metaObject().className().startswith((
+                        "Key_", "SpaceKey_", "EnterKey_", "BackspaceKey_", "HideKeyboardKey_")
+                ) and c.isVisible():
                     out[str(c.property("text") or c.metaObject().className().split("_")[0])] = c
                 walk(c)
 
@@ -837,7 +838,15 @@ class GuideSearchScreen(Screen):
         self.body.addLayout(found, 1)
         lay.addLayout(self.body, 1)
         self.set_portrait(False)
+        QGuiApplication.inputMethod().visibleChanged.connect(self._keep_keyboard)
         self.retranslate()
+
+    def _keep_keyboard(self) -> None:
+        """The keyboard is part of this screen: its 隐藏键盘 key must not leave dead keys."""
+        im = QGuiApplication.inputMethod()
+        if self.isVisible() and not im.isVisible():
+            self.edit.setFocus()
+            im.show()
 
     def set_portrait(self, portrait: bool) -> None:
         d = QBoxLayout.Direction

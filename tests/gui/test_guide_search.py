@@ -81,6 +81,18 @@ def test_a_word_chosen_from_the_pinyin_is_searched(qtbot, window, ctx):
     assert search.results.shown()[0].key == "retirement"
 
 
+def test_the_keyboard_stays_when_its_hide_key_is_tapped(qtbot, window, ctx):
+    search = open_search(qtbot, window)
+    keyboard = search.keyboard
+    qtbot.waitUntil(lambda: "t" in keyboard.key_items(), timeout=10000)
+    tap(window, search.edit)
+    tap_key(qtbot, window, keyboard, "HideKeyboardKey")
+    qtbot.wait(200)
+    assert QApplication.inputMethod().isVisible()
+    tap_key(qtbot, window, keyboard, "t")
+    qtbot.waitUntil(lambda: search.edit.query() == "t", timeout=5000)
+
+
 def test_nothing_found_offers_suggestions_and_a_person(qtbot, window, ctx):
     search = open_search(qtbot, window)
     search.edit.setText("zzzz")  # typed: the keyboard's own keys are tested above
