@@ -278,6 +278,10 @@ class CaptureScreen(Screen):
         self._rebuild_cards()
         return index
 
+    def show_page(self, thumbnail: np.ndarray, phash: int) -> int:
+        """``page_taken`` for the pipeline's BGR thumbnail."""
+        return self.page_taken(to_qimage(thumbnail), phash)
+
     def page_rejected(self, code: str, repeats: int = 0) -> None:
         self.busy = False
         self._message = (f"error.{code}", {"n": repeats} if repeats else {})

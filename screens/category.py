@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
-from kiosk.i18n import tr
+from kiosk.flows.queue import CategoryChoice
+from kiosk.i18n import tr, translator
 from screens.theme import Theme
 from screens.widgets import Screen, Tile, button, label
-
-
-@dataclass(frozen=True)
-class CategoryChoice:
-    prefix: str
-    name: str
-    waiting: int
 
 
 class CategoryScreen(Screen):
@@ -92,7 +84,8 @@ class CategoryScreen(Screen):
         per = self.theme.tiles_per_page
         shown = self._choices[self._page * per : (self._page + 1) * per]
         for t, c in zip(self.tiles, shown, strict=True):
-            t.set_text(c.name, tr("category.waiting", n=c.waiting))
+            t.set_text(c.names.get(translator.language, c.prefix),
+                       tr("category.waiting", n=c.waiting))
         pages = self._pages()
         for w in (self.prev, self.next, self.page_label):
             w.setVisible(pages > 1)

@@ -1,7 +1,7 @@
 """The 办事指南 screens: choose (个人/法人 → 主题 → 事项, or a department), read the guide
 of one item, take it away as a QR or a printed notice, or search for it.
 
-Thin widgets: what they show comes worded from ``kiosk.guide_flow`` (in both languages,
+Thin widgets: what they show comes worded from ``kiosk.guide_view`` (in both languages,
 so a switch re-labels without asking again); what a tap means goes out as a signal.
 """
 
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.guide_flow import LANGS, Choice, GuidePage, Section, Text
+from kiosk.guide_view import LANGS, Choice, GuidePage, Section, Text
 from kiosk.i18n import catalog, tr, translator
 from screens import theme as th
 from screens.theme import Theme

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QVBoxLayout
 
 from kiosk.i18n import tr
 from screens.theme import Theme
-from screens.widgets import DeviceIllustration, Screen, Tile, button, label
+from screens.widgets import DeviceIllustration, Screen, Tile, button, label, tr_or
 
-# (service id, glyph on the tile). The flows behind them live in kiosk/.
-SERVICES = (("queue", "号"), ("scan", "拍"), ("guide", "指"))
+
+@dataclass(frozen=True)
+class HomeTile:
+    """A service on the home screen; its words are the catalog's ``service.<id>``."""
+
+    id: str
+    glyph: str
+    primary: bool = False
 
 
 class HomeScreen(Screen):
@@ -32,11 +40,6 @@ class HomeScreen(Screen):
         self.grid = grid = QGridLayout()
         grid.setSpacing(24)
         self.tiles: dict[str, Tile] = {}
-        for i, (sid, glyph) in enumerate(SERVICES):
-            t = Tile(glyph, primary=(i == 0))
-            t.clicked.connect(lambda _=False, s=sid: self.service_chosen.emit(s))
-            grid.addWidget(t, i // 2, i % 2)
-            self.tiles[sid] = t
         services = QVBoxLayout()
         services.setSpacing(24)
         services.addLayout(grid, 1)
@@ -58,6 +61,20 @@ class HomeScreen(Screen):
         pl.addWidget(self.reader, 1)
         pl.addWidget(self.card_hint)
         row.addWidget(panel, 2)
+        self.retranslate()
+
+    def set_services(self, services: list[HomeTile]) -> None:
+        """The services this kiosk offers, in order (the flows' tiles)."""
+        for t in self.tiles.values():
+            t.setParent(None)
+            t.deleteLater()
+        self.tiles = {}
+        for i, s in enumerate(services):
+            t = Tile(s.glyph, primary=s.primary)
+            t.clicked.connect(lambda _=False, sid=s.id: self.service_chosen.emit(sid))
+            self.grid.addWidget(t, i // 2, i % 2)
+            self.tiles[s.id] = t
+        self.apply_theme(self.theme)
         self.retranslate()
 
     def set_portrait(self, portrait: bool) -> None:
@@ -84,7 +101,8 @@ class HomeScreen(Screen):
         self.reader.setVisible(not self._greeting)
         crowded = self.theme.elder and len(self.tiles) > 2  # the name alone, in big type
         for sid, t in self.tiles.items():
-            t.set_text(tr(f"service.{sid}"), "" if crowded else tr(f"service.{sid}_sub"))
+            t.set_text(tr_or(f"service.{sid}", sid),
+                       "" if crowded else tr_or(f"service.{sid}_sub", ""))
         self.report.setText(tr("service.report"))
 
     def apply_theme(self, theme: Theme) -> None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
+from kiosk.flows.report import REPORT_REASONS
 from kiosk.i18n import tr
 from screens.widgets import Screen, button, label
-
-REASONS = ("not_found", "materials", "repeat", "device", "other")
 
 
 class ReportScreen(Screen):
@@ -25,7 +24,7 @@ class ReportScreen(Screen):
         self.sent = False
         self.title = label("Title")
         self.text = label("Hint")
-        self.reasons = {key: button() for key in REASONS}
+        self.reasons = {key: button() for key in REPORT_REASONS}
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
         for key, b in self.reasons.items():

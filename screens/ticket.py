@@ -4,22 +4,12 @@ tap, or skip."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QStackedLayout, QVBoxLayout, QWidget
 
+from kiosk.flows.queue import TicketView
 from kiosk.i18n import tr, translator
 from screens.widgets import DeviceIllustration, Screen, button, label, tr_or
-
-
-@dataclass(frozen=True)
-class TicketView:
-    number: str
-    category: dict[str, str]  # the category's name by language, to follow a switch
-    waiting: int
-    printed: bool
-    error_code: str = ""
 
 
 class TicketScreen(Screen):

@@ -43,6 +43,9 @@ class Screen(QWidget):
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = theme
 
+    def set_portrait(self, portrait: bool) -> None:
+        """Lay out for a portrait (1080×1920) screen instead of a landscape one."""
+
     def reset(self) -> None:
         """Forget everything shown about the citizen (session ended)."""
 

@@ -35,7 +35,7 @@ def until(cond, timeout_ms: int = 8000) -> None:  # noqa: ANN001
 def shoot_capture(win, ctx, save) -> None:  # noqa: ANN001
     """材料拍照 from the empty desk to the summary, the sheets put down as the simulator
     panel does."""
-    cam, screen = ctx.sim, win.capture
+    cam, screen = ctx.sim, win.screen("capture")
     cam.clear_desk()
     shown = screen.preview.frames_shown
     until(lambda: screen.preview.frames_shown > shown + 10)
@@ -47,7 +47,7 @@ def shoot_capture(win, ctx, save) -> None:  # noqa: ANN001
             save("capture-hold", 0)
         until(lambda n=n: len(ctx.sessions.current.scans) == n, 20000)
     save("capture-pages")
-    win.capture.finish.click()
+    win.screen("capture").finish.click()
     save("summary")
 
 
@@ -68,30 +68,30 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
         win.grab().save(str(out / f"{name}-{tag}.png"))
 
     def take_ticket(card: str, prefix: str) -> None:  # a new citizen takes a number
-        win.go_home()
+        win.nav.home()
         ctx.sim.place_card(card)
         until(lambda: ctx.sessions.current.identity is not None)
-        win.on_service("queue")
-        win.on_category(prefix)
-        until(lambda: win.ticket.view is not None)
+        win.nav.start("queue")
+        win.nav.flows["queue"].choose(prefix)
+        until(lambda: win.screen("ticket").view is not None)
 
     until(lambda: all(w.status.state == "ready" for w in ctx.devices.workers.values()))
     save("home")
-    win.on_service("queue")
+    win.nav.start("queue")
     ctx.sim.place_card("expired_resident")
-    until(lambda: win.card_prompt.error.isVisible())
+    until(lambda: win.screen("card_prompt").error.isVisible())
     save("card-error")
     ctx.sim.place_card("resident")
-    until(lambda: win.current is win.category)
+    until(lambda: win.current is win.screen("category"))
     save("category")
-    win.go_home()
+    win.nav.home()
     save("home-greeted")
-    win.on_service("queue")
-    win.on_category("A")
-    until(lambda: win.ticket.view is not None)
+    win.nav.start("queue")
+    win.nav.flows["queue"].choose("A")
+    until(lambda: win.screen("ticket").view is not None)
     save("ticket")
     shutil.copy(ctx.sim.printer.pages[-1], out / f"ticket-paper-{tag}.png")
-    win.ticket.done.click()  # 完成 → the 好差评 question
+    win.screen("ticket").done.click()  # 完成 → the 好差评 question
     save("rating")
     ctx.sim.printer.set_paper("out")
     until(lambda: "缺纸" in win.header.indicators["printer"].text())
@@ -103,18 +103,18 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     save("ticket-offline")
     shutil.copy(ctx.sim.printer.pages[-1], out / f"ticket-offline-paper-{tag}.png")
     ctx.network.set_up(True)
-    win.go_home()
+    win.nav.home()
     ctx.sim.place_card("resident")
     until(lambda: ctx.sessions.current.identity is not None)
-    win.on_service("scan")
-    until(lambda: win.current is win.capture)
+    win.nav.start("scan")
+    until(lambda: win.current is win.screen("capture"))
     shoot_capture(win, ctx, save)
-    win.go_home()
-    win.on_service("report")  # 办不成事
+    win.nav.home()
+    win.nav.start("report")  # 办不成事
     save("report")
-    win.report.reasons["repeat"].click()
+    win.screen("report").reasons["repeat"].click()
     save("report-sent")
-    win.go_home()
+    win.nav.home()
     ctx.sim.place_card("resident")  # someone who walks away after reading their card
     until(lambda: ctx.sessions.current.identity is not None)
     win.last_touch -= ctx.idle_policy.timeout + 2

@@ -30,11 +30,11 @@ def kiosk_toml(request) -> str:
 
 def _open_capture(qtbot, window, ctx):  # noqa: F811
     ctx.sim.camera.remove()  # the test places the pages, not the demo citizen
-    tap(window, window.home.tiles["scan"])
-    assert window.current is window.card_prompt  # who the pages belong to, first
+    tap(window, window.screen("home").tiles["scan"])
+    assert window.current is window.screen("card_prompt")  # who the pages belong to, first
     ctx.sim.place_card("resident")
-    qtbot.waitUntil(lambda: window.current is window.capture, timeout=5000)
-    qtbot.waitUntil(lambda: window.capture.camera_ready, timeout=5000)
+    qtbot.waitUntil(lambda: window.current is window.screen("capture"), timeout=5000)
+    qtbot.waitUntil(lambda: window.screen("capture").camera_ready, timeout=5000)
 
 
 def _take(qtbot, window, ctx, n: int) -> None:  # noqa: F811
@@ -64,7 +64,7 @@ HOLD = "已找到材料，请保持不动，马上自动拍照……"
 def test_empty_desk_asks_calmly_for_the_paper(qtbot, window, ctx, caplog):  # noqa: F811
     caplog.set_level(logging.WARNING)
     _open_capture(qtbot, window, ctx)  # nothing on the desk
-    screen = window.capture
+    screen = window.screen("capture")
     # The preview keeps running over the empty desk (a second and more of frames) ...
     qtbot.waitUntil(lambda: screen.preview.frames_shown > 30, timeout=TIMEOUT)
     assert screen.preview.frame is not None and screen.preview.frame.outline is None
@@ -79,7 +79,7 @@ def test_empty_desk_asks_calmly_for_the_paper(qtbot, window, ctx, caplog):  # no
 
 def test_one_status_line_the_newest_true_one(qtbot, window, ctx):  # noqa: F811
     _open_capture(qtbot, window, ctx)
-    cam, screen = ctx.sim.camera, window.capture
+    cam, screen = ctx.sim.camera, window.screen("capture")
     qtbot.waitUntil(lambda: shown_lines(screen) == [SEARCHING], timeout=TIMEOUT)
     tap(window, screen.shoot)  # on the empty desk: said in red, and only that
     qtbot.waitUntil(screen.error.isVisible, timeout=TIMEOUT)
@@ -110,7 +110,7 @@ def test_one_status_line_the_newest_true_one(qtbot, window, ctx):  # noqa: F811
 
 def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa: F811
     _open_capture(qtbot, window, ctx)
-    cam, screen = ctx.sim.camera, window.capture
+    cam, screen = ctx.sim.camera, window.screen("capture")
     qtbot.waitUntil(lambda: screen.preview.frames_shown > 5, timeout=5000)  # live preview
     cam.place("letter", paper_seed=1)
     _take(qtbot, window, ctx, 1)  # taken by itself once it lay still
@@ -141,25 +141,25 @@ def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa:
     tap(window, screen._cards[1].delete)
     assert len(ctx.sessions.current.scans) == 1 and not any(second)
     tap(window, screen.finish)
-    assert window.current is window.scan_summary
-    assert window.scan_summary.title.text() == "已拍好 1 页材料"
+    assert window.current is window.screen("scan_summary")
+    assert window.screen("scan_summary").title.text() == "已拍好 1 页材料"
 
     kept = ctx.sessions.current.scans[0]
     window.end_session("citizen_left")
     assert not ctx.sessions.current.scans and not any(kept)
-    assert screen.pages == [] and window.scan_summary.images == []
+    assert screen.pages == [] and window.screen("scan_summary").images == []
     assert ctx.devices.camera is not None and not ctx.devices.camera._streaming
 
 
 def test_unplugged_camera_is_said_plainly_and_comes_back(qtbot, window, ctx):  # noqa: F811
     _open_capture(qtbot, window, ctx)
     ctx.sim.camera.unplug()
-    qtbot.waitUntil(lambda: not window.capture.camera_ready, timeout=5000)
-    assert window.capture.error.text().startswith("高拍仪连接中断")
-    assert not window.capture.shoot.isEnabled()
+    qtbot.waitUntil(lambda: not window.screen("capture").camera_ready, timeout=5000)
+    assert window.screen("capture").error.text().startswith("高拍仪连接中断")
+    assert not window.screen("capture").shoot.isEnabled()
     ctx.sim.camera.plug()
-    qtbot.waitUntil(lambda: window.capture.shoot.isEnabled(), timeout=10000)
-    assert not window.capture.error.isVisible()
+    qtbot.waitUntil(lambda: window.screen("capture").shoot.isEnabled(), timeout=10000)
+    assert not window.screen("capture").error.isVisible()
 
 
 @pytest.mark.parametrize("kiosk_toml", [f'[terminal]\norientation = "{o}"\n'
@@ -170,8 +170,8 @@ def test_capture_screen_fits_with_pages_and_an_error(qtbot, window, ctx):  # noq
     _open_capture(qtbot, window, ctx)
     thumb = to_qimage(np.full((320, 226, 3), 250, np.uint8))
     for i in range(4):  # the screen's longest state: pages taken, and a refusal shown
-        window.capture.page_taken(thumb, i)
-    window.capture.page_rejected("camera.page_cut_off")
+        window.screen("capture").page_taken(thumb, i)
+    window.screen("capture").page_rejected("camera.page_cut_off")
     looks = [(lang, elder) for lang in ("zh_CN", "en") for elder in (False, True)]
     for lang, elder in looks:
         translator.set_language(lang)
@@ -179,7 +179,7 @@ def test_capture_screen_fits_with_pages_and_an_error(qtbot, window, ctx):  # noq
         window.set_elder(elder)
         _settle(window)
         assert_fits(qtbot, window, f"capture {orientation} {lang} elder={elder}")
-    tap(window, window.capture.finish)
+    tap(window, window.screen("capture").finish)
     for lang, elder in looks:  # the summary's words beside or above the pages
         translator.set_language(lang)
         window.retranslate()
@@ -198,4 +198,5 @@ def _settle(window) -> None:  # noqa: F811
 @pytest.mark.parametrize("kiosk_toml", ['[devices.camera]\nport = "none"\n'], indirect=True)
 def test_no_camera_no_scan_service(window, ctx):  # noqa: F811
     assert ctx.devices.camera is None
-    assert not window.home.tiles["scan"].isVisible() and window.home.tiles["queue"].isVisible()
+    tiles = window.screen("home").tiles
+    assert "scan" not in tiles and tiles["queue"].isVisible()

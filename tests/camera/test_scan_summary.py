@@ -53,8 +53,8 @@ def test_summary_says_only_what_is_true_and_done_deletes_the_pages(qtbot, window
     _open_capture(qtbot, window, ctx)
     ctx.sim.camera.place("letter", paper_seed=1)
     _take(qtbot, window, ctx, 1)
-    tap(window, window.capture.finish)
-    summary = window.scan_summary
+    tap(window, window.screen("capture").finish)
+    summary = window.screen("scan_summary")
     assert window.current is summary
     said = shown_texts(summary)
     assert "办件" not in said and "已保存" not in said  # nothing keeps or sends the pages
@@ -66,7 +66,7 @@ def test_summary_says_only_what_is_true_and_done_deletes_the_pages(qtbot, window
 
     page = ctx.sessions.current.scans[0]
     tap(window, summary.done)  # as promised: the pages are gone, and who took them
-    assert window.current is window.home
+    assert window.current is window.screen("home")
     assert not ctx.sessions.current.scans and not any(page)
     assert ctx.sessions.current.identity is None and summary.images == []
 
@@ -84,11 +84,11 @@ def test_summary_shows_the_pages_as_large_as_the_screen_allows(qtbot, window, ct
     orientation = ctx.config.terminal.orientation
     window.set_elder(elder)
     _open_capture(qtbot, window, ctx)
-    window.capture.page_taken(_page(0), 0)
-    tap(window, window.capture.finish)
+    window.screen("capture").page_taken(_page(0), 0)
+    tap(window, window.screen("capture").finish)
     for n, least in LEAST_HEIGHT[orientation].items():
         if n > 1:  # more pages, as the window hands them over when 完成 is tapped
-            window.scan_summary.show_pages([_page(i) for i in range(n)])
+            window.screen("scan_summary").show_pages([_page(i) for i in range(n)])
         _settle(window)
         heights = drawn_heights(window, n)  # every page is on the screen ...
         assert min(heights) >= least, f"{n} pages: {heights}"  # ... and large

@@ -41,7 +41,7 @@ def press(panel, text: str) -> None:  # noqa: ANN001
 def test_panel_camera_buttons_change_what_the_capture_screen_sees(qtbot, window, ctx,  # noqa: F811
                                                                   panel):
     _open_capture(qtbot, window, ctx)
-    screen = window.capture
+    screen = window.screen("capture")
     qtbot.waitUntil(lambda: shown_lines(screen) == [SEARCHING], timeout=TIMEOUT)
 
     press(panel, "放置：A4 说明信")  # the camera sees a page and takes it

@@ -14,21 +14,21 @@ from tests.gui.conftest import all_texts, tap
 
 
 def open_guide(qtbot, window):
-    tap(window, window.home.tiles["guide"])
-    assert window.current is window.guide_start
-    qtbot.waitUntil(lambda: window.guide_start.tile("person") is not None, timeout=10000)
+    tap(window, window.screen("home").tiles["guide"])
+    assert window.current is window.screen("guide_start")
+    qtbot.waitUntil(lambda: window.screen("guide_start").tile("person") is not None, timeout=10000)
 
 
 def to_birth_bundle(qtbot, window):
     open_guide(qtbot, window)
-    assert window.guide_start.title.text() == "您想查询哪一类事项？"
-    tap(window, window.guide_start.tile("person"))
-    assert window.current is window.guide_topics
-    assert window.guide_topics.title.text() == "个人：请选择主题"
-    tap(window, window.guide_topics.tile("birth-adoption"))
-    assert window.current is window.guide_items
-    tap(window, window.guide_items.tile("birth"))
-    assert window.current is window.guide_page
+    assert window.screen("guide_start").title.text() == "您想查询哪一类事项？"
+    tap(window, window.screen("guide_start").tile("person"))
+    assert window.current is window.screen("guide_topics")
+    assert window.screen("guide_topics").title.text() == "个人：请选择主题"
+    tap(window, window.screen("guide_topics").tile("birth-adoption"))
+    assert window.current is window.screen("guide_items")
+    tap(window, window.screen("guide_items").tile("birth"))
+    assert window.current is window.screen("guide_page")
 
 
 def read_qr(img: QImage) -> list[str]:
@@ -40,8 +40,8 @@ def read_qr(img: QImage) -> list[str]:
 
 def test_birth_bundle_guide_prints_a_notice_whose_qr_is_the_guide_url(qtbot, window, ctx):
     to_birth_bundle(qtbot, window)
-    page = window.guide_page
-    entry = window.guide.entry("birth")
+    page = window.screen("guide_page")
+    entry = window.nav.flows["guide"].guide.entry("birth")
     assert page.title.text() == "新生儿出生一件事"
     # What a citizen needs first: where, what to bring (原件/复印件 and how many), how
     # long, what it costs, where and when.
@@ -69,18 +69,19 @@ def test_birth_bundle_guide_prints_a_notice_whose_qr_is_the_guide_url(qtbot, win
 
 def test_take_away_as_qr_shows_the_guide_url(qtbot, window, ctx):
     to_birth_bundle(qtbot, window)
-    tap(window, window.guide_page.qr_btn)
-    assert window.current is window.guide_qr
-    assert window.guide_qr.title.text() == "用手机扫一扫，把办事指南带走"
-    assert read_qr(window.guide_qr.qr.pixmap().toImage()) == [window.guide.entry("birth").guide_url]
+    tap(window, window.screen("guide_page").qr_btn)
+    assert window.current is window.screen("guide_qr")
+    assert window.screen("guide_qr").title.text() == "用手机扫一扫，把办事指南带走"
+    url = window.nav.flows["guide"].guide.entry("birth").guide_url
+    assert read_qr(window.screen("guide_qr").qr.pixmap().toImage()) == [url]
     tap(window, window.footer.back_btn)
-    assert window.current is window.guide_page
+    assert window.current is window.screen("guide_page")
 
 
 def test_more_details_one_tap_away_in_pages(qtbot, window, ctx):
     to_birth_bundle(qtbot, window)
-    tap(window, window.guide_page.more_btn)
-    more = window.guide_more
+    tap(window, window.screen("guide_page").more_btn)
+    more = window.screen("guide_more")
     assert window.current is more
     texts = [b.text() for b in more.blocks]
     assert texts[0] == "受理条件" and "办理流程" in texts
@@ -95,7 +96,7 @@ def test_paper_out_says_what_to_do_instead(qtbot, window, ctx):
     ctx.sim.printer.set_paper("out")
     qtbot.waitUntil(lambda: "缺纸" in window.header.indicators["printer"].text(), timeout=5000)
     to_birth_bundle(qtbot, window)
-    page = window.guide_page
+    page = window.screen("guide_page")
     tap(window, page.print_btn)
     qtbot.waitUntil(lambda: page.print_state not in ("", "printing"), timeout=15000)
     assert page.print_state == "printer.paper_out"
@@ -107,32 +108,32 @@ def test_paper_out_says_what_to_do_instead(qtbot, window, ctx):
 
 def test_a_single_item_and_the_way_back(qtbot, window, ctx):
     open_guide(qtbot, window)
-    tap(window, window.guide_start.tile("person"))
-    tap(window, window.guide_topics.tile("birth-adoption"))
-    tap(window, window.guide_items.tile("birth-medical-certificate"))
-    assert window.guide_page.title.text() == "出生医学证明签发"
-    assert window.guide_page.where.text().startswith("需到窗口办理")
+    tap(window, window.screen("guide_start").tile("person"))
+    tap(window, window.screen("guide_topics").tile("birth-adoption"))
+    tap(window, window.screen("guide_items").tile("birth-medical-certificate"))
+    assert window.screen("guide_page").title.text() == "出生医学证明签发"
+    assert window.screen("guide_page").where.text().startswith("需到窗口办理")
     tap(window, window.footer.back_btn)
-    assert window.current is window.guide_items
+    assert window.current is window.screen("guide_items")
     tap(window, window.footer.back_btn)
     tap(window, window.footer.back_btn)
-    assert window.current is window.guide_start
+    assert window.current is window.screen("guide_start")
 
 
 def test_by_department(qtbot, window, ctx):
     open_guide(qtbot, window)
-    tap(window, window.guide_start.tile("department"))
-    assert window.current is window.guide_depts
-    dept = window.guide_depts.grid.tiles[0]
+    tap(window, window.screen("guide_start").tile("department"))
+    assert window.current is window.screen("guide_depts")
+    dept = window.screen("guide_depts").grid.tiles[0]
     tap(window, dept)
-    assert window.current is window.guide_items
-    assert window.guide_items.grid.tiles
+    assert window.current is window.screen("guide_items")
+    assert window.screen("guide_items").grid.tiles
 
 
 def test_english_and_elder_mode_on_the_guide_page(qtbot, window, ctx):
     to_birth_bundle(qtbot, window)
     tap(window, window.footer.lang_btn)
-    page = window.guide_page
+    page = window.screen("guide_page")
     assert page.title.text() == "Birth of a child (one application)"
     assert page.print_btn.text() == "Print"
     assert page.facts["time_limit"].text() == "Time needed: 5 working days"
@@ -159,20 +160,20 @@ def test_english_and_elder_mode_on_the_guide_page(qtbot, window, ctx):
 
 def test_catalog_age_is_said_when_the_platform_is_away(qtbot, window, ctx):
     open_guide(qtbot, window)
-    assert not window.guide_start.freshness.isVisible()  # current: nothing to say
+    assert not window.screen("guide_start").freshness.isVisible()  # current: nothing to say
     tap(window, window.footer.home_btn)
     # The copy on disk was last confirmed three days ago, and now the network is cut.
-    path = window.guide.cache.path
+    path = window.nav.flows["guide"].guide.cache.path
     saved = json.loads(path.read_text(encoding="utf-8"))
     saved["checked_at"] = time.time() - 3 * 86400 - 60
     path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
-    window.guide.load()
+    window.nav.flows["guide"].guide.load()
     ctx.network.set_up(False)
     open_guide(qtbot, window)
-    assert window.guide_start.freshness.text() == "目录更新于 3 天前"
-    tap(window, window.guide_start.tile("person"))
-    assert window.guide_topics.tile("retirement") is None  # 退休 is on the next page
-    tap(window, window.guide_topics.grid.pager.next)
-    tap(window, window.guide_topics.tile("retirement"))
-    tap(window, window.guide_items.tile("retirement"))
-    assert window.guide_page.freshness.text() == "目录更新于 3 天前"
+    assert window.screen("guide_start").freshness.text() == "目录更新于 3 天前"
+    tap(window, window.screen("guide_start").tile("person"))
+    assert window.screen("guide_topics").tile("retirement") is None  # 退休 is on the next page
+    tap(window, window.screen("guide_topics").grid.pager.next)
+    tap(window, window.screen("guide_topics").tile("retirement"))
+    tap(window, window.screen("guide_items").tile("retirement"))
+    assert window.screen("guide_page").freshness.text() == "目录更新于 3 天前"

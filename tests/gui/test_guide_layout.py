@@ -25,30 +25,30 @@ ENTRIES = ("birth", "adoption-registration", "teacher-qualification", "marriage-
 def test_every_guide_screen_fits(qtbot, window, ctx, elder, language):
     translator.set_language(language)
     window.set_elder(elder)
-    window.on_service("guide")
+    window.nav.start("guide")
     assert_fits(qtbot, window, "guide loading")
-    qtbot.waitUntil(lambda: window.guide_start.tile("person") is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.screen("guide_start").tile("person") is not None, timeout=10000)
     assert_fits(qtbot, window, "guide start")
     open_help_and_check(qtbot, window, "guide start")
     for audience in ("person", "legal_person"):
-        window.on_guide_start(audience)
-        grid = window.guide_topics.grid
+        window.nav.flows["guide"].choose_start(audience)
+        grid = window.screen("guide_topics").grid
         for page in range(grid.pages()):
             grid.page = page
             grid.rebuild()
             assert_fits(qtbot, window, f"topics of {audience}, page {page + 1}")
-        for topic in window.guide.topics(audience):  # type: ignore[arg-type]
-            window.on_guide_topic(topic.key)
+        for topic in window.nav.flows["guide"].guide.topics(audience):  # type: ignore[arg-type]
+            window.nav.flows["guide"].choose_topic(topic.key)
             assert_fits(qtbot, window, f"items of {topic.key}")
-            window.go_back()
-        window.go_back()
-    window.on_guide_start("department")
+            window.nav.back()
+        window.nav.back()
+    window.nav.flows["guide"].choose_start("department")
     assert_fits(qtbot, window, "departments")
-    window.on_guide_department(window.guide.departments()[0].key)
+    window.nav.flows["guide"].choose_department(window.nav.flows["guide"].guide.departments()[0].key)
     assert_fits(qtbot, window, "items of a department")
     for entry in ENTRIES:
-        window.open_guide_entry(entry)
-        page = window.guide_page
+        window.nav.flows["guide"].open_entry(entry)
+        page = window.screen("guide_page")
         assert_fits(qtbot, window, f"guide page of {entry}")
         while page.more_materials.isVisible() and page.material_page == 0:
             page.more_materials.click()
@@ -57,20 +57,20 @@ def test_every_guide_screen_fits(qtbot, window, ctx, elder, language):
             page.set_print_state(state)
             assert_fits(qtbot, window, f"guide page of {entry}, {state}")
         page.more_btn.click()
-        more = window.guide_more
+        more = window.screen("guide_more")
         assert_fits(qtbot, window, f"more of {entry}, page 1")
         for n in range(len(more._pages) - 1):
             more.pager.next.click()
             assert_fits(qtbot, window, f"more of {entry}, page {n + 2}")
-        window.go_back()
+        window.nav.back()
     open_help_and_check(qtbot, window, "guide page")
-    window.guide_page.qr_btn.click()
+    window.screen("guide_page").qr_btn.click()
     assert_fits(qtbot, window, "QR")
-    window.go_home()
-    window.on_service("guide")
-    window.on_guide_start("search")
+    window.nav.home()
+    window.nav.start("guide")
+    window.nav.flows["guide"].choose_start("search")
     assert_fits(qtbot, window, "search, empty")
     open_help_and_check(qtbot, window, "search")
     for text in ("tx", "社保", "zzzz"):
-        window.guide_search.edit.setText(text)
+        window.screen("guide_search").edit.setText(text)
         assert_fits(qtbot, window, f"search for {text}")

@@ -13,8 +13,7 @@ from tests.gui.conftest import CITIZEN_PAUSE, tap
 
 
 def screen(window, step: str):
-    """A step's screen, on the window of either shell (screens made on first use or not)."""
-    return window.screen(step) if hasattr(window, "nav") else window.screens[step]
+    return window.screen(step)
 
 
 def open_search(qtbot, window):

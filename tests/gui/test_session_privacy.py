@@ -10,8 +10,8 @@ def test_idle_asks_then_wipes_every_screen(qtbot, window, ctx):
     card = SAMPLE_CARDS["resident"]
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    tap(window, window.home.tiles["queue"])
-    assert window.current is window.category
+    tap(window, window.screen("home").tiles["queue"])
+    assert window.current is window.screen("category")
     qtbot.waitUntil(window.header.countdown.isVisible, timeout=1000)
     assert window.header.countdown.text().startswith("剩余")
 
@@ -21,7 +21,7 @@ def test_idle_asks_then_wipes_every_screen(qtbot, window, ctx):
     assert window.idle_overlay.title.text() == "还需要更多时间吗？"
 
     window.clock.advance(policy.grace)  # and no answer
-    qtbot.waitUntil(lambda: window.current is window.home, timeout=2000)
+    qtbot.waitUntil(lambda: window.current is window.screen("home"), timeout=2000)
     assert not window.idle_overlay.isVisible()
     assert ctx.sessions.current.identity is None
     texts = " ".join(all_texts(window))
@@ -53,23 +53,23 @@ def test_answering_the_idle_question_keeps_the_session(qtbot, window, ctx):
 def test_elder_mode_shows_at_most_four_bigger_tiles_per_page(qtbot, window, ctx):
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    tap(window, window.home.tiles["queue"])
-    assert len(window.category.tiles) == 6
-    normal_px = window.category.tiles[0].title.font().pixelSize()
+    tap(window, window.screen("home").tiles["queue"])
+    assert len(window.screen("category").tiles) == 6
+    normal_px = window.screen("category").tiles[0].title.font().pixelSize()
     tap(window, window.footer.elder_btn)
-    tiles = window.category.tiles
-    assert len(tiles) == 4 and window.category.next.isVisible()
+    tiles = window.screen("category").tiles
+    assert len(tiles) == 4 and window.screen("category").next.isVisible()
     assert tiles[0].title.font().pixelSize() >= 1.5 * normal_px
-    tap(window, window.category.next)
-    assert [t.property("prefix") for t in window.category.tiles] == ["E", "F"]
+    tap(window, window.screen("category").next)
+    assert [t.property("prefix") for t in window.screen("category").tiles] == ["E", "F"]
 
 
 def test_language_switches_at_run_time(qtbot, window):
     tap(window, window.footer.lang_btn)
     assert window.footer.home_btn.text().endswith("Home")
-    assert window.home.tiles["queue"].title.text() == "Take a number"
+    assert window.screen("home").tiles["queue"].title.text() == "Take a number"
     tap(window, window.footer.lang_btn)
-    assert window.home.tiles["queue"].title.text() == "取号排队"
+    assert window.screen("home").tiles["queue"].title.text() == "取号排队"
 
 
 def test_touch_targets_and_text_sizes_meet_the_guide(qtbot, window):
@@ -78,7 +78,7 @@ def test_touch_targets_and_text_sizes_meet_the_guide(qtbot, window):
     for b in window.findChildren(QPushButton):
         if b.isVisible():
             assert b.height() >= 80 and b.width() >= 80, b.text()
-    assert window.home.title.font().pixelSize() >= 40
+    assert window.screen("home").title.font().pixelSize() >= 40
 
 
 def test_help_explains_the_screen_and_who_to_call(qtbot, window):

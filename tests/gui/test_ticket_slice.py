@@ -6,7 +6,7 @@ import zxingcpp
 from PIL import Image
 
 from drivers.idcard.samples import SAMPLE_CARDS
-from kiosk.app import THANKS_SECONDS
+from kiosk.flows.queue import THANKS_SECONDS
 from tests.gui.conftest import all_texts, tap
 
 RESIDENT = SAMPLE_CARDS["resident"]  # 王小明
@@ -18,24 +18,24 @@ def place_card_and_wait_greeting(qtbot, window, ctx, sample="resident"):
 
 
 def take_ticket(qtbot, window, prefix="A"):
-    tap(window, window.home.tiles["queue"])
-    assert window.current is window.category
-    tile = next(t for t in window.category.tiles if t.property("prefix") == prefix)
+    tap(window, window.screen("home").tiles["queue"])
+    assert window.current is window.screen("category")
+    tile = next(t for t in window.screen("category").tiles if t.property("prefix") == prefix)
     tap(window, tile)
-    assert window.current is window.ticket
-    qtbot.waitUntil(lambda: window.ticket.view is not None, timeout=10000)
-    return window.ticket.view
+    assert window.current is window.screen("ticket")
+    qtbot.waitUntil(lambda: window.screen("ticket").view is not None, timeout=10000)
+    return window.screen("ticket").view
 
 
 def test_card_greets_with_masked_name_and_ticket_prints(qtbot, window, ctx):
     place_card_and_wait_greeting(qtbot, window, ctx)
-    assert window.home.title.text().startswith("王*明，您好")
+    assert window.screen("home").title.text().startswith("王*明，您好")
     assert not any(RESIDENT.name in t for t in all_texts(window))
 
     view = take_ticket(qtbot, window, "A")
     assert view.printed and view.number == "A001"
-    assert "社保医保" in window.ticket.detail.text()
-    assert window.ticket.number.text() == "A001"
+    assert "社保医保" in window.screen("ticket").detail.text()
+    assert window.screen("ticket").number.text() == "A001"
     # The visit ends with the ticket: nothing of the citizen is left anywhere.
     assert not ctx.sessions.current.has_personal_data
     texts = " ".join(all_texts(window))
@@ -60,30 +60,30 @@ def _today() -> str:
 
 
 def test_tapping_queue_first_asks_for_the_card_then_continues(qtbot, window, ctx):
-    tap(window, window.home.tiles["queue"])
-    assert window.current is window.card_prompt
+    tap(window, window.screen("home").tiles["queue"])
+    assert window.current is window.screen("card_prompt")
     # The default kiosk has a 社保卡 reader too: the prompt names both cards.
-    assert window.card_prompt.title.text() == "请使用身份证或社保卡"
+    assert window.screen("card_prompt").title.text() == "请使用身份证或社保卡"
     ctx.sim.place_card("hmt_residence")
-    qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
-    assert window.home.title.text().startswith("陈*豪")
+    qtbot.waitUntil(lambda: window.current is window.screen("category"), timeout=5000)
+    assert window.screen("home").title.text().startswith("陈*豪")
 
 
 def test_second_ticket_counts_the_first_as_waiting(qtbot, window, ctx):
     place_card_and_wait_greeting(qtbot, window, ctx)
     take_ticket(qtbot, window, "B")
-    tap(window, window.ticket.done)
-    assert window.ticket.question.text() == "您对本次自助服务满意吗？"
-    assert window.ticket.skip.text().startswith("跳过")
-    tap(window, window.ticket.skip)  # no rating: fine
-    assert window.current is window.home
+    tap(window, window.screen("ticket").done)
+    assert window.screen("ticket").question.text() == "您对本次自助服务满意吗？"
+    assert window.screen("ticket").skip.text().startswith("跳过")
+    tap(window, window.screen("ticket").skip)  # no rating: fine
+    assert window.current is window.screen("home")
     ctx.sim.remove_card()
     qtbot.waitUntil(lambda: not ctx.sim.sam.card_present, timeout=2000)
     ctx.sim.place_card("resident_long_term")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
     view = take_ticket(qtbot, window, "B")
     assert view.number == "B002" and view.waiting == 1
-    assert "前面还有 1 人" in window.ticket.detail.text()
+    assert "前面还有 1 人" in window.screen("ticket").detail.text()
 
 
 def test_paper_out_shows_the_number_and_what_to_do(qtbot, window, ctx):
@@ -92,17 +92,17 @@ def test_paper_out_shows_the_number_and_what_to_do(qtbot, window, ctx):
     place_card_and_wait_greeting(qtbot, window, ctx)
     view = take_ticket(qtbot, window, "A")
     assert not view.printed and view.error_code == "printer.paper_out"
-    assert window.ticket.number.text() == "A001"
-    assert "打印机缺纸" in window.ticket.error.text()
-    assert "请记住您的号码" in window.ticket.instructions.text()
-    assert "printer.paper_out" in window.ticket.code.text()
+    assert window.screen("ticket").number.text() == "A001"
+    assert "打印机缺纸" in window.screen("ticket").error.text()
+    assert "请记住您的号码" in window.screen("ticket").instructions.text()
+    assert "printer.paper_out" in window.screen("ticket").code.text()
     assert ctx.sim.printer.pages == []
 
 
 def test_expired_card_is_refused_with_a_plain_message(qtbot, window, ctx):
     ctx.sim.place_card("expired_resident")
-    qtbot.waitUntil(lambda: window.current is window.card_prompt, timeout=5000)
-    assert "已过期" in window.card_prompt.error.text()
+    qtbot.waitUntil(lambda: window.current is window.screen("card_prompt"), timeout=5000)
+    assert "已过期" in window.screen("card_prompt").error.text()
     assert ctx.sessions.current.identity is None
 
 
@@ -122,7 +122,7 @@ def test_nothing_personal_reaches_the_logs(qtbot, window, ctx, caplog):
         ctx.sim.place_card(sample)
         qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
         take_ticket(qtbot, window, "F")
-        tap(window, window.ticket.done)
+        tap(window, window.screen("ticket").done)
     assert "session" in caplog.text and "ticket F003 printed" in caplog.text
     for sample in ("resident", "foreign_permanent_2017", "hmt_residence"):
         card = SAMPLE_CARDS[sample]
@@ -134,12 +134,12 @@ def test_the_rating_after_the_ticket_reaches_the_platform_without_saying_who(
         qtbot, window, ctx):
     place_card_and_wait_greeting(qtbot, window, ctx)
     take_ticket(qtbot, window, "C")
-    tap(window, window.ticket.done)
-    scores = window.ticket.scores
+    tap(window, window.screen("ticket").done)
+    scores = window.screen("ticket").scores
     assert [scores[n].text() for n in (5, 4, 3, 2, 1)] == [
         "非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     tap(window, scores[4])
-    assert window.ticket.question.text() == "感谢您的评价！"
+    assert window.screen("ticket").question.text() == "感谢您的评价！"
     assert not any(b.isVisible() for b in scores.values())  # one rating per ticket
     store = ctx.link.server.store
     qtbot.waitUntil(lambda: len(store.records("evaluation")) == 1, timeout=10000)
@@ -147,4 +147,4 @@ def test_the_rating_after_the_ticket_reaches_the_platform_without_saying_who(
     assert rating["body"]["score"] == 4 and rating["body"]["service"] == "queue:C"
     assert RESIDENT.id_number not in str(rating) and RESIDENT.name not in str(rating)
     window.clock.advance(THANKS_SECONDS)
-    qtbot.waitUntil(lambda: window.current is window.home, timeout=2000)  # by itself
+    qtbot.waitUntil(lambda: window.current is window.screen("home"), timeout=2000)  # by itself

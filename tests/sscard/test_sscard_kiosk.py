@@ -12,27 +12,27 @@ def test_a_social_security_card_identifies_the_citizen(qtbot, window, ctx) -> No
     assert window.header.indicators["sscard"].text() == "● 社保卡"
     ctx.sim.insert_sscard("third_gen")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    assert window.home.title.text().startswith("孙*华")
+    assert window.screen("home").title.text().startswith("孙*华")
     assert ctx.sessions.current.identity.document == "social_security"
 
 
 def test_the_queue_asks_for_either_card(qtbot, window, ctx) -> None:  # noqa: F811
-    window.on_service("queue")
-    assert window.current is window.card_prompt
-    assert window.card_prompt.title.text() == "请使用身份证或社保卡"
+    window.nav.start("queue")
+    assert window.current is window.screen("card_prompt")
+    assert window.screen("card_prompt").title.text() == "请使用身份证或社保卡"
     ctx.sim.insert_sscard("second_gen_t0")
-    qtbot.waitUntil(lambda: window.current is window.category, timeout=5000)
-    assert window.home.title.text().startswith("覃*福")
+    qtbot.waitUntil(lambda: window.current is window.screen("category"), timeout=5000)
+    assert window.screen("home").title.text().startswith("覃*福")
 
 
 @pytest.mark.parametrize("sample", ["expired", "needs_auth", "not_ssse"])
 def test_a_card_that_cannot_identify_says_why(qtbot, window, ctx, sample) -> None:  # noqa: F811
-    window.on_service("queue")
+    window.nav.start("queue")
     ctx.sim.insert_sscard(sample)
-    qtbot.waitUntil(window.card_prompt.error.isVisible, timeout=5000)
-    assert window.card_prompt.error.text() == tr(f"error.sscard.{sample}")
+    qtbot.waitUntil(window.screen("card_prompt").error.isVisible, timeout=5000)
+    assert window.screen("card_prompt").error.text() == tr(f"error.sscard.{sample}")
     assert ctx.sessions.current.identity is None
-    assert window.current is window.card_prompt
+    assert window.current is window.screen("card_prompt")
 
 
 @pytest.mark.parametrize("kiosk_toml", ['[devices.sscard]\nport = "none"\n'])
@@ -40,5 +40,5 @@ def test_without_a_sscard_reader_only_the_id_card_is_asked_for(
     qtbot, window, ctx, kiosk_toml  # noqa: F811
 ) -> None:
     assert "sscard" not in ctx.devices.workers and "sscard" not in window.header.indicators
-    window.on_service("queue")
-    assert window.card_prompt.title.text() == tr("card.title")
+    window.nav.start("queue")
+    assert window.screen("card_prompt").title.text() == tr("card.title")

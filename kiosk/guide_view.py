@@ -100,7 +100,7 @@ def _copies(n: int, language: str) -> str:
     return f"{n} 份"
 
 
-class GuideFlow:
+class GuideView:
     """The catalog as the screens use it: loaded once, refreshed in the background."""
 
     def __init__(self, ctx: KioskContext, cache: CatalogCache | None = None) -> None:

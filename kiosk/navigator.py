@@ -1,0 +1,218 @@
+"""The flow engine's Qt half: one navigator owns the stack of steps and every way out of it.
+
+Back, home, a card asked for before a service, the end of a visit, the idle wipe and a
+device changing state all go through here, so each has one answer. Screens are made the
+first time their step is shown, from the import path the flow declares.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QStackedWidget
+
+from drivers.base import DeviceStatus
+from kiosk.context import KioskContext
+from kiosk.flow import Flow, IdentityNeed, load_flows
+from kiosk.tasks import TaskRunner
+from screens.widgets import Screen
+
+log = logging.getLogger(__name__)
+
+HOME, CARD = "home", "card_prompt"  # the shell's own steps: no flow owns them
+
+
+def _make_screen(path: str) -> Screen:
+    """``module:Class`` → ``Class()``; ``module:Class:arg`` → ``Class("arg")`` (one class
+    serving several steps)."""
+    module, name, *args = path.split(":")
+    return getattr(importlib.import_module(module), name)(*args)
+
+
+class Navigator(QObject):
+    changed = Signal(str)  # the step now shown
+
+    def __init__(self, ctx: KioskContext, stack: QStackedWidget, clock: Callable[[], float],
+                 shell: dict[str, Screen], on_end_visit: Callable[[str], None],
+                 prepare: Callable[[Screen], None]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._stack = stack
+        self._clock = clock
+        self._on_end_visit = on_end_visit
+        self._prepare = prepare  # the window's look for a new screen (theme, orientation)
+        self.step_no = 0  # counts screens shown: a result for an earlier step is dropped
+        self.tasks = TaskRunner(lambda: ctx.sessions.current.id, lambda: self.step_no)
+        self.flows: dict[str, Flow] = {
+            fid: cls(self) for fid, cls in sorted(load_flows().items()) if cls.available(ctx)}
+        self._owner: dict[str, str] = {}  # step → flow id
+        self._paths: dict[str, str] = {}  # step → screen path
+        for fid, flow in self.flows.items():
+            for step, path in flow.steps.items():
+                if step in self._owner or step in shell:
+                    raise ValueError(f"step {step!r} of {fid!r} is taken")
+                self._owner[step], self._paths[step] = fid, path
+        self.screens: dict[str, Screen] = {}
+        for step, screen in shell.items():
+            self._add(step, screen)
+        self.history: list[str] = []
+        self.pending: str | None = None  # the flow waiting for the citizen's card
+        self._visit_over = False
+
+    # --- what a flow may ask (kiosk.flow.FlowHost) --------------------------------------
+    def now(self) -> float:
+        return self._clock()
+
+    def screen(self, step: str) -> Any:
+        if step not in self.screens:
+            screen = _make_screen(self._paths[step])
+            self._add(step, screen)
+            self.flows[self._owner[step]].bind(step, screen)
+        return self.screens[step]
+
+    def go(self, step: str) -> None:
+        if self.history and self.history[-1] == step:
+            return
+        self.history.append(step)
+        self._show(step)
+
+    def replace(self, step: str) -> None:
+        if self.history:
+            self.history.pop()
+        self.go(step)
+
+    def visit_over(self) -> None:
+        """What the citizen came for is on screen (a number, the pages): leaving it ends
+        the visit."""
+        self._visit_over = True
+
+    def content_changed(self) -> None:
+        """The step on screen changed what is under the finger: the same guard as a new
+        screen."""
+        self.changed.emit(self.step)
+
+    def end_visit(self, reason: str) -> None:
+        self._visit_over = False
+        self._on_end_visit(reason)  # the window wipes the session, which calls wipe()
+
+    def run(self, fn: Callable[..., Any], *args: Any,
+            on_done: Callable[[Future[Any]], None] | None = None,
+            keep_on_leave: bool = False) -> Future[Any]:
+        return self.tasks.run(fn, *args, on_done=on_done, keep_on_leave=keep_on_leave)
+
+    def watch(self, fut: Future[Any], on_done: Callable[[Future[Any]], None],
+              keep_on_leave: bool = False) -> None:
+        self.tasks.watch(fut, on_done, keep_on_leave=keep_on_leave)
+
+    # --- what the window asks ------------------------------------------------------------
+    @property
+    def step(self) -> str:
+        return self.history[-1] if self.history else HOME
+
+    @property
+    def flow(self) -> Flow | None:
+        """The flow on screen, if any."""
+        fid = self._owner.get(self.step)
+        return self.flows[fid] if fid else None
+
+    @property
+    def visit_is_over(self) -> bool:
+        return self._visit_over
+
+    @property
+    def can_go_back(self) -> bool:
+        return len(self.history) > 1 and not self.holding
+
+    @property
+    def holding(self) -> bool:
+        return self.flow is not None and self.flow.holds()
+
+    def start(self, flow_id: str) -> None:
+        """The citizen chose a service: first the card it needs, then its first step."""
+        flow = self.flows[flow_id]
+        if flow.needs.identity is not IdentityNeed.NONE \
+                and self.ctx.sessions.current.identity is None:
+            self.pending = flow_id
+            self.go(CARD)
+            return
+        self.pending = None
+        flow.start()
+
+    def identified(self) -> None:
+        """A card was read: on to the service that asked for it, else home to greet."""
+        flow_id, self.pending = self.pending, None
+        if flow_id is not None:
+            self.history = [HOME]
+            self.start(flow_id)
+        elif self.step != HOME:
+            self.home()
+
+    def back(self) -> None:
+        if self.holding:
+            return
+        if len(self.history) <= 1 or self._visit_over:
+            self.home()
+            return
+        self.history.pop()
+        self._show(self.history[-1])
+
+    def home(self) -> None:
+        if self.holding:
+            return
+        if self._visit_over:
+            self.end_visit("visit_done")
+            return
+        self.pending = None
+        self.history = [HOME]
+        self._show(HOME)
+
+    def wipe(self) -> None:
+        """The session ended: every screen forgets it, every flow forgets its visit."""
+        self._visit_over = False
+        self.pending = None
+        for screen in self.screens.values():
+            screen.reset()
+        for flow in self.flows.values():
+            flow.left()
+
+    def device_changed(self, device: str, status: DeviceStatus) -> None:
+        for flow in self.flows.values():
+            flow.device_changed(device, status)
+
+    def tick(self) -> bool:
+        """True if the flow on screen keeps its own time (no idle question now)."""
+        flow = self.flow
+        return flow is not None and flow.tick(self._clock())
+
+    def shutdown(self) -> None:
+        for flow in self.flows.values():
+            flow.left()
+            flow.close()
+        self.tasks.shutdown()
+
+    # --- inside --------------------------------------------------------------------------
+    def _add(self, step: str, screen: Screen) -> None:
+        self.screens[step] = screen
+        self._prepare(screen)
+        self._stack.addWidget(screen)
+
+    def _show(self, step: str) -> None:
+        screen = self.screen(step)
+        before = self._owner.get(self._stack.currentWidget().property("step") or "") \
+            if self._stack.currentWidget() is not None else None
+        if screen is not self._stack.currentWidget():
+            self.step_no += 1
+        screen.setProperty("step", step)
+        self._stack.setCurrentWidget(screen)
+        owner = self._owner.get(step)
+        if before is not None and before != owner:
+            self.flows[before].left()
+        if owner is not None:
+            self.flows[owner].shown(step)
+        screen.on_enter()
+        self.changed.emit(step)

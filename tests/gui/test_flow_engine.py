@@ -1,0 +1,115 @@
+"""The flow engine: a service is one module, and the navigator owns every way out of it.
+
+The toy service here exists only in this test: defining it registers it, and the kiosk
+shows its tile, asks for the card it needs, runs its work in the background and ends the
+visit — with no edit anywhere else."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QVBoxLayout
+
+from kiosk.flow import Flow, IdentityNeed, Needs, Tile
+from screens.widgets import Screen, button, label
+from tests.gui.conftest import tap
+
+
+class AskScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = button("问", primary=True)
+        QVBoxLayout(self).addWidget(self.answer)
+
+
+class DoneScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.result = label("Title")
+        QVBoxLayout(self).addWidget(self.result)
+
+    def reset(self) -> None:
+        self.result.setText("")
+
+
+class ToyFlow(Flow):
+    id = "toy"
+    tile = Tile("玩", order=99)
+    needs = Needs(identity=IdentityNeed.ANY_CARD)
+    steps = {"toy_ask": f"{__name__}:AskScreen", "toy_done": f"{__name__}:DoneScreen"}
+    gate = threading.Event()
+    events: list[str] = []
+
+    def bind(self, step: str, screen) -> None:
+        if step == "toy_ask":
+            screen.answer.clicked.connect(self.ask)
+
+    def ask(self) -> None:
+        self.host.run(self.work, 21, on_done=self.answered)
+
+    def work(self, n: int) -> int:
+        assert threading.current_thread() is not threading.main_thread()
+        self.gate.wait(5)
+        return 2 * n
+
+    def answered(self, fut) -> None:
+        self.host.screen("toy_done").result.setText(str(fut.result()))
+        self.host.go("toy_done")
+        self.host.visit_over()
+
+    def left(self) -> None:
+        self.events.append("left")
+
+    def device_changed(self, device: str, status) -> None:
+        self.events.append(f"{device}:{status.state}")
+
+
+@pytest.fixture
+def toy() -> Iterator[type[ToyFlow]]:
+    """The toy is registered while the test runs, and only then."""
+    Flow.registry["toy"] = ToyFlow
+    ToyFlow.gate.set()
+    ToyFlow.events.clear()
+    yield ToyFlow
+    del Flow.registry["toy"]
+
+
+def test_a_flow_defined_in_a_test_runs_end_to_end(qtbot, toy, window, ctx):
+    tile = window.screen("home").tiles["toy"]
+    tap(window, tile)
+    assert window.nav.step == "card_prompt"  # it needs a card: asked first
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: window.nav.step == "toy_ask", timeout=5000)
+    tap(window, window.screen("toy_ask").answer)
+    qtbot.waitUntil(lambda: window.nav.step == "toy_done", timeout=5000)
+    assert window.screen("toy_done").result.text() == "42"
+    tap(window, window.footer.home_btn)  # the visit is over: home ends it
+    assert window.nav.step == "home" and ctx.sessions.current.identity is None
+
+
+def test_back_leaves_the_flow_and_a_late_result_is_dropped(qtbot, toy, window, ctx):
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    tap(window, window.screen("home").tiles["toy"])
+    assert window.nav.step == "toy_ask"
+    toy.gate.clear()  # the work takes a while
+    tap(window, window.screen("toy_ask").answer)
+    tap(window, window.footer.back_btn)  # the citizen does not wait
+    assert window.nav.step == "home" and "left" in toy.events
+    toy.gate.set()
+    qtbot.wait(500)
+    assert window.nav.step == "home"  # the answer came for a step nobody is on
+    assert window.screen("toy_done").result.text() == ""
+
+
+def test_the_idle_wipe_and_a_failing_device_reach_the_flow(qtbot, toy, window, ctx):
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    tap(window, window.screen("home").tiles["toy"])
+    ctx.sim.printer.set_cover_open(True)
+    qtbot.waitUntil(lambda: any(e.startswith("printer:") for e in toy.events), timeout=5000)
+    window.clock.advance(ctx.idle_policy.timeout + ctx.idle_policy.grace + 1)
+    qtbot.waitUntil(lambda: window.nav.step == "home", timeout=2000)
+    assert "left" in toy.events and ctx.sessions.current.identity is None
