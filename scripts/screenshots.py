@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
@@ -49,6 +50,38 @@ def shoot_capture(win, ctx, save) -> None:  # noqa: ANN001
     save("capture-pages")
     win.screen("capture").finish.click()
     save("summary")
+
+
+def shoot_guide(win, ctx, save) -> None:  # noqa: ANN001
+    """办事指南 in both languages: start, topics, items, the page, details, QR, search."""
+    from kiosk.i18n import translator
+
+    guide = win.nav.flows["guide"]
+    for lang in ("zh_CN", "en"):
+        translator.set_language(lang)
+        suffix = "" if lang == "zh_CN" else "-en"
+        win.nav.home()
+        win.nav.start("guide")
+        until(lambda: guide.guide.ready)
+        save(f"guide-start{suffix}")
+        guide.choose_start("person")
+        save(f"guide-topics{suffix}")
+        guide.choose_topic("birth-adoption")
+        save(f"guide-items{suffix}")
+        guide.open_entry("birth")
+        save(f"guide-page{suffix}")
+        win.screen("guide_page").more_requested.emit()
+        save(f"guide-more{suffix}")
+        win.nav.back()
+        win.screen("guide_page").qr_requested.emit()
+        save(f"guide-qr{suffix}")
+        win.nav.home()
+        win.nav.start("guide")
+        guide.choose_start("search")
+        win.screen("guide_search").edit.setText("tx")
+        save(f"guide-search{suffix}", 800)
+    translator.set_language("zh_CN")
+    win.nav.home()
 
 
 def shoot(out: Path, orientation: str, elder: bool) -> None:
@@ -109,6 +142,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     win.nav.start("scan")
     until(lambda: win.current is win.screen("capture"))
     shoot_capture(win, ctx, save)
+    shoot_guide(win, ctx, save)
     win.nav.home()
     win.nav.start("report")  # 办不成事
     save("report")
@@ -117,7 +151,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     win.nav.home()
     ctx.sim.place_card("resident")  # someone who walks away after reading their card
     until(lambda: ctx.sessions.current.identity is not None)
-    win.last_touch -= ctx.idle_policy.timeout + 2
+    win.clock = lambda: time.monotonic() + ctx.idle_policy.timeout + 2  # a minute later
     until(win.idle_overlay.isVisible)
     save("idle")
     if orientation == "landscape" and not elder:
