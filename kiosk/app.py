@@ -30,11 +30,12 @@ from kiosk import devices as dev
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from kiosk.identity import Identity
-from kiosk.navigator import CARD, HOME, Navigator
+from kiosk.navigator import CARD, HOME, OFFLINE, Navigator
 from kiosk.session import IdleState
 from screens.card_prompt import CardPromptScreen
 from screens.chrome import Footer, Header
 from screens.home import HomeScreen, HomeTile
+from screens.notice import OfflineScreen
 from screens.overlays import HelpOverlay, IdleOverlay
 from screens.theme import Theme
 from screens.widgets import Screen
@@ -107,8 +108,11 @@ class KioskWindow(QWidget):
             self.card_prompt.set_village(term.help_phone)
         self.card_prompt.set_sscard("sscard" in ctx.devices.workers)
         self.home = HomeScreen()
-        self.nav = Navigator(ctx, self.stack, clock, {HOME: self.home, CARD: self.card_prompt},
-                             on_end_visit=self.end_session, prepare=self._prepare)
+        self._online = ctx.network.up
+        self.nav = Navigator(ctx, self.stack, clock,
+                             {HOME: self.home, CARD: self.card_prompt, OFFLINE: OfflineScreen()},
+                             on_end_visit=self.end_session, prepare=self._prepare,
+                             online=lambda: self._online)
         tiles = sorted((f.tile.order, fid, f.tile) for fid, f in self.nav.flows.items()
                        if f.tile is not None)
         self.home.set_services([HomeTile(fid, t.glyph, t.primary) for _, fid, t in tiles])
@@ -273,7 +277,9 @@ class KioskWindow(QWidget):
         if self.nav.visit_is_over:
             self.end_session("new_card")  # the last one's number or pages, still up
         elif self.ctx.sessions.current.has_personal_data:
+            pending = self.nav.pending  # tapped by whoever is placing the card now
             self.ctx.sessions.wipe("new_card")
+            self.nav.pending = pending
             if self.nav.step != CARD:
                 self.nav.home()
 
@@ -329,6 +335,7 @@ class KioskWindow(QWidget):
         self._show_network(self.ctx.network.up and status.link != "down")
 
     def _show_network(self, up: bool) -> None:
+        self._online = up
         self.header.set_indicator("network", *(("ok", "status.ok") if up
                                               else ("bad", "status.offline")))
 

@@ -18,13 +18,15 @@ from PySide6.QtWidgets import QStackedWidget
 
 from drivers.base import DeviceStatus
 from kiosk.context import KioskContext
-from kiosk.flow import Flow, IdentityNeed, load_flows
+from kiosk.flow import Flow, IdentityNeed, NetworkNeed, load_flows
 from kiosk.tasks import TaskRunner
 from screens.widgets import Screen
 
 log = logging.getLogger(__name__)
 
-HOME, CARD = "home", "card_prompt"  # the shell's own steps: no flow owns them
+# The shell's own steps, which no flow owns: home, the card asked for, a service that
+# needs the network while the kiosk is offline.
+HOME, CARD, OFFLINE = "home", "card_prompt", "offline"
 
 
 def _make_screen(path: str) -> Screen:
@@ -39,9 +41,10 @@ class Navigator(QObject):
 
     def __init__(self, ctx: KioskContext, stack: QStackedWidget, clock: Callable[[], float],
                  shell: dict[str, Screen], on_end_visit: Callable[[str], None],
-                 prepare: Callable[[Screen], None]) -> None:
+                 prepare: Callable[[Screen], None], online: Callable[[], bool]) -> None:
         super().__init__()
         self.ctx = ctx
+        self._online = online
         self._stack = stack
         self._clock = clock
         self._on_end_visit = on_end_visit
@@ -133,11 +136,21 @@ class Navigator(QObject):
         return self.flow is not None and self.flow.holds()
 
     def start(self, flow_id: str) -> None:
-        """The citizen chose a service: first the card it needs, then its first step."""
+        """The citizen chose a service: first what it needs (the network, a card), then
+        its first step."""
         flow = self.flows[flow_id]
-        if flow.needs.identity is not IdentityNeed.NONE \
-                and self.ctx.sessions.current.identity is None:
+        needs = flow.needs
+        if needs.network is NetworkNeed.REQUIRED and not self._online():
+            self.pending = None
+            self.screen(OFFLINE).show_service(flow_id)
+            self.go(OFFLINE)
+            return
+        who = self.ctx.sessions.current.identity
+        only_idcard = needs.identity is IdentityNeed.ID_CARD
+        if needs.identity is not IdentityNeed.NONE and (
+                who is None or (only_idcard and who.source != "idcard")):
             self.pending = flow_id
+            self.screen(CARD).ask(only_idcard, wrong_card=who is not None)
             self.go(CARD)
             return
         self.pending = None

@@ -18,6 +18,7 @@ class CardPromptScreen(Screen):
         super().__init__()
         self._error_code = ""
         self._cards = "card"  # catalog prefix: "card" (ID card) or "card.both" (+ 社保卡)
+        self._either = False  # this kiosk reads the 社保卡 too
         self._alt_key = "no_card_hall"
         self._phone = ""
         self._down: dict[str, str] = {}  # reader → its status code, for readers not working
@@ -49,7 +50,14 @@ class CardPromptScreen(Screen):
 
     def set_sscard(self, available: bool) -> None:
         """With a 社保卡 reader the citizen may use either card."""
-        self._cards = "card.both" if available else "card"
+        self._either = available
+        self.ask(only_idcard=False)
+
+    def ask(self, only_idcard: bool, wrong_card: bool = False) -> None:
+        """Ask for a card: the ID card alone where the service needs it (``wrong_card``:
+        the citizen used the 社保卡 already, and it will not do for this one)."""
+        self._cards = "card.both" if self._either and not only_idcard else "card"
+        self._error_code = "card.idcard_needed" if wrong_card else ""
         self.retranslate()
 
     def set_reader(self, device: str, working: bool, code: str = "") -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QVBoxLayout
 
-from kiosk.flow import Flow, IdentityNeed, Needs, Tile
+from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
 from screens.widgets import Screen, button, label
 from tests.gui.conftest import tap
 
@@ -113,3 +113,52 @@ def test_the_idle_wipe_and_a_failing_device_reach_the_flow(qtbot, toy, window, c
     window.clock.advance(ctx.idle_policy.timeout + ctx.idle_policy.grace + 1)
     qtbot.waitUntil(lambda: window.nav.step == "home", timeout=2000)
     assert "left" in toy.events and ctx.sessions.current.identity is None
+
+
+class OnlineToy(ToyFlow):
+    id = ""  # registered by the fixture below, under its own name
+    needs = Needs(network=NetworkNeed.REQUIRED)
+
+
+class IdCardToy(ToyFlow):
+    id = ""
+    needs = Needs(identity=IdentityNeed.ID_CARD)
+
+
+@pytest.fixture
+def needy(request) -> Iterator[None]:
+    """One toy with a need, registered for the test (both would share the toy's steps)."""
+    name, cls = request.param
+    Flow.registry[name] = cls
+    yield
+    del Flow.registry[name]
+
+
+@pytest.mark.parametrize("needy", [("online_toy", OnlineToy)], indirect=True)
+def test_a_service_that_needs_the_network_says_so_offline(qtbot, needy, window, ctx):
+    ctx.network.set_up(False)
+    qtbot.waitUntil(lambda: "断开" in window.header.indicators["network"].text(), timeout=5000)
+    window.nav.start("online_toy")
+    assert window.nav.step == "offline"
+    assert window.screen("offline").title.text() == "这项服务需要联网"
+    assert "人工窗口" in window.screen("offline").alt.text()
+    ctx.network.set_up(True)
+    qtbot.waitUntil(lambda: "断开" not in window.header.indicators["network"].text(),
+                    timeout=5000)
+    tap(window, window.footer.home_btn)
+    window.nav.start("online_toy")
+    assert window.nav.step == "toy_ask"
+
+
+@pytest.mark.parametrize("needy", [("idcard_toy", IdCardToy)], indirect=True)
+def test_a_service_that_needs_the_id_card_does_not_take_the_sscard(qtbot, needy, window, ctx):
+    ctx.sim.insert_sscard("third_gen")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=10000)
+    window.nav.start("idcard_toy")
+    prompt = window.screen("card_prompt")
+    assert window.nav.step == "card_prompt"
+    assert prompt.title.text() == "请将身份证放在下方读卡区"
+    assert "需要身份证" in prompt.error.text()
+    ctx.sim.place_card("resident")  # the same citizen, now with the ID card
+    qtbot.waitUntil(lambda: window.nav.step == "toy_ask", timeout=5000)
+    assert ctx.sessions.current.identity.source == "idcard"

@@ -110,4 +110,7 @@ def test_every_screen_fits(qtbot, window, ctx, elder, language):
     open_help_and_check(qtbot, window, "办不成事")
     window.screen("report").reasons["repeat"].click()
     assert_fits(qtbot, window, "办不成事, sent")
+    window.screen("offline").show_service("certificates")
+    window.nav.go("offline")
+    assert_fits(qtbot, window, "a service that needs the network, offline")
     assert window.size().toTuple() == expected
