@@ -34,8 +34,9 @@ class DoneScreen(Screen):
         self.result.setText("")
 
 
-class ToyFlow(Flow):
-    id = "toy"
+class ToyBase(Flow):
+    """The toy's behaviour; a test defines the registered subclass (see ``toy``)."""
+
     tile = Tile("玩", order=99)
     needs = Needs(identity=IdentityNeed.ANY_CARD)
     steps = {"toy_ask": f"{__name__}:AskScreen", "toy_done": f"{__name__}:DoneScreen"}
@@ -67,11 +68,15 @@ class ToyFlow(Flow):
 
 
 @pytest.fixture
-def toy() -> Iterator[type[ToyFlow]]:
-    """The toy is registered while the test runs, and only then."""
-    Flow.registry["toy"] = ToyFlow
-    ToyFlow.gate.set()
-    ToyFlow.events.clear()
+def toy() -> Iterator[type[ToyBase]]:
+    """Defining the flow registers it: nothing else tells the kiosk about it. It is
+    unregistered after the test, so no other test sees its tile."""
+
+    class ToyFlow(ToyBase):
+        id = "toy"
+
+    ToyBase.gate.set()
+    ToyBase.events.clear()
     yield ToyFlow
     del Flow.registry["toy"]
 
@@ -115,19 +120,17 @@ def test_the_idle_wipe_and_a_failing_device_reach_the_flow(qtbot, toy, window, c
     assert "left" in toy.events and ctx.sessions.current.identity is None
 
 
-class OnlineToy(ToyFlow):
-    id = ""  # registered by the fixture below, under its own name
+class OnlineToy(ToyBase):
     needs = Needs(network=NetworkNeed.REQUIRED)
 
 
-class IdCardToy(ToyFlow):
-    id = ""
+class IdCardToy(ToyBase):
     needs = Needs(identity=IdentityNeed.ID_CARD)
 
 
 @pytest.fixture
 def needy(request) -> Iterator[None]:
-    """One toy with a need, registered for the test (both would share the toy's steps)."""
+    """One toy with a need, registered for this test only (the toys share their steps)."""
     name, cls = request.param
     Flow.registry[name] = cls
     yield
