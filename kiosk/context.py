@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from drivers.base import DeviceError
 from drivers.escpos.profiles import ReceiptProfile, get_profile
 from drivers.escpos.transport import SerialTransport, make_transport
 from kiosk.central.link import (
@@ -41,6 +43,7 @@ from offline_cache.sync import SyncEngine
 
 log = logging.getLogger(__name__)
 QUEUE_DEADLINE = 3.0  # seconds a citizen waits for the hall's queue service before offline
+PRINT_DEADLINE = 30.0  # seconds from submitting a receipt to the printer saying it is out
 QUEUE_RETRY_MIN = 0.5  # seconds of it that must be left to ask again for a lost answer
 
 
@@ -148,6 +151,21 @@ class KioskContext:
     def idle_policy(self) -> IdlePolicy:
         t = self.config.terminal
         return IdlePolicy(timeout=t.idle_timeout, grace=t.idle_grace)
+
+    def print_receipt(self, job_id: str, data: bytes, what: str) -> str:
+        """Print ESC/POS ``data`` on the receipt printer and wait until it is out; "" when
+        it is, else the error code to tell the citizen. ``what`` names it in the log (no
+        personal data). Call it off the GUI thread."""
+        try:
+            self.devices.printer.print_job(job_id, data).result(timeout=PRINT_DEADLINE)
+        except DeviceError as e:
+            log.warning("%s not printed: %s", what, e)
+            return e.code
+        except FutureTimeout:
+            log.warning("%s: printer gave no answer in %ss", what, PRINT_DEADLINE)
+            return "printer.timeout"
+        log.info("%s printed", what)
+        return ""
 
     def issue_number(self, prefix: str) -> IssuedNumber:
         """A number from the hall's queue service; if it does not answer within

@@ -9,12 +9,9 @@ notice come from ``kiosk.guide``; nothing here is drawn.
 
 from __future__ import annotations
 
-import logging
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from uuid import uuid4
 
-from drivers.base import DeviceError
 from kiosk.catalog import Audience, Entry, Item, label
 from kiosk.context import KioskContext
 from kiosk.guide import (
@@ -29,10 +26,7 @@ from kiosk.guide import (
 )
 from printer_templates.guide_notice import render_guide_notice
 
-log = logging.getLogger(__name__)
-
 LANGS = ("zh_CN", "en")
-PRINT_DEADLINE = 30.0  # seconds for the printer to say the notice is out
 # The application flow (在本机办理) does not exist yet: an entry the terminal supports is
 # said to be coming, never offered with a button that does nothing.
 APPLY_HERE = False
@@ -265,14 +259,5 @@ class GuideView:
         notice = notice_for(cat, self.entry(entry_id), term.hall_name, term.id)
         job_id = f"guide-{uuid4().hex[:12]}"
         data = render_guide_notice(notice, job_id, ctx.receipt_profile)
-        try:
-            ctx.devices.printer.print_job(job_id, data).result(timeout=PRINT_DEADLINE)
-        except DeviceError as e:
-            log.warning("guide notice %s not printed: %s", entry_id, e)
-            return PrintOutcome(False, e.code)
-        except FutureTimeout:
-            log.warning("guide notice %s: printer gave no answer in %ss", entry_id,
-                        PRINT_DEADLINE)
-            return PrintOutcome(False, "printer.timeout")
-        log.info("guide notice %s printed", entry_id)
-        return PrintOutcome(True)
+        error = ctx.print_receipt(job_id, data, f"guide notice {entry_id}")
+        return PrintOutcome(not error, error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -31,7 +31,6 @@ class Screen(QWidget):
 
     name = "screen"
     help_key = "help.generic"
-    navigate = Signal(str)  # ask the window to go to another screen
 
     def __init__(self) -> None:
         super().__init__()

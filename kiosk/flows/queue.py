@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from drivers.base import DeviceError
 from kiosk.config import QueueCategory
 from kiosk.flow import Flow, IdentityNeed, Needs, Tile
 from offline_cache.outbox import Kind
@@ -22,7 +20,6 @@ from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 
 log = logging.getLogger(__name__)
 
-PRINT_DEADLINE = 30.0  # seconds from submitting a ticket to the printer saying it is done
 TICKET_SCREEN_SECONDS = 30  # the number stays on screen this long, then the visit ends
 RATING_SECONDS = 20  # the 好差评 question after it, unanswered, this long
 THANKS_SECONDS = 3
@@ -173,15 +170,8 @@ class QueueFlow(Flow):
             offline=issued.offline,
         )
         data = render_queue_ticket(ticket, job_id=issued.job_id, profile=ctx.receipt_profile)
-        try:
-            ctx.devices.printer.print_job(issued.job_id, data).result(timeout=PRINT_DEADLINE)
-        except DeviceError as e:
-            log.warning("ticket %s not printed: %s", issued.number, e)
-            return TicketOutcome(issued.number, cat, issued.waiting, False, e.code)
-        except FutureTimeout:
-            log.warning("ticket %s: printer gave no answer in %ss", issued.number, PRINT_DEADLINE)
-            return TicketOutcome(issued.number, cat, issued.waiting, False, "printer.timeout")
-        assert ctx.queue is not None
-        ctx.queue.mark_printed(issued.job_id)
-        log.info("ticket %s printed (%s waiting)", issued.number, issued.waiting)
-        return TicketOutcome(issued.number, cat, issued.waiting, True)
+        error = ctx.print_receipt(issued.job_id, data, f"ticket {issued.number}")
+        if not error:
+            assert ctx.queue is not None
+            ctx.queue.mark_printed(issued.job_id)
+        return TicketOutcome(issued.number, cat, issued.waiting, not error, error)
