@@ -65,6 +65,7 @@ class Navigator(QObject):
             self._add(step, screen)
         self.history: list[str] = []
         self.pending: str | None = None  # the flow waiting for the citizen's card
+        self._shown: str | None = None  # the step on screen
         self._visit_over = False
 
     # --- what a flow may ask (kiosk.flow.FlowHost) --------------------------------------
@@ -216,11 +217,10 @@ class Navigator(QObject):
 
     def _show(self, step: str) -> None:
         screen = self.screen(step)
-        before = self._owner.get(self._stack.currentWidget().property("step") or "") \
-            if self._stack.currentWidget() is not None else None
-        if screen is not self._stack.currentWidget():
+        before = self._owner.get(self._shown) if self._shown else None
+        if step != self._shown:
             self.step_no += 1
-        screen.setProperty("step", step)
+        self._shown = step
         self._stack.setCurrentWidget(screen)
         owner = self._owner.get(step)
         if before is not None and before != owner:
