@@ -79,6 +79,10 @@ class Navigator(QObject):
             self.flows[self._owner[step]].bind(step, screen)
         return self.screens[step]
 
+    def made(self, step: str) -> bool:
+        """The screen of ``step`` exists (it was shown or asked for)."""
+        return step in self.screens
+
     def go(self, step: str) -> None:
         if self.history and self.history[-1] == step:
             return

@@ -50,7 +50,8 @@ class ScanFlow(Flow):
         self.camera.set_streaming(False)
 
     def device_changed(self, device: str, status: DeviceStatus) -> None:
-        if device == "camera":
+        # A screen not made yet takes the camera's state when it is made (``bind``).
+        if device == "camera" and self.host.made("capture"):
             self.host.screen("capture").set_camera(status.state is DeviceState.READY,
                                                    status.code)
 
