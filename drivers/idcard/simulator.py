@@ -273,20 +273,22 @@ class SamSimulator:
             reply = self._reply_to(item)
             if self.delay and self._stop.wait(self.delay):
                 return
-            if reply:
-                self._write(reply)
+            speed = self.baud  # a reply goes out at the speed the command came in at
             if self._next_baud:
+                # Switch before the reply leaves, so whoever has read the reply sees the new speed.
                 self.baud, self._next_baud = self._next_baud, 0
+            if reply:
+                self._write(reply, speed)
 
     def _speed_matches(self) -> bool:
         # The master side of a pty reports the speed the driver set on the slave.
         assert self._master is not None
         return termios.tcgetattr(self._master)[4] == _TERMIOS_SPEEDS.get(self.baud)
 
-    def _wire_time(self, nbytes: int) -> float:
-        return nbytes * BITS_PER_BYTE / self.baud
+    def _wire_time(self, nbytes: int, baud: int = 0) -> float:
+        return nbytes * BITS_PER_BYTE / (baud or self.baud)
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, baud: int = 0) -> None:
         view = memoryview(data)
         start = time.monotonic()
         sent = 0
@@ -294,7 +296,7 @@ class SamSimulator:
             step = min(PACE_CHUNK, len(view)) if self.paced else len(view)
             if self.paced:
                 # Hand bytes over no sooner than a UART would have shifted out the last one.
-                due = start + self._wire_time(sent + step) - time.monotonic()
+                due = start + self._wire_time(sent + step, baud) - time.monotonic()
                 if due > 0 and self._stop.wait(due):
                     return
             _, writable, _ = select.select([], [self._master], [], POLL_INTERVAL)
