@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_camera.py [--n 200] [--seed 2015] [--json]
 
-Accuracy: a seeded synthetic set (``drivers.camera.scene``: invented papers on six kinds of
+Accuracy: a seeded synthetic set (``sim.scene``: invented papers on six kinds of
 desk, clutter, uneven light, shadows, tilt, blur, motion, noise, JPEG) with the true corners
 of every page. Score = mean Jaccard index of found vs true quadrilateral, both mapped into
 the document's own frame (SmartDoc 2015; a miss scores 0). The classic baseline (grey,
@@ -35,9 +35,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from drivers.camera.detect import detect_page  # noqa: E402
 from drivers.camera.geometry import jaccard_in_document_frame  # noqa: E402
-from drivers.camera.paper import render_paper  # noqa: E402
 from drivers.camera.scan import scan_frame  # noqa: E402
-from drivers.camera.scene import random_scene, render  # noqa: E402
+from sim.paper import render_paper  # noqa: E402
+from sim.scene import random_scene, render  # noqa: E402
 
 TARGET_JACCARD = 0.97
 TARGET_PIPELINE_MS = 150.0
@@ -140,7 +140,8 @@ def gui_preview(seconds: float = 5.0) -> dict[str, float]:
     _app = QApplication.instance() or QApplication([])  # kept: Qt needs it alive
     data = tempfile.mkdtemp(prefix="bench-camera-")
     cfg = parse_config(f'[data]\ndir = "{data}"\n[terminal]\nfullscreen = false\n'
-                       '[devices.sscard]\nport = "none"\n[devices.a4printer]\nport = "none"\n')
+                       '[devices.sscard]\nport = "none"\n[devices.a4printer]\nport = "none"\n',
+                       dev=True)
     ctx = KioskContext.build(cfg)
     ctx.start()
     win = create_window(cfg, ctx)

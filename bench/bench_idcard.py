@@ -51,8 +51,8 @@ from drivers.idcard.protocol import (  # noqa: E402
     parse_read_data,
 )
 from drivers.idcard.reader import IdCardReader  # noqa: E402
-from drivers.idcard.samples import SAMPLE_CARDS  # noqa: E402
-from drivers.idcard.simulator import (  # noqa: E402
+from sim.id_samples import SAMPLE_CARDS  # noqa: E402
+from sim.sam import (  # noqa: E402
     BITS_PER_BYTE,
     FIND_REPLY_DATA,
     SELECT_REPLY_DATA,

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from drivers.sscard.card import read_card  # noqa: E402
 from drivers.sscard.errors import SsCardError  # noqa: E402
-from drivers.sscard.pcscd import shared_pcscd  # noqa: E402
 from drivers.sscard.reader import SocialSecurityCardReader  # noqa: E402
-from drivers.sscard.samples import SAMPLE_SSCARDS  # noqa: E402
-from drivers.sscard.virtual_card import VirtualSsCard  # noqa: E402
+from sim.pcscd import shared_pcscd  # noqa: E402
+from sim.ss_samples import SAMPLE_SSCARDS  # noqa: E402
+from sim.sscard_virtual import VirtualSsCard  # noqa: E402
 
 SAMPLES = ("third_gen", "second_gen_t0")  # T=1 and T=0
 

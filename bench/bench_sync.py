@@ -41,16 +41,16 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.central.faultproxy import Fault, FaultProxy  # noqa: E402
-from kiosk.central.link import build_engine  # noqa: E402
-from kiosk.central.server import PlatformServer  # noqa: E402
-from kiosk.central.soak import (  # noqa: E402
+from central.faultproxy import Fault, FaultProxy  # noqa: E402
+from central.server import PlatformServer  # noqa: E402
+from central.soak import (  # noqa: E402
     crash_loop,
     delivery_problems,
     drain_through_faults,
     fill,
     make_terminal,
 )
+from kiosk.link import build_engine  # noqa: E402
 from offline_cache.outbox import CaseOutbox, Claim  # noqa: E402
 from offline_cache.signing import HmacAuth  # noqa: E402
 from offline_cache.sync import PARALLEL_UPLOADS, document  # noqa: E402

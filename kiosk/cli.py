@@ -115,7 +115,10 @@ def cmd_config(args: argparse.Namespace, config: KioskConfig) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kiosk", description="政务服务自助终端 self-service kiosk")
     p.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG or "
-                   "the per-user config folder; absent = all simulated)")
+                   "the per-user config folder)")
+    p.add_argument("--dev", action="store_true",
+                   help="development: what the config leaves out is simulated (every device "
+                   "'sim', the embedded platform), from the source tree")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the kiosk (the default)")
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, dev=True if args.dev else None)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2

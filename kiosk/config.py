@@ -1,9 +1,12 @@
 """The kiosk's one configuration file (TOML), validated at start.
 
-Every key has a default that runs a complete simulated kiosk, so an empty file (or none) is
-valid. A wrong value stops the start with a message that names the key and what is allowed;
-unknown keys are errors too, because a misspelt key silently ignored is a device that never
-works. The commented example is ``kiosk/kiosk.example.toml``.
+A real kiosk must set four keys (``REQUIRED``: its terminal id and hall, its receipt printer,
+its platform); every other key has a default for real devices ("auto" finds the ID-card
+reader, the other devices are "none"). Development (``--dev``, or ``KIOSK_DEV=1`` as the tests
+set it) starts from ``DEV_DEFAULTS`` instead, a complete simulated kiosk, so an empty file (or
+none) is valid there. A wrong value stops the start with a message that names the key and
+what is allowed; unknown keys are errors too, because a misspelt key silently ignored is a
+device that never works. The commented example is ``kiosk/kiosk.example.toml``.
 """
 
 from __future__ import annotations
@@ -12,13 +15,30 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 APP_NAME = "gov-kiosk"
 EXAMPLE_PATH = Path(__file__).with_name("kiosk.example.toml")
+
+DEV_ENV = "KIOSK_DEV"
+# What an empty configuration means in development: every device simulated (``sim/``) and
+# the embedded reference platform (``central/``), both from the source tree.
+DEV_DEFAULTS: dict[str, Any] = {
+    "terminal": {"id": "SIM-0001", "hall_name": "模拟政务服务中心"},
+    "devices": {name: {"port": "sim"}
+                for name in ("idcard", "sscard", "printer", "a4printer", "camera")},
+    "platform": {"url": "embedded"},
+}
+# Keys a real kiosk must set, and what each one is.
+REQUIRED = {
+    "terminal.id": "the terminal id registered with the platform",
+    "terminal.hall_name": "the hall or station shown in the header and on tickets",
+    "devices.printer.port": "the receipt printer, e.g. 192.168.1.50:9100 or /dev/ttyS1",
+    "platform.url": "the platform's https:// address",
+}
 
 _SERIAL_RE = re.compile(r"^(sim|auto|/dev/\S+|COM\d+|serial://\S+)$")
 _PRINTER_RE = re.compile(
@@ -38,8 +58,8 @@ class _Section(BaseModel):
 
 
 class TerminalConfig(_Section):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{1,32}$")] = "SIM-0001"
-    hall_name: Annotated[str, Field(min_length=1, max_length=40)] = "模拟政务服务中心"
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{0,32}$")] = ""  # REQUIRED
+    hall_name: Annotated[str, Field(max_length=40)] = ""  # REQUIRED
     mode: Literal["hall", "village"] = "hall"
     self_service_24h: bool = True
     orientation: Literal["landscape", "portrait"] = "landscape"
@@ -51,7 +71,7 @@ class TerminalConfig(_Section):
 
 
 class IdCardConfig(_Section):
-    port: str = "sim"
+    port: str = "auto"
     baud: Literal[115200, 57600, 38400, 19200, 9600] = 115200
     photo_decoder: str = ""  # vendor WLT decoder library; empty: photos are not shown
 
@@ -72,18 +92,18 @@ class IdCardConfig(_Section):
 
 class SsCardConfig(_Section):
     # "sim", "none" (no 社保卡 reader) or a part of the PC/SC reader's name.
-    port: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[ -~]+$")] = "sim"
+    port: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[ -~]+$")] = "none"
 
 
 class PrinterConfig(_Section):
-    port: str = "sim"
+    port: str = ""  # REQUIRED
     paper_width: Literal[58, 80] = 80
     profile: str = "standard"  # drivers/escpos/profiles.toml: encoding, cut, native QR
 
     @field_validator("port")
     @classmethod
     def _port(cls, v: str) -> str:
-        if not _PRINTER_RE.match(v):
+        if v and not _PRINTER_RE.match(v):
             raise ValueError(
                 "must be 'sim', host:port (e.g. 192.168.1.50:9100), "
                 "a serial port such as /dev/ttyS1, serial:///dev/ttyUSB0?baud=19200 "
@@ -104,7 +124,7 @@ class PrinterConfig(_Section):
 class A4PrinterConfig(_Section):
     # "sim" (a virtual CUPS printer), "none", or a CUPS queue; QUEUE@host:port for a queue
     # on another CUPS server.
-    port: str = "sim"
+    port: str = "none"
 
     @field_validator("port")
     @classmethod
@@ -116,7 +136,7 @@ class A4PrinterConfig(_Section):
 
 class CameraConfig(_Section):
     # "sim", "none", a camera index ("0"), a device path, or file:///FOLDER_OR_VIDEO
-    port: str = "sim"
+    port: str = "none"
 
     @field_validator("port")
     @classmethod
@@ -138,7 +158,7 @@ class DevicesConfig(_Section):
 
 
 class PlatformConfig(_Section):
-    url: str = "embedded"
+    url: str = ""  # REQUIRED
     secret_file: str = ""  # empty: <data>/platform.secret
     ca_file: str = ""  # empty: the system's CAs
     sync_interval: Annotated[int, Field(ge=5, le=3600)] = 60
@@ -149,7 +169,7 @@ class PlatformConfig(_Section):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not _URL_RE.match(v):
+        if v and not _URL_RE.match(v):
             raise ValueError("must be 'embedded' or an http(s):// URL")
         return v
 
@@ -254,27 +274,59 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_config(text: str, source: str = "<string>") -> KioskConfig:
+def dev_mode() -> bool:
+    return os.environ.get(DEV_ENV) == "1"
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (_merged(base[key], value)
+                    if isinstance(value, dict) and isinstance(base.get(key), dict) else value)
+    return out
+
+
+def parse_config(text: str, source: str = "<string>", dev: bool | None = None) -> KioskConfig:
+    """The configuration in ``text``; ``dev`` (default: ``KIOSK_DEV=1``) fills what it leaves
+    out from ``DEV_DEFAULTS``, otherwise the ``REQUIRED`` keys must be in it."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"configuration error in {source}: not valid TOML: {e}") from None
+    if dev_mode() if dev is None else dev:
+        raw = _merged(DEV_DEFAULTS, raw)
     try:
-        return KioskConfig.model_validate(raw)
+        config = KioskConfig.model_validate(raw)
     except ValidationError as e:
         raise ConfigError(_format_errors(e, source)) from None
+    unset = [key for key in REQUIRED if not _value(config, key)]
+    if unset:
+        raise ConfigError("\n".join([
+            f"configuration error in {source}:",
+            *(f"  {key}: not set ({REQUIRED[key]})" for key in unset),
+            "  (`kiosk config example` shows every key; `kiosk --dev` runs a simulated kiosk)",
+        ]))
+    return config
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> KioskConfig:
+def _value(config: KioskConfig, key: str) -> Any:
+    value: Any = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                dev: bool | None = None) -> KioskConfig:
     """Load the config from ``path``, ``$KIOSK_CONFIG`` or the default place.
 
     A path that was asked for explicitly must exist; the default path may be absent, which
-    gives the all-simulated defaults.
+    is the empty configuration (complete in development, see ``parse_config``).
     """
     explicit = path or os.environ.get("KIOSK_CONFIG")
     p = Path(explicit) if explicit else default_config_path()
     if not p.exists():
         if explicit:
             raise ConfigError(f"configuration file not found: {p}")
-        return KioskConfig()
-    return parse_config(p.read_text(encoding="utf-8"), str(p))
+        return parse_config("", f"{p} (absent)", dev)
+    return parse_config(p.read_text(encoding="utf-8"), str(p), dev)

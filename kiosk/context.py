@@ -12,19 +12,11 @@ import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.base import DeviceError
 from drivers.escpos.profiles import ReceiptProfile, get_profile
 from drivers.escpos.transport import SerialTransport, make_transport
-from kiosk.central.link import (
-    PlatformLink,
-    build_engine,
-    connect_platform,
-    device_telemetry,
-    open_outbox,
-    terminal_secret,
-)
 from kiosk.config import KioskConfig
 from kiosk.devices import (
     A4PrinterWorker,
@@ -34,12 +26,25 @@ from kiosk.devices import (
     PrinterWorker,
     SocialSecurityCardWorker,
 )
+from kiosk.devtree import dev_import
+from kiosk.link import (
+    PlatformLink,
+    build_engine,
+    connect_platform,
+    device_telemetry,
+    open_outbox,
+    terminal_secret,
+)
+from kiosk.network import NetworkSwitch
+from kiosk.records import OfflineTicket
 from kiosk.session import IdlePolicy, SessionManager
-from kiosk.simulation import SimulatedNetwork, SimulatorHub
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.outbox import CaseOutbox, Kind
 from offline_cache.queue_numbers import IssuedNumber, QueueNumberStore
 from offline_cache.sync import SyncEngine
+
+if TYPE_CHECKING:
+    from sim.hub import SimulatorHub
 
 log = logging.getLogger(__name__)
 QUEUE_DEADLINE = 3.0  # seconds a citizen waits for the hall's queue service before offline
@@ -61,9 +66,9 @@ class KioskContext:
     config: KioskConfig
     devices: DeviceManager = field(default_factory=DeviceManager)
     sessions: SessionManager = field(default_factory=SessionManager)
-    sim: SimulatorHub | None = None
+    sim: SimulatorHub | None = None  # a device is "sim": the development tree's simulators
     queue: QueueNumberStore | None = None
-    network: SimulatedNetwork = field(default_factory=SimulatedNetwork)
+    network: NetworkSwitch = field(default_factory=NetworkSwitch)
     outbox: CaseOutbox | None = None
     link: PlatformLink | None = None
     sync: SyncEngine | None = None
@@ -78,7 +83,8 @@ class KioskContext:
         ports = {"idcard": dev.idcard.port, "printer": dev.printer.port,
                  "sscard": dev.sscard.port}
         if config.uses_simulators:
-            ctx.sim = SimulatorHub(
+            hub = dev_import("sim.hub", "a simulated device (port \"sim\")")
+            ctx.sim = hub.SimulatorHub(
                 data, idcard=dev.idcard.port == "sim", printer=dev.printer.port == "sim",
                 sscard=dev.sscard.port == "sim", a4printer=dev.a4printer.port == "sim",
                 printer_width_dots=ctx.receipt_profile.width_dots,
@@ -183,9 +189,9 @@ class KioskContext:
         issued = self.queue.issue_offline(prefix, datetime.now().astimezone(),
                                           self.config.queue.offline_slot, key)
         assert self.outbox is not None  # the platform learns of it later
-        self.outbox.add_record(Kind.TICKET, "queue", {
-            "number": issued.number, "prefix": issued.prefix,
-            "issued_at": issued.issued_at.isoformat(timespec="seconds"), "request_id": key})
+        self.outbox.add_record(Kind.TICKET, "queue", OfflineTicket(
+            number=issued.number, prefix=issued.prefix, issued_at=issued.issued_at,
+            request_id=key).body())
         return issued
 
     def _take_number(self, prefix: str, key: str) -> dict[str, Any]:

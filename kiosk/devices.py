@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from drivers.a4printer.cups import CupsPrinter
 from drivers.base import DeviceError, DeviceGone, DeviceState, DeviceStatus, DeviceTimeout
-from drivers.camera import SimulatedCamera, open_camera
+from drivers.camera import Camera, open_camera
 from drivers.camera.live import LivePreview, PreviewFrame
 from drivers.camera.scan import ScanResult, scan_frame
 from drivers.escpos.printer import ReceiptPrinter
@@ -358,7 +358,7 @@ class CameraWorker(DeviceWorker):
     idle_interval = 1.0
 
     def __init__(self, name: str, port: str, emit: Listener,
-                 simulator: SimulatedCamera | None = None) -> None:
+                 simulator: Camera | None = None) -> None:
         super().__init__(name, port, emit)
         self.camera = open_camera(port, simulator)
         self.live = LivePreview()

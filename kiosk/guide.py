@@ -196,7 +196,7 @@ def open_catalog_cache(config: KioskConfig, platform_url: str | None) -> Catalog
     """The kiosk's catalog cache, asking the platform at ``platform_url`` (None: never)."""
     client = None
     if platform_url:
-        from kiosk.central.link import terminal_secret
+        from kiosk.link import terminal_secret
 
         client = PlatformClient(platform_url, config.terminal.id, terminal_secret(config),
                                 ca_file=config.platform.ca_file,

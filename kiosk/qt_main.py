@@ -62,7 +62,7 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
         if ctx.sim is None:
             log.warning("simulator panel: no device is simulated")
             return
-        from screens.sim_panel import SimulatorPanel
+        from sim.panel import SimulatorPanel
 
         if panel is None:
             panel = SimulatorPanel(ctx)

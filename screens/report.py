@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
-from kiosk.flows.report import REPORT_REASONS
 from kiosk.i18n import tr
+from kiosk.records import REPORT_REASONS
 from screens.widgets import Screen, button, label
 
 

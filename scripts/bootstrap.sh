@@ -57,3 +57,8 @@ if [ ! -f "$stamp" ]; then
   fi
   rm -f .venv/.installed-*; touch "$stamp"
 fi
+# The development tree (sim/: simulated devices, central/: the reference platform) is not
+# part of the installed kiosk (pyproject.toml packages it without them); this venv sees it
+# through a .pth file naming the source tree, so `kiosk run --dev` finds it.
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "$PWD" > "$site/kiosk-source-tree.pth"

@@ -87,7 +87,8 @@ def shoot_guide(win, ctx, save) -> None:  # noqa: ANN001
 def shoot(out: Path, orientation: str, elder: bool) -> None:
     data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     cfg = parse_config(f'[data]\ndir = "{data.as_posix()}"\n'
-                       f'[terminal]\nfullscreen = false\norientation = "{orientation}"\n')
+                       f'[terminal]\nfullscreen = false\norientation = "{orientation}"\n',
+                       dev=True)
     ctx = KioskContext.build(cfg)
     ctx.start()
     win = create_window(cfg, ctx)
@@ -155,7 +156,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     until(win.idle_overlay.isVisible)
     save("idle")
     if orientation == "landscape" and not elder:
-        from screens.sim_panel import SimulatorPanel
+        from sim.panel import SimulatorPanel
 
         panel = SimulatorPanel(ctx)
         panel.show()

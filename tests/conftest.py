@@ -8,6 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The kiosk's on-screen keyboard (kiosk.qt_main.use_onscreen_keyboard), before any Qt app.
 os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
 os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
+# The tests are a development run: a config leaves out what is simulated (kiosk.config), in
+# this process and in the kiosk processes the tests start.
+os.environ.setdefault("KIOSK_DEV", "1")
 
 from kiosk.devices import DEVICE_BUG  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Document camera (高拍仪): capture, find the page, straighten it, check it, make the PDF.
 
-``uvc`` reads UVC cameras and video files through OpenCV; ``simulator`` has a simulated
-camera (``scene`` and ``paper`` render its frames) and a folder of photos; ``detect`` finds
+``uvc`` reads UVC cameras and video files through OpenCV, ``folder`` a folder of photos (the
+simulated camera is in the development tree, ``sim/camera.py``); ``detect`` finds
 the page, ``live`` the moment it lies still, ``enhance`` straightens and cleans it,
 ``quality`` holds the gates, ``scan`` runs them on a still and ``output`` writes JPEG / PDF.
 Everything here is pure numpy / OpenCV, without Qt.
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drivers.camera.simulator import FolderCamera, SimulatedCamera
+from drivers.camera.folder import FolderCamera
 from drivers.camera.uvc import Camera, OpenCvCamera, parse_port
 
 
-def open_camera(port: str, simulator: SimulatedCamera | None = None) -> Camera:
+def open_camera(port: str, simulator: Camera | None = None) -> Camera:
     """The camera for a configured port (not yet opened): "sim" needs the simulator."""
     if port == "sim":
         if simulator is None:
@@ -27,4 +27,4 @@ def open_camera(port: str, simulator: SimulatedCamera | None = None) -> Camera:
     return OpenCvCamera(source)
 
 
-__all__ = ["Camera", "FolderCamera", "OpenCvCamera", "SimulatedCamera", "open_camera"]
+__all__ = ["Camera", "FolderCamera", "OpenCvCamera", "open_camera"]

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from kiosk.catalog import Catalog, Entry, Item, label
-from kiosk.central.link import connect_platform
 from kiosk.config import KioskConfig
 from kiosk.guide import (
     CachedCatalog,
@@ -33,6 +32,7 @@ from kiosk.guide import (
     open_catalog_cache,
     time_limit_text,
 )
+from kiosk.link import connect_platform
 from kiosk.privacy import install_log_masking
 
 

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
-    from kiosk.central.link import platform_db, platform_server_class, terminal_secret
+    from kiosk.link import platform_db, platform_server_class, terminal_secret
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     db = args.db or platform_db(config)

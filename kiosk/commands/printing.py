@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from drivers.a4printer.cups import CupsPrinter
-from drivers.a4printer.virtual import VirtualA4Printer
 from drivers.base import DeviceError
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.profiles import ReceiptProfile, get_profile, profiles
 from drivers.escpos.transport import open_transport
-from drivers.escpos.virtual import VirtualPrinter
 from kiosk.config import KioskConfig
+from kiosk.devtree import dev_import
 from kiosk.privacy import install_log_masking
 from printer_templates.certificate import template_names
 from printer_templates.data import TemplateDataError
@@ -78,11 +77,12 @@ def job_id() -> str:
 
 @contextlib.contextmanager
 def receipt_printer(address: str, config: KioskConfig,
-                    width_dots: int) -> Iterator[tuple[ReceiptPrinter, VirtualPrinter | None]]:
+                    width_dots: int) -> Iterator[tuple[ReceiptPrinter, Any]]:
     """The receipt printer at ``address``; ``sim`` starts a virtual one for the duration."""
     virtual = None
     if address == "sim":
-        virtual = VirtualPrinter(config.data_dir / "printer", width_dots=width_dots)
+        sim = dev_import("sim.receipt_printer", "the virtual receipt printer (sim)")
+        virtual = sim.VirtualPrinter(config.data_dir / "printer", width_dots=width_dots)
         address = f"127.0.0.1:{virtual.start()}"
     try:
         printer = ReceiptPrinter(open_transport(address, TIMEOUT))
@@ -96,12 +96,12 @@ def receipt_printer(address: str, config: KioskConfig,
 
 
 @contextlib.contextmanager
-def a4_printer(address: str, config: KioskConfig) -> Iterator[tuple[CupsPrinter,
-                                                                    VirtualA4Printer | None]]:
+def a4_printer(address: str, config: KioskConfig) -> Iterator[tuple[CupsPrinter, Any]]:
     """The CUPS queue at ``address``; ``sim`` starts a virtual A4 printer for the duration."""
     virtual = None
     if address == "sim":
-        virtual = VirtualA4Printer(config.data_dir / "a4printer")
+        sim = dev_import("sim.a4_printer", "the virtual A4 printer (sim)")
+        virtual = sim.VirtualA4Printer(config.data_dir / "a4printer")
         virtual.start()
         address = virtual.address
     try:

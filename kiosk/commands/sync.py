@@ -21,8 +21,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from kiosk.central.link import build_engine, connect_platform, open_outbox, outbox_dir
 from kiosk.config import KioskConfig
+from kiosk.link import build_engine, connect_platform, open_outbox, outbox_dir
 from offline_cache.lock import ProcessLock
 from offline_cache.outbox import CaseOutbox, State
 from offline_cache.sync import RoundResult

@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.config import QueueCategory
 from kiosk.flow import Flow, IdentityNeed, Needs, Tile
+from kiosk.records import Evaluation
 from offline_cache.outbox import Kind
 from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 
@@ -149,7 +150,8 @@ class QueueFlow(Flow):
         """The citizen's 好差评 of the service (1 非常不满意 … 5 非常满意), kept in the outbox
         for the platform. Only the category and the score: nothing says who rated."""
         assert self.ctx.outbox is not None
-        return self.ctx.outbox.add_record(Kind.EVALUATION, f"queue:{prefix}", {"score": score})
+        return self.ctx.outbox.add_record(Kind.EVALUATION, f"queue:{prefix}",
+                                          Evaluation(score=score).body())
 
     def take(self, prefix: str) -> TicketOutcome:
         """A queue number (durably) and its printed ticket."""

@@ -8,17 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.flow import Flow
+from kiosk.records import Report
 from offline_cache.outbox import Kind
-
-# The reasons as the platform records them. The screen words them in each language;
-# editing that wording must not change what the records say.
-REPORT_REASONS = {
-    "not_found": "找不到要办的事项",
-    "materials": "材料或证明开不出来",
-    "repeat": "让我多次跑、反复交材料",
-    "device": "机器或系统出了问题",
-    "other": "其他原因",
-}
 
 
 class ReportFlow(Flow):
@@ -31,5 +22,4 @@ class ReportFlow(Flow):
 
     def record(self, reason: str) -> str:
         assert self.ctx.outbox is not None
-        return self.ctx.outbox.add_record(Kind.REPORT, "report", {
-            "reason": reason, "description": REPORT_REASONS[reason]})
+        return self.ctx.outbox.add_record(Kind.REPORT, "report", Report.of(reason).body())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.camera.scene import Pose, Scene, render
+from sim.scene import Pose, Scene, render
 
 SIZE = (1296, 972)  # half a 5 MP frame: the pipeline's sizes hold, rendering stays quick
 

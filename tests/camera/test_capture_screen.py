@@ -11,9 +11,9 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 
 from drivers.base import DeviceState
-from drivers.camera.scene import Pose
 from kiosk.i18n import translator
 from screens.capture import to_qimage
+from sim.scene import Pose
 from tests.gui.conftest import ctx, tap, window  # noqa: F401 - the kiosk fixtures
 from tests.gui.test_layout_fits import assert_fits
 

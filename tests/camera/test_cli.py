@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from drivers.camera.geometry import order_corners
-from drivers.camera.scene import Pose
+from sim.scene import Pose
 from tests.camera.conftest import frame
 
 

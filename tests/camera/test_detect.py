@@ -9,8 +9,8 @@ import pytest
 from drivers.camera import detect
 from drivers.camera.detect import detect_page
 from drivers.camera.geometry import jaccard_in_document_frame, order_corners
-from drivers.camera.paper import render_paper
-from drivers.camera.scene import Pose, in_view, page_quad
+from sim.paper import render_paper
+from sim.scene import Pose, in_view, page_quad
 from tests.camera.conftest import SIZE, frame, scene
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drivers.camera.geometry import aspect_ratio, jaccard_in_document_frame, order_corners
-from drivers.camera.scene import Pose, Scene, page_quad
+from sim.scene import Pose, Scene, page_quad
 
 SQUARE = np.array([[0, 0], [100, 0], [100, 100], [0, 100]], np.float32)
 

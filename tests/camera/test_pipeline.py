@@ -12,7 +12,7 @@ from PIL import Image
 from drivers.camera import quality
 from drivers.camera.enhance import deskew, enhance, skew_angle, straighten
 from drivers.camera.scan import scan_frame
-from drivers.camera.scene import Pose
+from sim.scene import Pose
 from tests.camera.conftest import frame
 
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from screens.sim_panel import SimulatorPanel
+from sim.panel import SimulatorPanel
 from tests.camera.test_capture_screen import (  # noqa: F401 - kiosk_toml is a fixture
     SEARCHING,
     TIMEOUT,

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from drivers.base import DeviceGone
-from drivers.camera import FolderCamera, OpenCvCamera, SimulatedCamera, open_camera
+from drivers.camera import FolderCamera, OpenCvCamera, open_camera
 from drivers.camera.uvc import enumerate_cameras, negotiate_size, parse_port, preview_size
+from sim.camera import SimulatedCamera
 
 
 def test_video_file_is_read_through_opencv_and_loops(tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.idcard.simulator import SamSimulator
+from sim.sam import SamSimulator
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from drivers.idcard.card import (
 from drivers.idcard.codes import NATIONALITIES, NATIONS, SEXES, check_id_number, id_check_char
 from drivers.idcard.errors import IdCardDataError
 from drivers.idcard.privacy import mask_id_number, mask_name
-from drivers.idcard.samples import SAMPLE_CARDS
+from sim.id_samples import SAMPLE_CARDS
 
 TODAY = date(2026, 1, 1)
 

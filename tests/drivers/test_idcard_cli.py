@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from drivers.idcard.samples import SAMPLE_CARDS
-from drivers.idcard.simulator import SamSimulator
+from sim.id_samples import SAMPLE_CARDS
+from sim.sam import SamSimulator
 
 
 def kiosk(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,9 +16,9 @@ import pytest
 
 from drivers.idcard.errors import IdCardError
 from drivers.idcard.photo import BMP_BYTES, WltDecoder, placeholder_bmp, portrait
-from drivers.idcard.samples import SAMPLE_CARDS
-from drivers.idcard.simulator import SamSimulator
 from kiosk.config import ConfigError, parse_config
+from sim.id_samples import SAMPLE_CARDS
+from sim.sam import SamSimulator
 
 STAND_IN = r"""
 #include <string.h>

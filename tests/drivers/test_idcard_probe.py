@@ -20,9 +20,9 @@ from drivers.idcard import probe
 from drivers.idcard.errors import IdCardGone
 from drivers.idcard.probe import baud_order, candidate_ports, find_reader
 from drivers.idcard.reader import IdCardReader
-from drivers.idcard.samples import SAMPLE_CARDS
-from drivers.idcard.simulator import SamSimulator
 from kiosk.devices import EVENT_CARD_PLACED, EVENT_STATUS, IdCardWorker
+from sim.id_samples import SAMPLE_CARDS
+from sim.sam import SamSimulator
 
 FAST = 0.15  # probe timeout per speed: ptys answer at once
 

@@ -17,8 +17,8 @@ from drivers.base import DeviceGone, DeviceState, DeviceTimeout
 from drivers.idcard.errors import IdCardFrameError, IdCardStatusError
 from drivers.idcard.protocol import SW3_INFO, FrameDecoder, Response, Sw3, encode_command
 from drivers.idcard.reader import IdCardReader
-from drivers.idcard.samples import SAMPLE_CARDS
-from drivers.idcard.simulator import SamSimulator
+from sim.id_samples import SAMPLE_CARDS
+from sim.sam import SamSimulator
 
 TIMEOUT = 0.2  # short: silence and drop faults cost one timeout each
 

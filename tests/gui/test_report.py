@@ -3,7 +3,7 @@ reaches the platform and says nothing about who made it."""
 
 from __future__ import annotations
 
-from drivers.idcard.samples import SAMPLE_CARDS
+from sim.id_samples import SAMPLE_CARDS
 from tests.gui.conftest import tap
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drivers.idcard.samples import SAMPLE_CARDS
+from sim.id_samples import SAMPLE_CARDS
 from tests.gui.conftest import all_texts, tap
 
 

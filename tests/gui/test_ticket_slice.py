@@ -5,8 +5,8 @@ from __future__ import annotations
 import zxingcpp
 from PIL import Image
 
-from drivers.idcard.samples import SAMPLE_CARDS
 from kiosk.flows.queue import THANKS_SECONDS
+from sim.id_samples import SAMPLE_CARDS
 from tests.gui.conftest import all_texts, tap
 
 RESIDENT = SAMPLE_CARDS["resident"]  # 王小明

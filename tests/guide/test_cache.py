@@ -8,8 +8,8 @@ import types
 
 import pytest
 
-import kiosk.central.server
-from kiosk.central.app import CATALOG_PATH, create_app
+import central.server
+from central.app import CATALOG_PATH, create_app
 from kiosk.guide import CatalogCache, GuideUnavailable
 from offline_cache.client import PlatformClient
 from tests.platform.harness import make_client, start_platform
@@ -94,7 +94,7 @@ def test_a_catalog_the_kiosk_cannot_read_does_not_replace_a_good_one(platform, t
     broken = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
     broken["bundles"][0]["members"] = ["no-such-item", "nor-this"]
     (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
-    monkeypatch.setattr(kiosk.central.server, "create_app",
+    monkeypatch.setattr(central.server, "create_app",
                         functools.partial(create_app, catalog_path=tmp_path / "broken.json"))
     server = start_platform(tmp_path / "bad")
     try:

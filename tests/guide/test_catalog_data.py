@@ -1,4 +1,4 @@
-"""The reference platform's catalog (``kiosk/central/catalog.json``): valid, complete and
+"""The reference platform's catalog (``central/catalog.json``): valid, complete and
 big enough to find things in the ways citizens look."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import typing
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from central.app import CATALOG_PATH
 from kiosk.catalog import Catalog, label, parse_catalog
-from kiosk.central.app import CATALOG_PATH
 from offline_cache.client import MAX_REPLY
 
 RAW = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))

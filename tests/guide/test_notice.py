@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import zxingcpp
 
+from central.app import CATALOG_PATH
 from drivers.escpos import spec
 from drivers.escpos.profiles import ReceiptProfile, get_profile
 from drivers.escpos.render import EscPosInterpreter
 from kiosk.catalog import Catalog, parse_catalog
-from kiosk.central.app import CATALOG_PATH
 from kiosk.guide import notice_for
 from printer_templates.data import from_mapping
 from printer_templates.guide_notice import GuideNotice, render_guide_notice

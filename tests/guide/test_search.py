@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from central.app import CATALOG_PATH
 from kiosk.catalog import parse_catalog
-from kiosk.central.app import CATALOG_PATH
 from kiosk.guide import GuideIndex, pinyin_start, syllables
 
 

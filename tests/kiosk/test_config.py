@@ -1,18 +1,72 @@
 import pytest
+from pydantic import BaseModel
 
 from kiosk.cli import main
-from kiosk.config import EXAMPLE_PATH, ConfigError, KioskConfig, load_config, parse_config
+from kiosk.config import (
+    EXAMPLE_PATH,
+    REQUIRED,
+    ConfigError,
+    KioskConfig,
+    load_config,
+    parse_config,
+)
 
 
-def test_example_file_documents_exactly_the_defaults():
-    assert parse_config(EXAMPLE_PATH.read_text(encoding="utf-8")) == KioskConfig()
+def _keys(model: BaseModel, prefix: str = "") -> set[str]:
+    out = set()
+    for name, value in model:
+        key = f"{prefix}{name}"
+        out |= _keys(value, f"{key}.") if isinstance(value, BaseModel) else {key}
+    return out
 
 
-def test_empty_file_is_a_complete_simulated_kiosk():
-    cfg = parse_config("")
+def test_example_file_is_a_real_kiosk_that_documents_every_key_and_default():
+    text = EXAMPLE_PATH.read_text(encoding="utf-8")
+    example = parse_config(text, dev=False)
+    assert not example.uses_simulators
+    defaults = KioskConfig()
+    for key in _keys(defaults):
+        got, default = example, defaults
+        for part in key.split("."):
+            got, default = getattr(got, part), getattr(default, part)
+        assert got == default or key in REQUIRED, key  # beside the examples of REQUIRED keys
+    assert text.count("REQUIRED") == 1 + len(REQUIRED)  # the header and one per key
+
+
+def test_empty_file_in_development_is_a_complete_simulated_kiosk():
+    cfg = parse_config("", dev=True)
     assert cfg.devices.idcard.port == "sim" and cfg.devices.printer.port == "sim"
+    assert cfg.platform.url == "embedded" and cfg.terminal.id == "SIM-0001"
     assert cfg.terminal.idle_timeout == 60
     assert cfg.uses_simulators
+
+
+def test_without_dev_nothing_is_simulated_and_the_missing_keys_are_named():
+    with pytest.raises(ConfigError) as e:
+        parse_config("[devices.idcard]\nbaud = 9600\n", "kiosk.toml", dev=False)
+    msg = str(e.value)
+    for key in REQUIRED:
+        assert f"{key}: not set" in msg
+    assert "--dev" in msg
+    cfg = parse_config('[terminal]\nid = "T-1"\nhall_name = "某中心"\n[devices.printer]\n'
+                       'port = "10.0.0.9:9100"\n[platform]\nurl = "https://p.example"\n',
+                       dev=False)
+    assert not cfg.uses_simulators
+    assert cfg.devices.idcard.port == "auto" and cfg.devices.camera.port == "none"
+
+
+def test_dev_fills_only_what_the_file_leaves_out():
+    cfg = parse_config('[devices.printer]\nport = "10.0.0.9:9100"\n', dev=True)
+    assert cfg.devices.printer.port == "10.0.0.9:9100" and cfg.devices.idcard.port == "sim"
+
+
+def test_cli_dev_flag_and_missing_config(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("KIOSK_DEV", raising=False)
+    monkeypatch.setenv("KIOSK_CONFIG", "")
+    monkeypatch.setattr("kiosk.config.default_config_path", lambda: tmp_path / "none.toml")
+    assert main(["config", "check"]) == 2
+    assert "platform.url: not set" in capsys.readouterr().err
+    assert main(["--dev", "config", "check"]) == 0
 
 
 @pytest.mark.parametrize(

@@ -41,8 +41,8 @@ def test_doctor_reports_an_absent_device_and_fails(tmp_path):
 
 
 def test_doctor_reports_the_outbox_and_sends_nothing(tmp_path):
-    from kiosk.central.link import open_outbox
     from kiosk.config import parse_config
+    from kiosk.link import open_outbox
     from offline_cache.outbox import State
 
     config = parse_config(f'[data]\ndir = "{(tmp_path / "data").as_posix()}"\n', "test")

@@ -59,8 +59,8 @@ def test_idle_policy_asks_then_expires():
 def test_one_identity_for_the_id_card_and_the_social_security_card():
     from datetime import date
 
-    from drivers.idcard.samples import SAMPLE_CARDS
-    from drivers.sscard.samples import SAMPLE_SSCARDS
+    from sim.id_samples import SAMPLE_CARDS
+    from sim.ss_samples import SAMPLE_SSCARDS
 
     idcard = Identity.from_card(SAMPLE_CARDS["resident"])
     sscard = Identity.from_card(SAMPLE_SSCARDS["third_gen"].card)

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from drivers.idcard.samples import SAMPLE_CARDS
 from offline_cache.outbox import Kind, State, StoreError
+from sim.id_samples import SAMPLE_CARDS
 from tests.platform.harness import make_outbox
 
 PERSON = SAMPLE_CARDS["resident"]

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import random
 
-from kiosk.central.faultproxy import Fault
-from kiosk.central.soak import (
+from central.faultproxy import Fault
+from central.soak import (
     ALL_FAULTS,
     crash_loop,
     delivery_problems,
     drain_through_faults,
     fill,
 )
-from kiosk.central.soak import make_terminal as terminal
+from central.soak import make_terminal as terminal
 from tests.platform.harness import SECRET, TERMINAL
 
 

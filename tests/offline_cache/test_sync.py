@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.faultproxy import Fault, FaultProxy, no_faults
+from central.faultproxy import Fault, FaultProxy, no_faults
 from offline_cache.client import OutcomeUnknown
 from offline_cache.outbox import Kind, State
 from offline_cache.sync import (

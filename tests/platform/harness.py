@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.central.server import PlatformServer
+from central.server import PlatformServer
 from offline_cache.client import PlatformClient
 from offline_cache.crypto import Sealer
 from offline_cache.outbox import CaseOutbox

@@ -8,10 +8,10 @@ import signal
 import subprocess
 import sys
 
-from kiosk.central.faultproxy import FaultProxy
-from kiosk.central.link import open_outbox
+from central.faultproxy import FaultProxy
 from kiosk.cli import main
 from kiosk.config import parse_config
+from kiosk.link import open_outbox
 from offline_cache.outbox import Kind, State
 from tests.platform.harness import SECRET, TERMINAL, signed_session
 

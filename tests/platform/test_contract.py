@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from kiosk.central.app import create_app
+from central.app import create_app
 from tests.platform.harness import signed_session, start_platform
 
 SPEC = Path(__file__).parents[2] / "docs" / "platform-openapi.yaml"

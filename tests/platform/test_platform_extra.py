@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from kiosk.central.link import PlatformNotInstalled, platform_server_class
 from kiosk.config import ConfigError
+from kiosk.link import PlatformNotInstalled, platform_server_class
 
 # Run in a child: fastapi and uvicorn made unimportable, as if the extra were not installed.
 WITHOUT_EXTRA = """
@@ -44,7 +44,7 @@ def child(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def extra_missing(monkeypatch):
-    for name in ("kiosk.central.server", "kiosk.central.app"):
+    for name in ("central.server", "central.app"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     for name in ("fastapi", "uvicorn"):
         monkeypatch.setitem(sys.modules, name, None)  # `import fastapi` now fails

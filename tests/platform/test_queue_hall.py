@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.faultproxy import Fault, FaultProxy, no_faults
+from central.faultproxy import Fault, FaultProxy, no_faults
 from kiosk.config import parse_config
 from kiosk.context import KioskContext
 from offline_cache.queue_numbers import QueueNumberStore

@@ -13,8 +13,8 @@ from datetime import datetime
 import pytest
 import requests
 
-from kiosk.central.app import create_app
-from kiosk.central.store import PlatformStore
+from central.app import create_app
+from central.store import PlatformStore
 from offline_cache.signing import HmacAuth
 from offline_cache.wire import canonical_json
 from tests.platform.harness import SECRET, TERMINAL, signed_session

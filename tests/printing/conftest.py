@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from drivers.a4printer.virtual import VirtualA4Printer
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.transport import TcpTransport
-from drivers.escpos.virtual import VirtualPrinter
 from printer_templates.queue_ticket import QueueTicket
+from sim.a4_printer import VirtualA4Printer
+from sim.receipt_printer import VirtualPrinter
 
 FOLLOW_URL = "https://zwfw.example.gov.cn/queue/follow?t=KIOSK-03&d=2024-05-01&n=A012"
 

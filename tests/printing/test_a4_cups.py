@@ -16,8 +16,8 @@ from drivers.a4printer.cups import (
     parse_jobs,
     parse_queue_state,
 )
-from drivers.a4printer.virtual import VirtualA4Printer
 from drivers.base import DeviceState
+from sim.a4_printer import VirtualA4Printer
 
 PDF = b"%PDF-1.4\n% a certificate\n%%EOF\n"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from drivers.escpos.virtual import VirtualPrinter
+from sim.receipt_printer import VirtualPrinter
 
 from .test_a4_cups import needs_cups_client
 

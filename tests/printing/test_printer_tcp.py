@@ -9,8 +9,8 @@ from PIL import Image
 from drivers.base import DeviceGone, DeviceState
 from drivers.escpos.printer import PrinterError, ReceiptPrinter
 from drivers.escpos.transport import TcpTransport
-from drivers.escpos.virtual import VirtualPrinter
 from printer_templates.queue_ticket import render_queue_ticket
+from sim.receipt_printer import VirtualPrinter
 
 from .conftest import FOLLOW_URL, sample_ticket
 

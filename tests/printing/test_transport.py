@@ -11,8 +11,8 @@ import pytest
 from drivers.base import DeviceGone, DeviceState
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.transport import SerialTransport, TcpTransport, make_transport, open_transport
-from drivers.escpos.virtual import VirtualPrinter
 from printer_templates.queue_ticket import render_queue_ticket
+from sim.receipt_printer import VirtualPrinter
 
 from .conftest import sample_ticket
 

@@ -1,6 +1,6 @@
 """The real PC/SC stack for the 社保卡 tests: pcscd + vsmartcard-vpcd + pyscard.
 
-The daemon is this test process's private pcscd (drivers/sscard/pcscd.py): the machine's
+The daemon is this test process's private pcscd (sim/pcscd.py): the machine's
 own pcscd, if any, is not touched, and parallel test runs do not share reader slots.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from drivers.sscard.errors import SsCardGone
-from drivers.sscard.pcscd import PrivatePcscd, shared_pcscd
 from drivers.sscard.reader import SocialSecurityCardReader
-from drivers.sscard.vpcd import VpcdSlot
+from sim.pcscd import PrivatePcscd, shared_pcscd
+from sim.vpcd import VpcdSlot
 
 WAIT = 5.0  # pcscd polls a vpcd slot every 400 ms; generous for a loaded CI machine
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 from drivers.sscard.reader import SocialSecurityCardReader
-from drivers.sscard.samples import SAMPLE_SSCARDS
-from drivers.sscard.vpcd import VpcdSlot
+from sim.ss_samples import SAMPLE_SSCARDS
+from sim.vpcd import VpcdSlot
 from tests.sscard.conftest import wait_for_card
 
 

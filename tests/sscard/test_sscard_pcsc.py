@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from drivers.sscard.errors import SsCardError, SsCardGone, SsCardStatusError
-from drivers.sscard.pcscd import PrivatePcscd
 from drivers.sscard.protocol import EF_HOLDER
 from drivers.sscard.reader import SocialSecurityCardReader
-from drivers.sscard.samples import SAMPLE_SSCARDS
-from drivers.sscard.virtual_card import VirtualSsCard
-from drivers.sscard.vpcd import VpcdSlot
+from sim.pcscd import PrivatePcscd
+from sim.ss_samples import SAMPLE_SSCARDS
+from sim.sscard_virtual import VirtualSsCard
+from sim.vpcd import VpcdSlot
 from tests.sscard.conftest import wait_for_card
 
 READABLE = [k for k, s in SAMPLE_SSCARDS.items() if s.card is not None and not s.protected]

@@ -19,8 +19,8 @@ from drivers.sscard.protocol import (
     select_aid,
     select_file,
 )
-from drivers.sscard.samples import SAMPLE_SSCARDS
-from drivers.sscard.virtual_card import VirtualSsCard, make_atr
+from sim.ss_samples import SAMPLE_SSCARDS
+from sim.sscard_virtual import VirtualSsCard, make_atr
 
 THIRD_GEN = SAMPLE_SSCARDS["third_gen"].card
 assert THIRD_GEN is not None

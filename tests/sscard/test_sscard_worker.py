@@ -10,9 +10,6 @@ from typing import Any
 import pytest
 
 from drivers.base import DeviceState, DeviceStatus
-from drivers.sscard.pcscd import PrivatePcscd
-from drivers.sscard.samples import SAMPLE_SSCARDS
-from drivers.sscard.vpcd import VpcdSlot
 from kiosk.devices import (
     EVENT_CARD_ERROR,
     EVENT_CARD_PLACED,
@@ -20,6 +17,9 @@ from kiosk.devices import (
     EVENT_STATUS,
     SocialSecurityCardWorker,
 )
+from sim.pcscd import PrivatePcscd
+from sim.ss_samples import SAMPLE_SSCARDS
+from sim.vpcd import VpcdSlot
 
 WAIT = 15.0  # a pcscd restart plus the worker's reconnect interval, on a busy machine
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from drivers.camera.paper import render_paper
+from sim.paper import render_paper
 
 BACKGROUNDS = ("dark_mat", "wood", "grey_desk", "white_desk", "green_mat", "fabric")
 _FOCAL = 0.9  # focal length as a fraction of the frame width (~58° horizontal view)

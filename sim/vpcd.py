@@ -17,7 +17,7 @@ import socket
 import struct
 import threading
 
-from drivers.sscard.virtual_card import VirtualSsCard
+from sim.sscard_virtual import VirtualSsCard
 
 CTRL_OFF = 0x00
 CTRL_ON = 0x01

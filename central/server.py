@@ -10,8 +10,8 @@ from pathlib import Path
 
 import uvicorn
 
-from kiosk.central.app import create_app
-from kiosk.central.store import PlatformStore
+from central.app import create_app
+from central.store import PlatformStore
 
 log = logging.getLogger(__name__)
 

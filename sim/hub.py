@@ -5,27 +5,27 @@ the ID-card SAM on a pseudo-terminal (reached through a stable link, like a udev
 link, that survives simulated unplugging), the receipt printer on a TCP socket on the
 loopback, saving every ticket it receives as a PNG under ``<data>/printer/``, the A4
 printer as a CUPS-speaking IPP server on the loopback (PDFs under ``<data>/a4printer/``),
-and the 社保卡 in a vpcd slot of a private pcscd (``drivers.sscard.pcscd``). The document
+and the 社保卡 in a vpcd slot of a private pcscd (``sim.pcscd``). The document
 camera is the exception: it hands rendered frames to the driver in-process
-(``drivers.camera.simulator``), because a virtual UVC device needs a kernel module.
+(``sim.camera``), because a virtual UVC device needs a kernel module.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
-from drivers.a4printer.virtual import VirtualA4Printer
-from drivers.camera.scene import Pose
-from drivers.camera.simulator import SimulatedCamera
-from drivers.escpos.virtual import VirtualPrinter
-from drivers.idcard.samples import SAMPLE_CARDS
-from drivers.idcard.simulator import SamSimulator
 from drivers.sscard.errors import SsCardGone
-from drivers.sscard.pcscd import FRIENDLY_NAME, PrivatePcscd, shared_pcscd
-from drivers.sscard.samples import SAMPLE_SSCARDS
-from drivers.sscard.vpcd import VpcdSlot
+from kiosk.network import NetworkSwitch
+from sim.a4_printer import VirtualA4Printer
+from sim.camera import SimulatedCamera
+from sim.id_samples import SAMPLE_CARDS
+from sim.pcscd import FRIENDLY_NAME, PrivatePcscd, shared_pcscd
+from sim.receipt_printer import VirtualPrinter
+from sim.sam import SamSimulator
+from sim.scene import Pose
+from sim.ss_samples import SAMPLE_SSCARDS
+from sim.vpcd import VpcdSlot
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +33,6 @@ log = logging.getLogger(__name__)
 # the two ways citizens get wrong (partly off the camera area, under a lamp's glare).
 CAMERA_SAMPLES = ("letter", "form", "idcard_front", "idcard_back", "photo", "blank",
                   "cut_off", "glare")
-
-
-class SimulatedNetwork:
-    """The link to the platform as the simulator panel sets it (cut / restored)."""
-
-    def __init__(self) -> None:
-        self.up = True
-        self._listeners: list[Callable[[bool], None]] = []
-
-    def on_change(self, cb: Callable[[bool], None]) -> None:
-        self._listeners.append(cb)
-
-    def set_up(self, up: bool) -> None:
-        if up != self.up:
-            self.up = up
-            log.info("simulated network %s", "restored" if up else "cut")
-            for cb in list(self._listeners):
-                cb(up)
 
 
 class SimulatorHub:
@@ -73,7 +55,7 @@ class SimulatorHub:
         self.simulate_sscard = sscard
         self.pcscd: PrivatePcscd | None = None
         self.sscard_slot: VpcdSlot | None = None  # where the virtual 社保卡 goes
-        self.network = SimulatedNetwork()
+        self.network = NetworkSwitch()
         self.ports: dict[str, str] = {}
 
     def start(self) -> dict[str, str]:

@@ -31,7 +31,7 @@ from smartcard import scard
 
 from drivers.sscard.errors import SsCardGone
 from drivers.sscard.reader import CODE_NO_SERVICE
-from drivers.sscard.vpcd import VpcdSlot
+from sim.vpcd import VpcdSlot
 
 FRIENDLY_NAME = "Virtual PCD"
 # Debian builds vpcd with two slots per reader.conf entry, on port and port + 1.

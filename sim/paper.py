@@ -1,7 +1,7 @@
 """Paper for the simulated camera: invented documents rendered with Chinese text.
 
 Each kind is what citizens put under a 高拍仪: a letter with a red seal, a filled-in form, the
-two sides of an ID card (from the invented holders of ``drivers.idcard.samples``), a colour
+two sides of an ID card (from the invented holders of ``sim.id_samples``), a colour
 photo and a blank sheet. Rendering is deterministic for a (kind, seed) and cached, because
 the simulated camera shows the same sheet for many frames.
 """
@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from drivers.camera.formats import A4, ID_CARD, PageFormat
 from drivers.escpos.fonts import find_cjk_font
-from drivers.idcard.samples import SAMPLE_CARDS
+from sim.id_samples import SAMPLE_CARDS
 
 _PX_PER_MM = 150 / 25.4  # texture resolution: 150 dpi is finer than any camera frame of it
 _INK = (30, 30, 34)

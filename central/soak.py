@@ -18,10 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.central.faultproxy import Fault, FaultProxy, random_faults
-from kiosk.central.link import build_engine, open_outbox
-from kiosk.central.store import PlatformStore
+from central.faultproxy import Fault, FaultProxy, random_faults
+from central.store import PlatformStore
 from kiosk.config import KioskConfig, parse_config
+from kiosk.link import build_engine, open_outbox
 from offline_cache.outbox import CaseOutbox, Kind, State
 
 ALL_FAULTS = (Fault.RESET, Fault.CUT_UP, Fault.CUT_DOWN, Fault.DELAY, Fault.HTTP_500,
@@ -52,7 +52,7 @@ def make_terminal(folder: Path, url: str, terminal: str, secret: bytes, *, chunk
             f"chunk_kb = {chunk_kb}\nrequest_deadline = {deadline}\n")
     path = folder / "kiosk.toml"
     path.write_text(text, encoding="utf-8")
-    return SoakTerminal(folder, path, parse_config(text, str(path)))
+    return SoakTerminal(folder, path, parse_config(text, str(path), dev=True))
 
 
 def fill(term: SoakTerminal, cases: int, files_per_case: int, size: int,

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from drivers.sscard.samples import SAMPLE_SSCARDS
 from kiosk.context import KioskContext
 from kiosk.i18n import tr
-from kiosk.simulation import CAMERA_SAMPLES
 from screens.widgets import button, label
+from sim.hub import CAMERA_SAMPLES
+from sim.ss_samples import SAMPLE_SSCARDS
 
 _SAMPLES = ("resident", "resident_long_term", "foreign_permanent_2017",
             "foreign_permanent_2023", "hmt_residence", "expired_resident")

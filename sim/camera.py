@@ -1,4 +1,4 @@
-"""Cameras without a camera: a simulated 高拍仪 over a desk, and a folder of photos.
+"""A camera without a camera: a simulated 高拍仪 over a desk.
 
 ``SimulatedCamera`` plays a citizen at a document camera: a page slides in (blurred by the
 motion), lies still, is taken away; the next comes. In ``auto`` mode it does so by itself
@@ -14,20 +14,18 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from drivers.base import DeviceGone
-from drivers.camera.scene import Pose, Scene, render
-from drivers.camera.uvc import fit_preview, preview_size
+from drivers.camera.uvc import preview_size
+from sim.scene import Pose, Scene, render
 
 AUTO_PAPERS = ("letter", "form", "idcard_front", "idcard_back")
 _SLIDE_FRAMES = 12  # a hand putting a page down takes about half a second
 _STILL_FRAMES = 90  # auto mode: how long a page lies still (enough to be taken)
 _EMPTY_FRAMES = 25
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 
 
 def default_pose(paper: str, index: int = 0) -> Pose:
@@ -203,44 +201,3 @@ def _noisy(frame: np.ndarray, n: int) -> np.ndarray:
     """Fresh sensor noise on every frame (from a small bank: drawing it anew is too slow)."""
     noise = _noise_bank(frame.shape)[n % 4]
     return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
-
-
-class FolderCamera:
-    """Photos in a folder shown in turn, each for ``hold`` seconds, as a camera would."""
-
-    def __init__(self, folder: str | Path, fps: float = 25.0, hold: float = 3.0) -> None:
-        self.folder = Path(folder)
-        self.fps = fps
-        self.hold = hold
-        self.size = (0, 0)
-        self._files: list[Path] = []
-        self._started = 0.0
-        self._image: tuple[Path, np.ndarray] | None = None
-
-    def open(self) -> None:
-        self._files = sorted(p for p in self.folder.iterdir()
-                             if p.suffix.lower() in _IMAGE_SUFFIXES) if self.folder.is_dir() else []
-        if not self._files:
-            raise DeviceGone("camera.not_found", f"no images in {self.folder}")
-        self._started = time.monotonic()
-        self.size = self._current().shape[1::-1]
-
-    def close(self) -> None:
-        self._image = None
-
-    def _current(self) -> np.ndarray:
-        i = int((time.monotonic() - self._started) / self.hold) % len(self._files)
-        path = self._files[i]
-        if self._image is None or self._image[0] != path:
-            img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if img is None:
-                raise DeviceGone("camera.gone", f"cannot read {path.name}")
-            self._image = (path, img)
-        return self._image[1]
-
-    def preview(self) -> np.ndarray:
-        time.sleep(1 / self.fps)
-        return fit_preview(self._current())
-
-    def still(self) -> np.ndarray:
-        return self._current().copy()

@@ -12,7 +12,7 @@ from datetime import date
 from drivers.idcard.codes import id_check_char
 from drivers.sscard.card import SocialSecurityCard
 from drivers.sscard.protocol import EF_HOLDER
-from drivers.sscard.virtual_card import VirtualSsCard
+from sim.sscard_virtual import VirtualSsCard
 
 
 def _ssn(first17: str) -> str:

@@ -28,10 +28,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from central import models
+from central.store import PlatformStore, Refusal
 from drivers.idcard.codes import check_id_number
 from drivers.idcard.privacy import mask_id_number
-from kiosk.central import models
-from kiosk.central.store import PlatformStore, Refusal
 from offline_cache.signing import (
     H_NONCE,
     H_SIGNATURE,

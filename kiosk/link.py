@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ConfigError, KioskConfig
+from kiosk.devtree import dev_import
 from offline_cache.client import PlatformClient
 from offline_cache.crypto import Sealer
 from offline_cache.outbox import CaseOutbox
@@ -72,15 +73,17 @@ class PlatformNotInstalled(ConfigError):
     is not installed."""
 
 
-_OWN_PACKAGES = {"kiosk", "offline_cache", "drivers", "screens", "printer_templates"}
+_OWN_PACKAGES = {"kiosk", "offline_cache", "drivers", "screens", "printer_templates", "sim",
+                 "central"}
+_EMBEDDED = 'the embedded platform (platform.url = "embedded")'
 
 
 def platform_server_class() -> type:
-    """The reference platform's server, imported only when it is to run: its web stack
-    (fastapi, uvicorn) is the optional extra ``platform``, which a kiosk on a real platform
-    does without; nothing else of the kiosk or of its CLI imports it."""
+    """The reference platform's server (``central/``, in the source tree only), imported
+    only when it is to run: its web stack (fastapi, uvicorn) is the optional extra
+    ``platform``; nothing else of the kiosk or of its CLI imports it."""
     try:
-        from kiosk.central.server import PlatformServer
+        server = dev_import("central.server", _EMBEDDED)
     except ModuleNotFoundError as e:
         if (e.name or "").partition(".")[0] in _OWN_PACKAGES:
             raise  # a bug, not a missing extra
@@ -88,18 +91,16 @@ def platform_server_class() -> type:
             f'platform.url = "embedded" runs the reference platform, which is not installed '
             f'(no module {e.name!r}): install the extra with pip install "kiosk[platform]", '
             f"or set platform.url to the platform's address") from e
-    return PlatformServer
+    return server.PlatformServer
 
 
 def connect_platform(config: KioskConfig) -> PlatformLink:
     if config.platform.url != "embedded":
         return PlatformLink(config.platform.url)
-    from kiosk.central.faultproxy import FaultProxy
-
     server = platform_server_class()(platform_db(config)).start()
     server.store.register_terminal(config.terminal.id, terminal_secret(config))
-    proxy = FaultProxy(server.host, server.port).start()
-    return PlatformLink(proxy.url, server, proxy)
+    proxy = dev_import("central.faultproxy", _EMBEDDED).FaultProxy(server.host, server.port)
+    return PlatformLink(proxy.start().url, server, proxy)
 
 
 def kiosk_version() -> str:
