@@ -13,11 +13,19 @@ import importlib
 import json
 import logging
 import logging.handlers
+import os
 import sys
 import time
 from pathlib import Path
 
-from kiosk.config import EXAMPLE_PATH, ConfigError, KioskConfig, default_config_path, load_config
+from kiosk.config import (
+    DEV_ENV,
+    EXAMPLE_PATH,
+    ConfigError,
+    KioskConfig,
+    default_config_path,
+    load_config,
+)
 from kiosk.privacy import install_log_masking
 
 log = logging.getLogger("kiosk")
@@ -123,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the kiosk (the default)")
     run.set_defaults(handler=cmd_run)
-    run.add_argument("--sim-panel", action="store_true", help="open the simulator panel (F12)")
+    run.add_argument("--sim-panel", action="store_true",
+                     help="with --dev: open the simulator panel (F12)")
     run.add_argument("--windowed", action="store_true", help="a normal window, not full screen")
     run.add_argument("--elder", action="store_true", help="start in elder (大字) mode")
     run.add_argument("--screenshot", metavar="PNG",
@@ -148,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config, dev=True if args.dev else None)
+        if args.dev:  # for this process and what it starts (kiosk.config.dev_mode)
+            os.environ[DEV_ENV] = "1"
+        config = load_config(args.config)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2

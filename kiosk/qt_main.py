@@ -14,7 +14,7 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskWindow
-from kiosk.config import KioskConfig
+from kiosk.config import KioskConfig, dev_mode
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from screens.theme import FONT_FAMILY
@@ -45,6 +45,26 @@ def create_window(config: KioskConfig, ctx: KioskContext,
     return win
 
 
+def simulator_panel(win: KioskWindow, ctx: KioskContext) -> Callable[[], None] | None:
+    """In development (``--dev``) with a simulated device: F12 opens the simulator panel,
+    and the returned call does. Otherwise None: a key alone never opens it in the field."""
+    if not dev_mode() or ctx.sim is None:
+        return None
+    panel = None
+
+    def open_panel() -> None:
+        nonlocal panel
+        from sim.panel import SimulatorPanel
+
+        if panel is None:
+            panel = SimulatorPanel(ctx)
+        panel.show()
+        panel.raise_()
+
+    QShortcut(QKeySequence(Qt.Key.Key_F12), win, activated=open_panel)
+    return open_panel
+
+
 def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = False,
               screenshot: str | None = None, elder: bool = False) -> int:
     use_onscreen_keyboard()
@@ -55,27 +75,13 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
     if elder:  # --elder: this kiosk's visits start in 大字 mode
         win.default_elder = True
         win.set_elder(True)
-    panel = None
-
-    def open_panel() -> None:
-        nonlocal panel
-        if ctx.sim is None:
-            log.warning("simulator panel: no device is simulated")
-            return
-        from sim.panel import SimulatorPanel
-
-        if panel is None:
-            panel = SimulatorPanel(ctx)
-        panel.show()
-        panel.raise_()
-
-    QShortcut(QKeySequence(Qt.Key.Key_F12), win, activated=open_panel)
+    open_panel = simulator_panel(win, ctx)
     if config.terminal.fullscreen and not windowed and not screenshot:
         win.setWindowFlag(Qt.WindowType.FramelessWindowHint)
         win.showFullScreen()
     else:
         win.show()
-    if sim_panel:
+    if sim_panel and open_panel is not None:
         open_panel()
     if screenshot:
         def grab() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from central.models import DOCUMENTS
 from kiosk.records import REPORT_REASONS, Evaluation, OfflineTicket, Report
 
-NOW = datetime(2026, 12, 4, 21, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 21, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("kind", "record"), [
