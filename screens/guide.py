@@ -264,8 +264,10 @@ class GuideChoiceScreen(Screen):
 
 log = logging.getLogger(__name__)
 
-LANDSCAPE_KEYBOARD = 1000  # px wide: ~350 high, leaving room beside it for the results
-PORTRAIT_KEYBOARD = 960  # px wide: across the portrait screen, ~330 high
+# The keyboard's width sets its keys' size: ≥ 80 px high needs ≥ 1040 px (docs: UI.md).
+LANDSCAPE_KEYBOARD = 1100  # px wide: ~380 high (keys ~109×85), room beside it for the results
+PORTRAIT_KEYBOARD = 1048  # px: across the portrait screen (1080 less the narrow margins)
+PORTRAIT_MARGIN = (1080 - PORTRAIT_KEYBOARD) // 2
 MAX_TABS = 3  # elder mode: up to two pages of materials, and the time, fee and place
 ACTION_COLUMN = 540  # px: the actions' column beside the guide (elder mode, landscape)
 
@@ -801,8 +803,7 @@ class GuideSearchScreen(Screen):
         self._state = "empty"  # "empty", "hits", "none"
         self._query = ""
         self.village_phone = ""
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(60, 20, 60, 16)
+        self.lay = lay = QVBoxLayout(self)
         lay.setSpacing(10)
         self.title = label("Title")
         self.edit = SearchEdit()
@@ -862,9 +863,13 @@ class GuideSearchScreen(Screen):
         else:
             self.typing.insertWidget(1, self.person)
         self.portrait = portrait
+        side = PORTRAIT_MARGIN if portrait else 60
+        self.lay.setContentsMargins(side, 20, side, 16)
         self._size_keyboard()
 
     def _size_keyboard(self) -> None:
+        # 大字 mode: the same keys (the screen has no height for bigger ones beside the
+        # larger line and title); they are above the 80 px floor either way.
         self.keyboard.set_width(PORTRAIT_KEYBOARD if self.portrait else LANDSCAPE_KEYBOARD)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API

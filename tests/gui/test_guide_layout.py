@@ -74,3 +74,24 @@ def test_every_guide_screen_fits(qtbot, window, ctx, elder, language):
     for text in ("tx", "社保", "zzzz"):
         window.screen("guide_search").edit.setText(text)
         assert_fits(qtbot, window, f"search for {text}")
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_every_key_of_the_search_keyboard_is_a_finger_wide(qtbot, window, ctx, elder):
+    """Touch targets ≥ 80×80 px (docs: UI.md), in both orientations; 大字 keys no smaller, and
+    the keyboard wholly on the screen."""
+    window.set_elder(elder)
+    window.nav.start("guide")
+    qtbot.waitUntil(lambda: window.screen("guide_start").tile("search") is not None,
+                    timeout=10000)
+    window.nav.flows["guide"].choose_start("search")
+    keyboard = window.screen("guide_search").keyboard
+    qtbot.waitUntil(lambda: "t" in keyboard.key_items(), timeout=10000)
+    keys = keyboard.key_items()
+    assert len(keys) > 26
+    small = {text: (round(k.width()), round(k.height())) for text, k in keys.items()
+             if k.width() < 80 or k.height() < 80}
+    assert not small
+    top_left = keyboard.mapTo(window, keyboard.rect().topLeft())
+    bottom_right = keyboard.mapTo(window, keyboard.rect().bottomRight())
+    assert window.rect().contains(top_left) and window.rect().contains(bottom_right)
