@@ -1,6 +1,9 @@
 """The one translation mechanism: key-based catalogs, one TOML file per language.
 
-Screens and messages ask ``tr("home.title")``; the catalogs live in ``kiosk/locales/``.
+Screens and messages ask ``tr("home.title")``; the catalogs live in ``kiosk/locales/``:
+``<language>.toml`` for the shell and ``<part>.<language>.toml`` for a service of its own
+(e.g. ``certificate.en.toml``), so a new service brings its words without editing the
+shared files. A key defined twice is an error.
 Simplified Chinese is the reference catalog; a key missing from another language falls back
 to Chinese (a tested invariant keeps both complete). Switching language at run time calls
 the registered listeners so every screen can re-label itself.
@@ -30,8 +33,16 @@ def _flatten(d: dict, prefix: str = "") -> dict[str, str]:
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    with (_LOCALES / f"{language}.toml").open("rb") as f:
-        return _flatten(tomllib.load(f))
+    out: dict[str, str] = {}
+    files = [_LOCALES / f"{language}.toml", *sorted(_LOCALES.glob(f"*.{language}.toml"))]
+    for path in files:
+        with path.open("rb") as f:
+            part = _flatten(tomllib.load(f))
+        twice = out.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path.name}: keys already defined: {', '.join(sorted(twice))}")
+        out.update(part)
+    return out
 
 
 class Translator:

@@ -42,3 +42,20 @@ def test_unknown_language_and_key_are_errors():
         t.set_language("fr")
     with pytest.raises(KeyError):
         t.tr("no.such.key")
+
+
+def test_a_service_brings_its_own_words_and_may_not_redefine_anothers(tmp_path, monkeypatch):
+    import kiosk.i18n as i18n
+
+    (tmp_path / "zh_CN.toml").write_text('[home]\ntitle = "首页"\n', encoding="utf-8")
+    (tmp_path / "toy.zh_CN.toml").write_text('[toy]\ntitle = "玩具"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_LOCALES", tmp_path)
+    i18n.catalog.cache_clear()
+    try:
+        assert i18n.catalog("zh_CN") == {"home.title": "首页", "toy.title": "玩具"}
+        (tmp_path / "zz.zh_CN.toml").write_text('[home]\ntitle = "又一个"\n', encoding="utf-8")
+        i18n.catalog.cache_clear()
+        with pytest.raises(ValueError, match="home.title"):
+            i18n.catalog("zh_CN")
+    finally:
+        i18n.catalog.cache_clear()
