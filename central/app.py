@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -28,10 +27,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from central import models
+from central import certificates, models
 from central.store import PlatformStore, Refusal
-from drivers.idcard.codes import check_id_number
-from drivers.idcard.privacy import mask_id_number
 from offline_cache.signing import (
     H_NONCE,
     H_SIGNATURE,
@@ -186,11 +183,7 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         _, answer = store.call_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
         return JSONResponse(answer)
 
-    @app.post("/v1/certificates")
-    async def certificate(s: SignedJson) -> JSONResponse:
-        _, doc = _parse(models.CertificateRequest, s.body)
-        return JSONResponse(_certificate(doc))  # type: ignore[arg-type]
-
+    certificates.install(app, store.root, SignedJson, _parse, Refusal)
     return app
 
 
@@ -212,33 +205,6 @@ def _record_route(store: PlatformStore, kind: str) -> Callable[..., Awaitable[JS
 
     put_record.__name__ = f"put_{kind}"
     return put_record
-
-
-_CERTIFICATES = {
-    "social_insurance_payment": "城乡居民基本养老保险缴费证明",
-    "household_registration": "户籍证明",
-}
-
-
-def _certificate(req: models.CertificateRequest) -> dict[str, Any]:
-    """Invented but stable data for a certificate: a real platform asks the department."""
-    if not check_id_number(req.holder_id_number):
-        raise Refusal(422, "invalid_id_number", "the ID number's check character is wrong")
-    now = datetime.now(UTC)
-    serial = f"ZM{now:%Y%m%d}{secrets.token_hex(4).upper()}"
-    seed = int(hashlib.sha256(req.holder_id_number.encode()).hexdigest()[:8], 16)
-    fields = [{"label": "姓名", "value": req.holder_name},
-              {"label": "公民身份号码", "value": mask_id_number(req.holder_id_number)}]
-    if req.kind == "social_insurance_payment":
-        fields += [{"label": "参保状态", "value": "正常参保"},
-                   {"label": "累计缴费月数", "value": str(36 + seed % 150)}]
-    else:
-        fields += [{"label": "户籍所在地", "value": "示例省示例市示例区（参考平台示例数据）"}]
-    return {"serial": serial, "kind": req.kind, "title": _CERTIFICATES[req.kind],
-            "holder_name": req.holder_name, "fields": fields,
-            "issued_at": now.isoformat(timespec="seconds"),
-            "expires_at": (now + timedelta(days=30)).isoformat(timespec="seconds"),
-            "verify_url": f"https://zwfw.example.gov.cn/verify/{serial}"}
 
 
 def _install_error_handlers(app: FastAPI) -> None:

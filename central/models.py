@@ -89,10 +89,3 @@ class CommandAck(_Body):
 class NumberRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     request_id: UUID
-
-
-class CertificateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["social_insurance_payment", "household_registration"]
-    holder_id_number: str = Field(pattern=r"^[0-9]{17}[0-9X]$")
-    holder_name: str = Field(min_length=1, max_length=30)

@@ -336,12 +336,14 @@ class A4PrinterWorker(DeviceWorker):
     def poll(self) -> None:
         self.set_status(_present(self.printer.status()))
 
-    def print_pdf(self, job_id: str, pdf: bytes) -> Future[str]:
-        """Print once per ``job_id``; the future ends when CUPS says the job completed."""
+    def print_pdf(self, job_id: str, pdf: bytes,
+                  pages: tuple[int, int] | None = None) -> Future[str]:
+        """Print once per ``job_id`` (only ``pages``, first and last, if given); the future
+        ends when CUPS says the job completed."""
 
         def job() -> str:
             try:
-                return self.printer.print_pdf(job_id, pdf)
+                return self.printer.print_pdf(job_id, pdf, pages)
             finally:
                 self._guard(self.poll)
 

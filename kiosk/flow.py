@@ -85,6 +85,8 @@ class Flow:
     id: ClassVar[str] = ""
     tile: ClassVar[Tile | None] = None  # None: reached another way (a button, another flow)
     needs: ClassVar[Needs] = Needs()
+    # The same service online: offered as a QR (扫码带走) when this kiosk cannot do it now.
+    online_url: ClassVar[str] = ""
     steps: ClassVar[dict[str, str]] = {}  # step → "module:ScreenClass"; the first starts
     registry: ClassVar[dict[str, type[Flow]]] = {}
 

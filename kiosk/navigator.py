@@ -147,7 +147,7 @@ class Navigator(QObject):
         needs = flow.needs
         if needs.network is NetworkNeed.REQUIRED and not self._online():
             self.pending = None
-            self.screen(OFFLINE).show_service(flow_id)
+            self.screen(OFFLINE).show_service(flow_id, flow.online_url)
             self.go(OFFLINE)
             return
         who = self.ctx.sessions.current.identity

@@ -277,11 +277,30 @@ class PlatformClient:
         _require_echo(doc, {"request_id": request_id, "prefix": prefix})
         return doc
 
-    def certificate(self, kind: str, id_number: str, name: str) -> dict[str, Any]:
-        body = canonical_json({"kind": kind, "holder_id_number": id_number, "holder_name": name})
+    def certificates_offered(self) -> list[dict[str, Any]]:
+        """The certificates this hall offers (kind, names, periods, fee)."""
+        _, doc = self._call("GET", "/v1/certificates", ok=(200,))
+        offered = doc.get("certificates")
+        if not isinstance(offered, list):
+            raise OutcomeUnknown("the certificates answer has no list")
+        return offered
+
+    def certificate(self, kind: str, id_number: str, name: str, purpose: str,
+                    months: int = 0) -> dict[str, Any]:
+        """The data of one certificate for this person: ``{"template", "data"}``."""
+        body = canonical_json({"kind": kind, "holder_id_number": id_number,
+                               "holder_name": name, "purpose": purpose, "months": months})
         _, doc = self._call("POST", "/v1/certificates", body=body, ok=(200,))
         _require_echo(doc, {"kind": kind})
+        if not isinstance(doc.get("data"), dict):
+            raise OutcomeUnknown("the certificate answer has no data")
         return doc
+
+    def register_certificate(self, record: dict[str, Any]) -> None:
+        """Tell the platform a certificate is about to be printed (its verify code and
+        digest), so the QR on the paper resolves; the same again is harmless."""
+        self._call("PUT", f"/v1/certificates/{record['code']}", body=canonical_json(record),
+                   ok=(200, 201))
 
     def progress(self, case_uuid: str) -> dict[str, Any]:
         _, doc = self._call("GET", f"/v1/cases/{case_uuid}/progress", ok=(200,))

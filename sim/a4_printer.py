@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "kiosk-a4"
 _MAX_BODY = 64 * 1024 * 1024  # a certificate is ~100 KB; more is a runaway client
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")  # a page object of the PDF
 _COMPLETED_STATES = {ipp.JOB_CANCELED, ipp.JOB_ABORTED, ipp.JOB_COMPLETED}
 
 
@@ -43,6 +46,8 @@ class _Job:
     received: bool = False  # the last document has arrived
     due: float | None = None  # when processing ends
     completed: int | None = None
+    ranges: tuple[tuple[int, int], ...] = ()  # page-ranges asked for; () = every page
+    pages: tuple[int, ...] = ()  # the pages that came out
 
 
 class VirtualA4Printer:
@@ -64,6 +69,8 @@ class VirtualA4Printer:
         self._jobs: dict[int, _Job] = {}
         self._next_id = 1
         self._paper_out = False
+        self._sheets: int | None = None  # paper left in the tray; None: never runs out
+        self.printed_pages: list[tuple[str, int]] = []  # (job name, page) as they came out
         self._failing = False
         self._accepting = True
         self._started = int(time.time())
@@ -126,6 +133,15 @@ class VirtualA4Printer:
         """No paper: the queue stops with media-empty-error; waiting jobs print on refill."""
         with self._cond:
             self._paper_out = not ok
+            self._sheets = None
+            self._cond.notify_all()
+
+    def load_paper(self, sheets: int) -> None:
+        """Only ``sheets`` sheets in the tray: the printer stops (media-empty) when a job
+        needs more, with what it printed already out; set_paper(True) refills it."""
+        with self._cond:
+            self._sheets = sheets
+            self._paper_out = sheets == 0
             self._cond.notify_all()
 
     def set_failing(self, failing: bool) -> None:
@@ -170,8 +186,27 @@ class VirtualA4Printer:
                 self._cond.notify_all()
             if job.due > now:
                 return job.due  # one job at a time, like a real engine
+            if not self._print_pages(job):
+                return None  # the tray ran out mid-job: it waits for paper
             self._finish(job)
         return None
+
+    def _print_pages(self, job: _Job) -> bool:
+        """Put the job's pages out one sheet at a time; False if the tray ran empty."""
+        count = len(_PAGE.findall(bytes(job.data))) or 1
+        wanted = [n for n in range(1, count + 1)
+                  if not job.ranges or any(lo <= n <= hi for lo, hi in job.ranges)]
+        for n in wanted[len(job.pages):]:
+            if self._sheets is not None:
+                if self._sheets == 0:
+                    self._paper_out = True
+                    log.info("virtual A4: out of paper in job %d before page %d", job.id, n)
+                    self._cond.notify_all()
+                    return False
+                self._sheets -= 1
+            job.pages += (n,)
+            self.printed_pages.append((job.name, n))
+        return True
 
     def _finish(self, job: _Job) -> None:
         job.completed = int(time.time())
@@ -285,6 +320,10 @@ class VirtualA4Printer:
         )
         self._next_id += 1
         self._jobs[job.id] = job
+        ranges = req.get("page-ranges")
+        if ranges is not None:  # rangeOfInteger: two big-endian ints per range
+            job.ranges = tuple(struct.unpack(">ii", v) for v in ranges.values
+                               if isinstance(v, bytes) and len(v) == 8)
         if req.code == ipp.PRINT_JOB:
             self._receive(job, req.data, last=True)
         return self._reply(req, ipp.OK, (ipp.JOB, self._job_attributes(job, host)))

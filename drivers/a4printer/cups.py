@@ -227,8 +227,9 @@ class CupsPrinter:
         return DeviceGone(A4Code.UNKNOWN_QUEUE, f"{self!r}: no such queue ({stderr.strip()})")
 
     # --- jobs ----------------------------------------------------------------------------
-    def print_pdf(self, job_id: str, pdf: bytes) -> str:
-        """Print once per ``job_id``; returns CUPS's request id once the job completed."""
+    def print_pdf(self, job_id: str, pdf: bytes, pages: tuple[int, int] | None = None) -> str:
+        """Print once per ``job_id`` (only ``pages``, first and last, if given); returns
+        CUPS's request id once the job completed."""
         with self._lock:
             if job_id in self._done:
                 log.info("a4: job %s already printed as %s", job_id, self._done[job_id])
@@ -236,7 +237,7 @@ class CupsPrinter:
             device = self._queue_state().to_device_status(self.queue)
             if device.state is not DeviceState.READY:
                 raise A4PrinterError(device.code, f"{self!r} before job {job_id}: {device.reason}")
-            request = self._submit(job_id, pdf)
+            request = self._submit(job_id, pdf, pages)
             self._follow(job_id, request)
             self._done[job_id] = request
             while len(self._done) > self._remember:
@@ -244,10 +245,11 @@ class CupsPrinter:
             log.info("a4: job %s printed as %s (%d bytes)", job_id, request, len(pdf))
             return request
 
-    def _submit(self, job_id: str, pdf: bytes) -> str:
+    def _submit(self, job_id: str, pdf: bytes, pages: tuple[int, int] | None) -> str:
+        ranges = ["-o", f"page-ranges={pages[0]}-{pages[1]}"] if pages else []
         out = self._run(
             "lp", "-d", self.queue, "-t", job_id, "-o", "media=A4", "-o", "sides=one-sided",
-            stdin=pdf,
+            *ranges, stdin=pdf,
         )
         match = _REQUEST_ID.search(out.stdout)
         if out.returncode == 0 and match:

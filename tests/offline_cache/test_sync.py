@@ -341,8 +341,11 @@ def test_the_client_speaks_the_rest_of_the_platform_api(rig_factory, platform):
     first = rig.client.take_number("D", "7d0b6c1e-1a2b-4c3d-9e8f-001122334455")
     assert first["number"] == "D001"
     assert rig.client.take_number("D", "7d0b6c1e-1a2b-4c3d-9e8f-001122334455") == first
-    cert = rig.client.certificate("household_registration", "11010519491231002X", "王小明")
-    assert cert["title"] == "户籍证明" and cert["expires_at"] > cert["issued_at"]
+    assert {c["kind"] for c in rig.client.certificates_offered()} >= {"household_registration"}
+    cert = rig.client.certificate("household_registration", "11010519491231002X", "王小明",
+                                  "落户")
+    assert cert["template"] == "household_registration"
+    assert cert["data"]["name"] == "王小明" and cert["data"]["purpose"] == "落户"
     uuid = rig.case(n_files=0)
     rig.drain()
     progress = rig.client.progress(uuid)

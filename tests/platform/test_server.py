@@ -269,13 +269,38 @@ def test_heartbeat_carries_commands_until_they_are_acknowledged(platform, s):
     assert other.status_code == 403
 
 
-def test_certificate_data_has_a_serial_print_time_and_expiry(platform, s):
+def test_certificate_data_is_this_persons_and_stable_and_refuses_a_wrong_request(platform, s):
+    offered = s.get(f"{platform.url}/v1/certificates").json()["certificates"]
+    assert {o["kind"] for o in offered} == {"social_insurance_payment", "medical_insurance",
+                                            "household_registration"}
     req = {"kind": "social_insurance_payment", "holder_id_number": "11010519491231002X",
-           "holder_name": "王小明"}
-    cert = s.post(f"{platform.url}/v1/certificates", data=canonical_json(req)).json()
-    issued = datetime.fromisoformat(cert["issued_at"])
-    assert (datetime.fromisoformat(cert["expires_at"]) - issued).days == 30
-    assert cert["serial"].startswith("ZM") and "11010519491231002X" not in json.dumps(cert)
-    bad = s.post(f"{platform.url}/v1/certificates",
-                 data=canonical_json({**req, "holder_id_number": "110105194912310021"}))
-    assert bad.status_code == 422 and bad.json()["error"] == "invalid_id_number"
+           "holder_name": "王小明", "purpose": "子女入学", "months": 6}
+    first = s.post(f"{platform.url}/v1/certificates", data=canonical_json(req)).json()
+    assert first["template"] == "social_insurance_payment"
+    data = first["data"]
+    assert (data["name"], data["purpose"], len(data["payments"])) == ("王小明", "子女入学", 6)
+    again = s.post(f"{platform.url}/v1/certificates", data=canonical_json(req)).json()
+    assert again == first  # the same person's data each time
+    for change, error in (({"holder_id_number": "110105194912310021"}, "invalid_id_number"),
+                          ({"months": 7}, "invalid_period")):
+        bad = s.post(f"{platform.url}/v1/certificates", data=canonical_json({**req, **change}))
+        assert bad.status_code == 422 and bad.json()["error"] == error
+
+
+def test_a_registered_certificate_verifies_publicly_without_personal_data(platform, s):
+    doc = {"code": "ABCD-EFGH-IJKL-MNOP", "digest": "A" * 64, "template": "household",
+           "title": "户籍证明", "printed_at": "2026-12-04T10:00:00+08:00",
+           "expires_on": "2099-03-04", "pages": 1, "purpose": "落户",
+           "holder_masked": "王* 1101**********002X"}
+    url = f"{platform.url}/v1/certificates/{doc['code']}"
+    assert s.put(url, data=canonical_json(doc)).status_code == 201
+    assert s.put(url, data=canonical_json(doc)).json()["status"] == "duplicate"
+    public = requests.get(f"{platform.url}/v1/verify/abcd-efgh-ijkl-mnop", timeout=5)
+    assert public.json()["status"] == "valid" and public.json()["digest"] == "A" * 64
+    assert "王" not in public.text and "1101" not in public.text
+    old = {**doc, "code": "ABCD-EFGH-IJKL-MNOQ", "expires_on": "2020-01-01"}
+    s.put(f"{platform.url}/v1/certificates/{old['code']}", data=canonical_json(old))
+    assert requests.get(f"{platform.url}/v1/verify/{old['code']}",
+                        timeout=5).json()["status"] == "expired"
+    unknown = requests.get(f"{platform.url}/v1/verify/ZZZZ-ZZZZ-ZZZZ-ZZZZ", timeout=5)
+    assert unknown.status_code == 404 and unknown.json()["status"] == "unknown"

@@ -227,3 +227,34 @@ def test_missing_cups_client_is_reported_not_raised(monkeypatch, cups: CupsPrint
 def test_bad_address_is_refused(address: str) -> None:
     with pytest.raises(ValueError, match="QUEUE@HOST:PORT"):
         CupsPrinter.from_address(address)
+
+
+def _pdf_of(pages: int) -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for n in range(1, pages + 1):
+        c.drawString(100, 700, f"page {n}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@needs_cups_client
+def test_page_ranges_reach_the_printer_and_only_those_pages_come_out(a4) -> None:
+    cups = CupsPrinter.from_address(a4.address, poll_interval=0.05)
+    cups.print_pdf("cert-p3", _pdf_of(3), pages=(3, 3))
+    assert a4.printed_pages == [("cert-p3", 3)]
+
+
+@needs_cups_client
+def test_paper_running_out_mid_document_stops_after_the_pages_it_had(a4) -> None:
+    cups = CupsPrinter.from_address(a4.address, poll_interval=0.05)
+    a4.load_paper(2)
+    with pytest.raises(A4PrinterError) as info:
+        cups.print_pdf("cert", _pdf_of(3))
+    assert info.value.code == "a4printer.paper_out"
+    assert a4.printed_pages == [("cert", 1), ("cert", 2)]
