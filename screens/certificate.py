@@ -141,7 +141,7 @@ class CertPreviewScreen(Screen):
         self.body.setSpacing(24)
         self.view = PageView()
         side = QVBoxLayout()
-        side.setSpacing(16)
+        side.setSpacing(12)
         self.info = label("")
         self.error = label("Error")
         self.page_label = label("Hint", wrap=False)
@@ -171,6 +171,10 @@ class CertPreviewScreen(Screen):
         self.body.addLayout(side, 2)
         outer.addWidget(self.title)
         outer.addLayout(self.body, 1)
+        self.retranslate()
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
         self.retranslate()
 
     def set_portrait(self, portrait: bool) -> None:
@@ -221,16 +225,20 @@ class CertPreviewScreen(Screen):
             i = self._info
             fee = tr("certificate.free") if i["fee_cents"] == 0 else tr(
                 "certificate.fee", fee=f"{i['fee_cents'] / 100:.2f}")
-            self.info.setText(tr("certificate.preview_info", title=i["title"].get(
+            # 大字: what matters first only (the expiry is on the page itself).
+            key = "certificate.preview_short" if self.theme.elder else \
+                "certificate.preview_info"
+            self.info.setText(tr(key, title=i["title"].get(
                 translator.language, i["title"]["zh_CN"]), purpose=tr(
                 f"certificate.purpose.{i['purpose']}"), pages=pages, fee=fee,
-                expires=i["expires"]))
+                expires=i["expires"], page=self.view.page + 1))
         self.info.setVisible(self._state in ("", "loading"))
         self.error.setText(tr(f"certificate.error.{self._state}")
                            if self._state not in ("", "loading") else "")
         self.error.setVisible(self._state not in ("", "loading"))
         self.page_label.setText(tr("category.page", page=self.view.page + 1, pages=pages)
                                 if ready else "")
+        self.page_label.setVisible(not self.theme.elder)  # 大字: the info line says it
         self.prev.setText(tr("category.prev"))
         self.next.setText(tr("category.next"))
         self.zoom_out.setText(tr("certificate.zoom_out"))
