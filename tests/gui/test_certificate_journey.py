@@ -101,3 +101,30 @@ def test_offline_the_service_says_so_and_offers_the_online_one(qtbot, window, ct
     assert "这项服务需要联网" in all_texts(window)
     url = window.nav.flows["certificate"].online_url
     assert read_qr(notice.qr.pixmap().toImage()) == [url]
+
+
+def test_another_card_at_the_preview_wipes_the_first_persons_certificate(qtbot, window, ctx):
+    preview = to_preview(qtbot, window, ctx)
+    first = ctx.sessions.current.identity.name
+    ctx.sim.place_card("resident_long_term")  # someone else, before anything is printed
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None
+                    and ctx.sessions.current.identity.name != first, timeout=5000)
+    assert window.nav.flows["certificate"].cert is None
+    assert preview.view.pages() == 0 and first not in " ".join(all_texts(window))
+    assert ctx.sim.a4printer.printed_pages == []
+
+
+def test_a_card_placed_while_pages_print_waits_for_the_citizen(qtbot, window, ctx):
+    preview = to_preview(qtbot, window, ctx, months="36")
+    first = ctx.sessions.current.identity
+    ctx.sim.a4printer.load_paper(1)
+    tap(window, preview.print_btn)
+    printing = window.screen("cert_print")
+    qtbot.waitUntil(lambda: printing.title.text() == "打印暂停了", timeout=30000)
+    ctx.sim.place_card("resident_long_term")
+    qtbot.wait(1500)
+    assert ctx.sessions.current.identity == first  # the pages out are still this person's
+    assert window.current is printing
+    tap(window, printing.done)  # 不打了: the visit ends, the waiting card is read next
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None
+                    and ctx.sessions.current.identity != first, timeout=5000)
