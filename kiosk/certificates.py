@@ -90,15 +90,15 @@ class CertificateDesk:
                 for o in self.client.certificates_offered()]
 
     def prepare(self, who: Identity, offer: Offer, purpose: str, months: int) -> Certificate:
-        """The certificate for ``who``: the platform's data, rendered, then registered (so
-        its QR resolves before any page exists)."""
-        answer = self.client.certificate(offer.kind, who.id_number, who.name,
-                                         PURPOSES[purpose], months)
+        """The certificate for ``who`` for ``purpose`` (the words printed: one of
+        ``PURPOSES`` or what the citizen typed): the platform's data, rendered, then
+        registered (so its QR resolves before any page exists)."""
+        answer = self.client.certificate(offer.kind, who.id_number, who.name, purpose, months)
         rendered = render_certificate(answer["template"], answer["data"],
                                       terminal_id=self.ctx.config.terminal.id)
         filled = rendered.filled
         cert = Certificate(
-            kind=offer.kind, title=filled.title, purpose=PURPOSES[purpose], pdf=rendered.pdf,
+            kind=offer.kind, title=filled.title, purpose=purpose, pdf=rendered.pdf,
             pages=rendered.pages, code=filled.code, digest=filled.digest,
             verify_url=filled.verify_url, printed_at=filled.printed_at,
             expires_on=filled.expires_on, holder_masked=mask_name(who.name) + " "

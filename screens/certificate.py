@@ -6,14 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from kiosk.guide_view import Choice
 from kiosk.i18n import tr, translator
-from screens.guide import TileGrid
-from screens.theme import Theme
+from screens.guide import (
+    LANDSCAPE_KEYBOARD,
+    PORTRAIT_KEYBOARD,
+    PORTRAIT_MARGIN,
+    Keyboard,
+    SearchEdit,
+    TileGrid,
+)
+from screens.theme import BLUE, Theme
 from screens.widgets import Screen, button, label
 
 ZOOMS = (1.0, 1.5, 2.0)  # the page's width as a share of the room; more shows a part of it
@@ -193,7 +200,7 @@ class CertPreviewScreen(Screen):
         self.view.clear_pdf()
         self.retranslate()
 
-    def show_certificate(self, pdf: bytes, title: dict[str, str], purpose: str,
+    def show_certificate(self, pdf: bytes, title: dict[str, str], purpose: dict[str, str],
                          fee_cents: int, expires: str) -> None:
         self._state = ""
         self._info = {"title": title, "purpose": purpose, "fee_cents": fee_cents,
@@ -229,8 +236,8 @@ class CertPreviewScreen(Screen):
             key = "certificate.preview_short" if self.theme.elder else \
                 "certificate.preview_info"
             self.info.setText(tr(key, title=i["title"].get(
-                translator.language, i["title"]["zh_CN"]), purpose=tr(
-                f"certificate.purpose.{i['purpose']}"), pages=pages, fee=fee,
+                translator.language, i["title"]["zh_CN"]), purpose=i["purpose"][
+                translator.language], pages=pages, fee=fee,
                 expires=i["expires"], page=self.view.page + 1))
         self.info.setVisible(self._state in ("", "loading"))
         self.error.setText(tr(f"certificate.error.{self._state}")
@@ -323,3 +330,75 @@ class CertPrintScreen(Screen):
         self.done.setText(tr("certificate.finish") if state == "done"
                           else tr("certificate.give_up"))
 
+
+
+class CertOtherScreen(Screen):
+    """用途“其他”: the citizen types what the certificate is for (it is printed on it), on
+    the on-screen keyboard, pinyin included."""
+
+    name = "cert_other"
+    help_key = "certificate.help.cert_other"
+    entered = Signal(str)
+    MAX = 20  # characters: the purpose line of the certificate
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.portrait = False
+        self.lay = lay = QVBoxLayout(self)
+        lay.setSpacing(12)
+        self.title = label("Title")
+        self.edit = SearchEdit()
+        self.edit.setMaxLength(self.MAX)
+        self.edit.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.edit.typed.connect(lambda _t: self.retranslate())
+        self.ok = button(primary=True)
+        self.ok.clicked.connect(self._ok)
+        self.hint = label("Hint")
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.ok)
+        self.keyboard = Keyboard()
+        lay.addWidget(self.title)
+        lay.addLayout(row)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.keyboard, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(1)
+        self.set_portrait(False)
+        self.retranslate()
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.portrait = portrait
+        side = PORTRAIT_MARGIN if portrait else 60
+        self.lay.setContentsMargins(side, 20, side, 16)
+        self.keyboard.set_width(PORTRAIT_KEYBOARD if portrait else LANDSCAPE_KEYBOARD)
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        self.edit.setStyleSheet(
+            f"font-size: {theme.px(40)}px; min-height: {theme.px(80)}px; padding: 4px 16px; "
+            f"border: 3px solid {BLUE}; border-radius: 12px; background: white;")
+
+    def on_enter(self) -> None:
+        self.edit.setFocus()
+        QGuiApplication.inputMethod().show()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        QGuiApplication.inputMethod().reset()  # half-typed pinyin is not committed behind
+        super().hideEvent(event)
+
+    def reset(self) -> None:
+        self.edit.clear_all()
+        self.retranslate()
+
+    def _ok(self) -> None:
+        text = self.edit.text().strip()
+        if text:
+            self.entered.emit(text)
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("certificate.other_title"))
+        self.edit.setPlaceholderText(tr("certificate.other_placeholder"))
+        self.ok.setText(tr("certificate.other_ok"))
+        self.ok.setEnabled(bool(self.edit.text().strip()))
+        self.hint.setText(tr("certificate.other_hint", n=self.MAX))

@@ -84,6 +84,47 @@ def shoot_guide(win, ctx, save) -> None:  # noqa: ANN001
     win.nav.home()
 
 
+def shoot_certificate(win, ctx, save) -> None:  # noqa: ANN001
+    """证明打印 in both languages: the list, purpose, period, preview, a stop mid-way, done;
+    and offline, the notice with the online service's QR."""
+    from kiosk.i18n import translator
+
+    flow = win.nav.flows["certificate"]
+    for lang in ("zh_CN", "en"):
+        translator.set_language(lang)
+        suffix = "" if lang == "zh_CN" else "-en"
+        win.nav.home()
+        ctx.sim.place_card("resident")
+        until(lambda: ctx.sessions.current.identity is not None)
+        win.nav.start("certificate")
+        until(lambda: bool(flow.offers))
+        save(f"certificate-list{suffix}")
+        flow.choose("social_insurance_payment")
+        save(f"certificate-purpose{suffix}")
+        flow.choose_purpose("school")
+        save(f"certificate-period{suffix}")
+        flow.prepare(36)
+        until(lambda: win.screen("cert_preview").print_btn.isEnabled())
+        save(f"certificate-preview{suffix}")
+        ctx.sim.a4printer.load_paper(2)
+        flow.print()
+        until(lambda: not flow.printing)
+        save(f"certificate-stopped{suffix}")
+        ctx.sim.a4printer.set_paper(True)
+        flow.print()
+        until(lambda: not flow.printing)
+        save(f"certificate-done{suffix}")
+        win.nav.end_visit("screenshots")
+        ctx.network.set_up(False)
+        ctx.sim.place_card("resident")
+        until(lambda: ctx.sessions.current.identity is not None)
+        win.nav.start("certificate")
+        save(f"offline-notice{suffix}")
+        ctx.network.set_up(True)
+    translator.set_language("zh_CN")
+    win.nav.home()
+
+
 def shoot(out: Path, orientation: str, elder: bool) -> None:
     data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     cfg = parse_config(f'[data]\ndir = "{data.as_posix()}"\n'
@@ -144,6 +185,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     until(lambda: win.current is win.screen("capture"))
     shoot_capture(win, ctx, save)
     shoot_guide(win, ctx, save)
+    shoot_certificate(win, ctx, save)
     win.nav.home()
     win.nav.start("report")  # 办不成事
     save("report")

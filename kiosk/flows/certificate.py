@@ -17,6 +17,7 @@ from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
 from kiosk.guide_view import Choice, both
 from kiosk.i18n import catalog
 from offline_cache.client import OutcomeUnknown, PlatformRefused
+from printer_templates.data import TemplateDataError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class CertificateFlow(Flow):
     steps = {
         "cert_list": f"{_CHOICE}:cert_list",
         "cert_purpose": f"{_CHOICE}:cert_purpose",
+        "cert_other": "screens.certificate:CertOtherScreen",
         "cert_period": f"{_CHOICE}:cert_period",
         "cert_preview": "screens.certificate:CertPreviewScreen",
         "cert_print": "screens.certificate:CertPrintScreen",
@@ -68,7 +70,8 @@ class CertificateFlow(Flow):
 
     def left(self) -> None:
         self.offer: Offer | None = None
-        self.purpose = ""
+        self.purpose = ""  # the key of the 用途 chosen
+        self.purpose_text = ""  # what the certificate says: its words, or what was typed
         self.cert: Certificate | None = None
         self.printing = False
 
@@ -77,6 +80,8 @@ class CertificateFlow(Flow):
             screen.chosen.connect(self.choose)
         elif step == "cert_purpose":
             screen.chosen.connect(self.choose_purpose)
+        elif step == "cert_other":
+            screen.entered.connect(self.enter_purpose)
         elif step == "cert_period":
             screen.chosen.connect(lambda key: self.prepare(int(key)))
         elif step == "cert_preview":
@@ -129,8 +134,16 @@ class CertificateFlow(Flow):
         self.host.go("cert_purpose")
 
     def choose_purpose(self, purpose: str) -> None:
-        assert self.offer is not None
         self.purpose = purpose
+        if purpose == "other":  # 其他: the citizen says what for
+            self.host.screen("cert_other").reset()
+            self.host.go("cert_other")
+            return
+        self.enter_purpose(PURPOSES[purpose])
+
+    def enter_purpose(self, text: str) -> None:
+        assert self.offer is not None
+        self.purpose_text = text
         if self.offer.periods:
             self.host.screen("cert_period").set_content("certificate.period_title", [
                 Choice(str(m), _both("certificate.months", n=m), both("", ""), str(m))
@@ -144,7 +157,7 @@ class CertificateFlow(Flow):
         assert self.offer is not None and who is not None
         self.host.screen("cert_preview").show_loading()
         self.host.go("cert_preview")
-        self.host.run(self.desk.prepare, who, self.offer, self.purpose, months,
+        self.host.run(self.desk.prepare, who, self.offer, self.purpose_text, months,
                       on_done=self._prepared)
 
     def _prepared(self, fut: Future[Certificate]) -> None:
@@ -159,8 +172,14 @@ class CertificateFlow(Flow):
             log.warning("certificates: no answer from the platform: %s", e)
             screen.show_error("unavailable")
             return
+        except TemplateDataError as e:  # e.g. a character the certificate font lacks
+            log.warning("certificates: cannot be printed: %s", e)
+            screen.show_error("unprintable")
+            return
         assert self.offer is not None
-        screen.show_certificate(self.cert.pdf, self.offer.title, self.purpose,
+        shown = ({lang: self.purpose_text for lang in ("zh_CN", "en")}
+                 if self.purpose == "other" else _both(f"certificate.purpose.{self.purpose}"))
+        screen.show_certificate(self.cert.pdf, self.offer.title, shown,
                                 self.offer.fee_cents, self.cert.expires_on.isoformat())
         self.host.content_changed()
 

@@ -128,3 +128,33 @@ def test_a_card_placed_while_pages_print_waits_for_the_citizen(qtbot, window, ct
     tap(window, printing.done)  # 不打了: the visit ends, the waiting card is read next
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None
                     and ctx.sessions.current.identity != first, timeout=5000)
+
+
+def test_other_purpose_is_typed_in_pinyin_and_printed(qtbot, window, ctx):
+    from tests.gui.test_guide_search import tap_key
+
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    tap(window, window.screen("home").tiles["certificate"])
+    listing = window.screen("cert_list")
+    qtbot.waitUntil(lambda: listing.tile("household_registration") is not None, timeout=10000)
+    tap(window, listing.tile("household_registration"))
+    tap(window, window.screen("cert_purpose").tile("other"))
+    other = window.screen("cert_other")
+    assert window.current is other and not other.ok.isEnabled()  # nothing typed yet
+    qtbot.waitUntil(lambda: "q" in other.keyboard.key_items(), timeout=10000)
+    tap(window, other.edit)
+    for letter in "qianzheng":
+        tap_key(qtbot, window, other.keyboard, letter)
+    qtbot.waitUntil(lambda: "签证" in other.keyboard.candidates(), timeout=5000)
+    tap_key(qtbot, window, other.keyboard, "签证", candidate=True)
+    qtbot.waitUntil(lambda: other.edit.text() == "签证", timeout=5000)
+    tap(window, other.ok)
+    preview = window.screen("cert_preview")  # 户籍证明 takes no period: straight on
+    assert window.current is preview
+    qtbot.waitUntil(lambda: preview.print_btn.isEnabled(), timeout=10000)
+    assert "用途：签证" in preview.info.text()
+    tap(window, preview.print_btn)
+    printing = window.screen("cert_print")
+    qtbot.waitUntil(lambda: printing.title.text() == "打印完成", timeout=30000)
+    assert "签证" in printed_text(ctx.sim.a4printer.documents[0])

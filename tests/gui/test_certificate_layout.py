@@ -43,6 +43,11 @@ def test_every_certificate_screen_fits(qtbot, window, ctx, elder, language):
     check("list")
     flow.choose("social_insurance_payment")
     check("purpose")
+    flow.choose_purpose("other")
+    qtbot.waitUntil(lambda: "q" in window.screen("cert_other").keyboard.key_items(),
+                    timeout=10000)
+    check("other")
+    window.nav.back()
     flow.choose_purpose("school")
     check("period")
     flow.prepare(36)
