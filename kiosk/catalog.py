@@ -111,6 +111,29 @@ class Material(_Model):
         return self.necessity == "deferrable"
 
 
+class FieldChoice(_Model):
+    value: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
+    label: _Text
+    label_en: _Text
+
+
+class FormField(_Model):
+    """一表申请: one field of the application form, with its type and validation."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    label: _Text  # what the form calls it
+    label_en: _Text
+    type: Literal["text", "phone", "choice", "date", "number"] = "text"
+    required: bool = True
+    choices: tuple[FieldChoice, ...] = ()  # a choice field's values
+    # Filled from the card read: name, id_number, address, nation or birth ("" none).
+    prefill: Literal["", "name", "id_number", "address", "nation", "birth"] = ""
+    editable: bool = True  # False: as the card says, not to be changed here
+    masked: bool = False  # shown masked on screen (an ID number)
+    max_length: Annotated[int, Field(ge=1, le=200)] = 30
+    when: str = ""  # shown (and asked) only when another field has a value: "delivery=mail"
+
+
 class Fee(_Model):
     """收费: one fee item."""
 
@@ -156,6 +179,7 @@ class GuideEntry(_Model):
     appointment: bool = False  # 是否支持预约办理
     scope: Scope  # 通办范围
     guide_url: _Url  # the public guide page (码上告知 QR)
+    form: tuple[FormField, ...] = ()  # 一表申请: fields beyond who applies and delivery
 
     @property
     def charged(self) -> bool:

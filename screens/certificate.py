@@ -6,79 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
-from kiosk.guide_view import Choice
 from kiosk.i18n import tr, translator
-from screens.guide import (
-    LANDSCAPE_KEYBOARD,
-    PORTRAIT_KEYBOARD,
-    PORTRAIT_MARGIN,
-    Keyboard,
-    SearchEdit,
-    TileGrid,
-)
-from screens.theme import BLUE, Theme
+from screens.entry import ChoiceScreen, TextEntryScreen
+from screens.theme import Theme
 from screens.widgets import Screen, button, label
 
 ZOOMS = (1.0, 1.5, 2.0)  # the page's width as a share of the room; more shows a part of it
 
 
-class CertChoiceScreen(Screen):
-    """A question with tiles; while the answer is being fetched, or when it cannot be, a
-    line says so."""
-
-    chosen = Signal(str)
-
+class CertChoiceScreen(ChoiceScreen):
     def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.help_key = f"certificate.help.{name}"
-        self._title = ""
-        self._state = ""  # "", "loading" or an error code
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(60, 30, 60, 24)
-        lay.setSpacing(16)
-        self.title = label("Title")
-        self.hint = label("Hint")
-        self.error = label("Error")
-        self.grid = TileGrid()
-        self.grid.chosen.connect(self.chosen.emit)
-        for w in (self.title, self.hint, self.error):
-            lay.addWidget(w)
-        lay.addWidget(self.grid, 1)
-
-    def set_portrait(self, portrait: bool) -> None:
-        self.grid.portrait = portrait
-        self.grid.rebuild()
-
-    def apply_theme(self, theme: Theme) -> None:
-        super().apply_theme(theme)
-        self.grid.theme = theme
-        self.grid.page = 0
-        self.grid.rebuild()
-
-    def set_content(self, title_key: str, choices: list[Choice], state: str = "") -> None:
-        self._title, self._state = title_key, state
-        self.grid.set_choices(choices)
-        self.retranslate()
-
-    def reset(self) -> None:
-        self.grid.set_choices([])
-
-    def retranslate(self) -> None:
-        self.title.setText(tr(self._title) if self._title else "")
-        self.hint.setText(tr("certificate.loading") if self._state == "loading" else "")
-        self.hint.setVisible(self._state == "loading")
-        err = self._state not in ("", "loading")
-        self.error.setText(tr(f"certificate.error.{self._state}") if err else "")
-        self.error.setVisible(err)
-        self.grid.retranslate()
-
-    def tile(self, key: str):
-        return self.grid.tile(key)
+        super().__init__(name, help_prefix="certificate")
 
 
 class PageView(QLabel):
@@ -331,74 +273,14 @@ class CertPrintScreen(Screen):
                           else tr("certificate.give_up"))
 
 
-
-class CertOtherScreen(Screen):
-    """用途“其他”: the citizen types what the certificate is for (it is printed on it), on
-    the on-screen keyboard, pinyin included."""
+class CertOtherScreen(TextEntryScreen):
+    """用途“其他”: the citizen types what the certificate is for (it is printed on it)."""
 
     name = "cert_other"
     help_key = "certificate.help.cert_other"
-    entered = Signal(str)
     MAX = 20  # characters: the purpose line of the certificate
 
     def __init__(self) -> None:
         super().__init__()
-        self.portrait = False
-        self.lay = lay = QVBoxLayout(self)
-        lay.setSpacing(12)
-        self.title = label("Title")
-        self.edit = SearchEdit()
-        self.edit.setMaxLength(self.MAX)
-        self.edit.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.edit.typed.connect(lambda _t: self.retranslate())
-        self.ok = button(primary=True)
-        self.ok.clicked.connect(self._ok)
-        self.hint = label("Hint")
-        row = QHBoxLayout()
-        row.setSpacing(16)
-        row.addWidget(self.edit, 1)
-        row.addWidget(self.ok)
-        self.keyboard = Keyboard()
-        lay.addWidget(self.title)
-        lay.addLayout(row)
-        lay.addWidget(self.hint)
-        lay.addWidget(self.keyboard, 0, Qt.AlignmentFlag.AlignHCenter)
-        lay.addStretch(1)
-        self.set_portrait(False)
-        self.retranslate()
-
-    def set_portrait(self, portrait: bool) -> None:
-        self.portrait = portrait
-        side = PORTRAIT_MARGIN if portrait else 60
-        self.lay.setContentsMargins(side, 20, side, 16)
-        self.keyboard.set_width(PORTRAIT_KEYBOARD if portrait else LANDSCAPE_KEYBOARD)
-
-    def apply_theme(self, theme: Theme) -> None:
-        super().apply_theme(theme)
-        self.edit.setStyleSheet(
-            f"font-size: {theme.px(40)}px; min-height: {theme.px(80)}px; padding: 4px 16px; "
-            f"border: 3px solid {BLUE}; border-radius: 12px; background: white;")
-
-    def on_enter(self) -> None:
-        self.edit.setFocus()
-        QGuiApplication.inputMethod().show()
-
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
-        QGuiApplication.inputMethod().reset()  # half-typed pinyin is not committed behind
-        super().hideEvent(event)
-
-    def reset(self) -> None:
-        self.edit.clear_all()
-        self.retranslate()
-
-    def _ok(self) -> None:
-        text = self.edit.text().strip()
-        if text:
-            self.entered.emit(text)
-
-    def retranslate(self) -> None:
-        self.title.setText(tr("certificate.other_title"))
-        self.edit.setPlaceholderText(tr("certificate.other_placeholder"))
-        self.ok.setText(tr("certificate.other_ok"))
-        self.ok.setEnabled(bool(self.edit.text().strip()))
-        self.hint.setText(tr("certificate.other_hint", n=self.MAX))
+        self.prompt("certificate.other_title", "certificate.other_placeholder",
+                    "certificate.other_hint", self.MAX)

@@ -1,0 +1,237 @@
+"""自助申报, without Qt: one application for a catalog item or a whole 一件事 — its 受理条件 as
+yes/no questions, one typed form (一表申请) prefilled from the card, the materials as slots
+(免提交 where the platform holds an 电子证照, 容缺 on a signed promise where the catalog
+allows it, else 窗口核验 of the original when the result is collected), and the case that
+goes to the outbox before anything is printed.
+
+The form's fields come from the catalog entry (``form``) or, where it declares none, the
+fields every application has (who applies, a phone, how the result is delivered).
+Everything the platform receives is built here from domain values (``CaseForm``), never
+from the words on a screen.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from drivers.idcard.privacy import mask_id_number, mask_name
+from kiosk.catalog import Entry, FormField
+from kiosk.identity import Identity
+
+DEFER_DAYS = 10  # working days to hand in a 容缺 material (a hall may set its own)
+
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+MaterialStatus = Literal["e_license", "deferred", "counter", "not_needed"]
+
+
+def default_fields(entry: Entry) -> tuple[FormField, ...]:
+    """What every application asks when the catalog declares nothing more."""
+    delivery = [("pickup", "窗口自取", "Collect at a window")]
+    if entry.delivery:
+        delivery.insert(0, ("mail", "免费邮寄", "Free delivery by post"))
+    return (
+        FormField(id="applicant_name", label="申请人", label_en="Applicant", type="text",
+                  prefill="name", editable=False),
+        FormField(id="applicant_id", label="公民身份号码", label_en="ID number", type="text",
+                  prefill="id_number", editable=False, masked=True),
+        FormField(id="phone", label="联系电话", label_en="Phone", type="phone"),
+        FormField(id="delivery", label="结果领取方式", label_en="How to get the result",
+                  type="choice", choices=tuple(
+                      {"value": v, "label": zh, "label_en": en} for v, zh, en in delivery)),
+        FormField(id="address", label="邮寄地址", label_en="Postal address", type="text",
+                  prefill="address", max_length=60, when="delivery=mail"),
+    )
+
+
+def fields_of(entry: Entry) -> tuple[FormField, ...]:
+    base = default_fields(entry)
+    own = [f for f in entry.form if f.id not in {b.id for b in base}]
+    return (*base[:2], *own, *base[2:])
+
+
+def check(f: FormField, value: str, today: date) -> str:
+    """The error key for ``value`` in field ``f`` ("" when it is right)."""
+    value = value.strip()
+    if not value:
+        return "apply.error.required" if f.required else ""
+    if _CONTROL.search(value) or len(value) > f.max_length:
+        return "apply.error.too_long"
+    if f.type == "phone" and not (_MOBILE.match(value) or _LANDLINE.match(value)):
+        return "apply.error.phone"
+    if f.type == "number" and not value.isdigit():
+        return "apply.error.number"
+    if f.type == "date":
+        try:
+            d = date.fromisoformat(value)
+        except ValueError:
+            return "apply.error.date"
+        if d > today:
+            return "apply.error.future"
+    if f.type == "choice" and value not in {c.value for c in f.choices}:
+        return "apply.error.choice"
+    return ""
+
+
+def add_working_days(start: date, days: int) -> date:
+    d = start
+    while days > 0:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            days -= 1
+    return d
+
+
+@dataclass
+class Slot:
+    """One material of the application and what happens to it."""
+
+    name: str
+    name_en: str
+    necessity: str
+    status: MaterialStatus
+    deferrable: bool
+    copies: int
+    type: str
+
+
+class CaseMaterial(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    status: MaterialStatus
+    deadline: date | None = None  # 容缺: by when it must be handed in
+
+
+class CaseForm(BaseModel):
+    """The case as the platform receives it (the outbox seals it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    entry: str  # the catalog id of the item or bundle
+    entry_name: str
+    items: tuple[str, ...]  # the items applied for (a bundle's members)
+    case_number: str
+    applicant: dict[str, str]  # name, id_number (the case is encrypted at rest and in sync)
+    fields: dict[str, str]
+    materials: tuple[CaseMaterial, ...]
+    conditions_confirmed: tuple[str, ...]
+    promise_signed: bool = False  # 容缺受理承诺书 accepted
+    submitted_at: datetime
+    promised_by: date
+    terminal: str = Field(min_length=1)
+
+
+@dataclass
+class Application:
+    entry: Entry
+    who: Identity
+    today: date
+    fields: tuple[FormField, ...] = ()
+    values: dict[str, str] = field(default_factory=dict)
+    slots: list[Slot] = field(default_factory=list)
+    conditions_confirmed: list[str] = field(default_factory=list)
+    promise_signed: bool = False
+
+    @classmethod
+    def start(cls, entry: Entry, who: Identity, today: date) -> Application:
+        app = cls(entry, who, today, fields_of(entry))
+        prefill = {"name": who.name, "id_number": who.id_number, "address": who.address,
+                   "nation": who.nation, "birth": who.birth.isoformat() if who.birth else ""}
+        for f in app.fields:
+            app.values[f.id] = prefill.get(f.prefill, "") if f.prefill else ""
+            if f.type == "choice" and not app.values[f.id] and f.choices:
+                app.values[f.id] = f.choices[0].value
+        for m in entry.materials:
+            status: MaterialStatus = ("e_license" if m.e_license else
+                                      "not_needed" if m.necessity == "optional" else "counter")
+            app.slots.append(Slot(m.name, m.name_en, m.necessity, status, m.deferrable,
+                                  m.copies, m.type))
+        return app
+
+    # --- the form ------------------------------------------------------------------------
+    def shown(self, f: FormField) -> bool:
+        if not f.when:
+            return True
+        key, _, want = f.when.partition("=")
+        return self.values.get(key) == want
+
+    def visible_fields(self) -> list[FormField]:
+        return [f for f in self.fields if self.shown(f)]
+
+    def field(self, field_id: str) -> FormField:
+        return next(f for f in self.fields if f.id == field_id)
+
+    def set(self, field_id: str, value: str) -> str:
+        """Set a field; returns its error key ("" if right). Read-only fields stay."""
+        f = self.field(field_id)
+        if not f.editable:
+            return "apply.error.read_only"
+        self.values[field_id] = value.strip()
+        return check(f, value, self.today)
+
+    def errors(self) -> dict[str, str]:
+        return {f.id: err for f in self.visible_fields()
+                if (err := check(f, self.values.get(f.id, ""), self.today))}
+
+    def display(self, f: FormField) -> str:
+        value = self.values.get(f.id, "")
+        if f.masked:
+            return mask_id_number(value)
+        if f.type == "choice":
+            return next((c.label for c in f.choices if c.value == value), value)
+        return value
+
+    # --- materials -----------------------------------------------------------------------
+    def toggle_defer(self, index: int) -> None:
+        """容缺 ↔ 窗口核验, for a material the catalog lets be handed in later."""
+        slot = self.slots[index]
+        if slot.deferrable and slot.status in ("counter", "deferred"):
+            slot.status = "counter" if slot.status == "deferred" else "deferred"
+        if not self.deferred():
+            self.promise_signed = False
+
+    def deferred(self) -> list[Slot]:
+        return [s for s in self.slots if s.status == "deferred"]
+
+    @property
+    def defer_deadline(self) -> date:
+        return add_working_days(self.today, DEFER_DAYS)
+
+    @property
+    def promised_by(self) -> date:
+        return add_working_days(self.today, self.entry.promised_days)
+
+    # --- the case ------------------------------------------------------------------------
+    def case_form(self, terminal: str, now: datetime) -> CaseForm:
+        if self.errors():
+            raise ValueError(f"the form has errors: {sorted(self.errors())}")
+        if self.deferred() and not self.promise_signed:
+            raise ValueError("容缺 needs the signed promise")
+        members = getattr(self.entry, "members", (self.entry.id,))
+        return CaseForm(
+            entry=self.entry.id, entry_name=self.entry.name, items=tuple(members),
+            case_number=f"{terminal}-{now:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}",
+            applicant={"name": self.who.name, "id_number": self.who.id_number},
+            fields={f.id: self.values.get(f.id, "") for f in self.visible_fields()
+                    if f.id not in ("applicant_name", "applicant_id")},
+            materials=tuple(CaseMaterial(name=s.name, status=s.status,
+                                         deadline=self.defer_deadline
+                                         if s.status == "deferred" else None)
+                            for s in self.slots),
+            conditions_confirmed=tuple(self.conditions_confirmed),
+            promise_signed=self.promise_signed, submitted_at=now,
+            promised_by=self.promised_by, terminal=terminal)
+
+    def masked_applicant(self) -> str:
+        return mask_name(self.who.name)
+
+    def summary(self) -> dict[str, Any]:
+        return {"entry": self.entry.id, "fields": len(self.visible_fields()),
+                "materials": [s.status for s in self.slots]}
