@@ -121,6 +121,7 @@ def shoot_certificate(win, ctx, save) -> None:  # noqa: ANN001
         win.nav.start("certificate")
         save(f"offline-notice{suffix}")
         ctx.network.set_up(True)
+        win.nav.end_visit("screenshots")  # the next shots start with nobody at the kiosk
     translator.set_language("zh_CN")
     win.nav.home()
 
