@@ -184,6 +184,8 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         return JSONResponse(answer)
 
     certificates.install(app, store.root, SignedJson, _parse, Refusal)
+    from central.payments import install_payments  # 缴费: its own routes and tables
+    install_payments(app, store.root)
     return app
 
 

@@ -307,6 +307,46 @@ class PlatformClient:
         _require_echo(doc, {"id": case_uuid})
         return doc
 
+    # --- payments (缴费) ------------------------------------------------------------------
+    def payment_bill(self, kind: str, id_number: str = "", account: str = "") -> dict[str, Any]:
+        """What is due: 医保/养老 by ID number (in the body, never in a URL), utilities by
+        account number."""
+        body = canonical_json({"kind": kind, "id_number": id_number, "account": account})
+        _, doc = self._call("POST", "/v1/payments/bills", body=body, ok=(200,))
+        _require_echo(doc, {"kind": kind})
+        return doc
+
+    def create_order(self, request_id: str, ref: str, amount_cents: int, grade: str = "",
+                     payer_id_number: str = "", payer_name: str = "") -> dict[str, Any]:
+        """A payment order under the caller's stored key ``request_id``: asked again, the
+        same key gets the same order."""
+        body = canonical_json({"request_id": request_id, "ref": ref,
+                               "amount_cents": amount_cents, "grade": grade,
+                               "payer_id_number": payer_id_number, "payer_name": payer_name})
+        _, doc = self._call("POST", "/v1/payments/orders", body=body, ok=(200, 201))
+        _require_echo(doc, {"request_id": request_id, "amount_cents": amount_cents})
+        return doc
+
+    def order(self, order_no: str) -> dict[str, Any]:
+        _, doc = self._call("GET", f"/v1/payments/orders/{order_no}", ok=(200,))
+        _require_echo(doc, {"order_no": order_no})
+        return doc
+
+    def cancel_order(self, order_no: str) -> dict[str, Any]:
+        """Close the order; the answer is its end (closed, or paid if paid first)."""
+        _, doc = self._call("POST", f"/v1/payments/orders/{order_no}/cancel", ok=(200,))
+        _require_echo(doc, {"order_no": order_no})
+        return doc
+
+    def payment_records(self, id_number: str) -> list[dict[str, Any]]:
+        """This person's paid orders, newest first."""
+        _, doc = self._call("POST", "/v1/payments/records",
+                            body=canonical_json({"id_number": id_number}), ok=(200,))
+        orders = doc.get("orders")
+        if not isinstance(orders, list) or not all(isinstance(o, dict) for o in orders):
+            raise OutcomeUnknown("the records answer has no order list")
+        return orders
+
     # --- one request ---------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, body: bytes = b"",
               headers: dict[str, str] | None = None, ok: tuple[int, ...],

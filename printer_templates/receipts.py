@@ -10,6 +10,7 @@ from drivers.escpos.profiles import ReceiptProfile
 from printer_templates.acceptance_receipt import AcceptanceReceipt, render_acceptance_receipt
 from printer_templates.data import TemplateDataError, from_mapping
 from printer_templates.guide_notice import GuideNotice, render_guide_notice
+from printer_templates.payment_receipt import PaymentReceipt, render_payment_receipt
 from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 
 
@@ -23,6 +24,7 @@ RECEIPT_TEMPLATES: dict[str, ReceiptTemplate] = {
     "queue_ticket": ReceiptTemplate(QueueTicket, render_queue_ticket),
     "acceptance_receipt": ReceiptTemplate(AcceptanceReceipt, render_acceptance_receipt),
     "guide_notice": ReceiptTemplate(GuideNotice, render_guide_notice),
+    "payment_receipt": ReceiptTemplate(PaymentReceipt, render_payment_receipt),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import tr
 from screens.theme import Theme
@@ -29,11 +29,15 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._greeting = ""
+        self._portrait = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(60, 40, 60, 40)
-        outer.setSpacing(30)
+        outer.setSpacing(24)
         self.title = label("Title")
-        outer.addWidget(self.title)
+        head = QHBoxLayout()
+        head.setSpacing(16)
+        head.addWidget(self.title, 1)
+        outer.addLayout(head)
         self.row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         row.setSpacing(40)
         outer.addLayout(row, 1)
@@ -46,7 +50,17 @@ class HomeScreen(Screen):
         # 办不成事 is where a visit went wrong, not a service: a plain button, not a tile.
         self.report = button()
         self.report.clicked.connect(lambda: self.service_chosen.emit("report"))
+        # Elder mode shows four services at a time (docs/UI.md); ◀ ▶ beside the title turn.
+        self.page = 0
+        self.prev_btn = button("◀")
+        self.next_btn = button("▶")
+        for b in (self.prev_btn, self.next_btn):  # no taller than the title's line
+            b.setStyleSheet("min-height: 84px; max-height: 84px; min-width: 110px;")
+        self.prev_btn.clicked.connect(lambda: self.turn(-1))
+        self.next_btn.clicked.connect(lambda: self.turn(1))
         services.addWidget(self.report)
+        head.addWidget(self.prev_btn)
+        head.addWidget(self.next_btn)
         row.addLayout(services, 3)
         panel = QFrame()
         panel.setObjectName("Dialog")
@@ -69,18 +83,49 @@ class HomeScreen(Screen):
             t.setParent(None)
             t.deleteLater()
         self.tiles = {}
-        for i, s in enumerate(services):
+        for s in services:
             t = Tile(s.glyph, primary=s.primary)
             t.clicked.connect(lambda _=False, sid=s.id: self.service_chosen.emit(sid))
-            self.grid.addWidget(t, i // 2, i % 2)
             self.tiles[s.id] = t
+        self.page = 0
         self.apply_theme(self.theme)
         self.retranslate()
+
+    def per_page(self) -> int:
+        return self.theme.tiles_per_page if self.theme.elder else max(len(self.tiles), 1)
+
+    def pages(self) -> int:
+        return max(1, -(-len(self.tiles) // self.per_page()))
+
+    def turn(self, step: int) -> None:
+        self.page = min(max(0, self.page + step), self.pages() - 1)
+        self._place_tiles()
+
+    def _place_tiles(self) -> None:
+        """The services of the page shown, two a row."""
+        per = self.per_page()
+        self.page = min(self.page, self.pages() - 1)
+        for t in self.tiles.values():
+            self.grid.removeWidget(t)
+            t.hide()
+        shown = list(self.tiles.values())[self.page * per:(self.page + 1) * per]
+        for i, t in enumerate(shown):
+            self.grid.addWidget(t, i // 2, i % 2)
+            t.show()
+        for r in range(max(self.grid.rowCount(), 3)):  # rows of one height
+            self.grid.setRowStretch(r, 1 if r < -(-len(shown) // 2) else 0)
+        paged = self.pages() > 1
+        self.prev_btn.setVisible(paged)
+        self.next_btn.setVisible(paged)
+        self.prev_btn.setEnabled(self.page > 0)
+        self.next_btn.setEnabled(self.page < self.pages() - 1)
 
     def set_portrait(self, portrait: bool) -> None:
         """A portrait screen puts the card panel under the services instead of beside."""
         d = QBoxLayout.Direction
+        self._portrait = portrait
         self.row.setDirection(d.TopToBottom if portrait else d.LeftToRight)
+        self.apply_theme(self.theme)
 
     def set_greeting(self, masked_name: str) -> None:
         self._greeting = masked_name
@@ -88,6 +133,7 @@ class HomeScreen(Screen):
 
     def reset(self) -> None:
         self.set_greeting("")
+        self.turn(-self.page)
 
     def retranslate(self) -> None:
         if self._greeting:
@@ -107,10 +153,16 @@ class HomeScreen(Screen):
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
+        self.page = 0
+        self._place_tiles()
         for t in self.tiles.values():
             t.set_theme(theme)
             # More than two services: in elder mode the glyph goes on the title's line
             # and the line under it goes, or two rows of tiles would not fit the height.
             t.set_compact(theme.elder and len(self.tiles) > 2)
+            if not theme.elder and len(self.tiles) > 4:
+                # Three rows in landscape: the name and its line only, each row lower.
+                t.glyph.setVisible(self._portrait)
+                t.setMinimumHeight(150)
         self.grid.setSpacing(16 if theme.elder and len(self.tiles) > 2 else 24)
         self.retranslate()

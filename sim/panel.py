@@ -125,6 +125,9 @@ class SimulatorPanel(QWidget):
         for i, c in enumerate(ctx.config.queue.categories):
             self._add(grid, 1 + i // 3, i % 3, tr("sim.call_next", prefix=c.prefix),
                       lambda p=c.prefix: self._call(p))
+        self.pay_btn = self._add(grid, 7, 0, tr("payment.sim_pay"), self._pay_shown)
+        self.paid = label("")
+        grid.addWidget(self.paid, 8, 0, 1, 3)
         self.called = label("")
         grid.addWidget(self.called, 9, 0, 1, 3)
         middle.addWidget(box)
@@ -148,6 +151,27 @@ class SimulatorPanel(QWidget):
 
     def _show_called(self, number: str | None) -> None:
         self.called.setText(tr("sim.called", number=number) if number else tr("sim.none_waiting"))
+
+    def _pay_shown(self) -> None:
+        """模拟支付: the simulated payment channel pays the order whose QR is on screen
+        (the embedded platform's; a platform elsewhere is paid with ``kiosk platform pay``)."""
+        from central.payments import PaymentBook
+        from central.store import Refusal
+        from kiosk.payment import shown_order
+
+        order = shown_order()
+        server = self.ctx.link.server if self.ctx.link is not None else None
+        if order is None or server is None:
+            self.paid.setText(tr("payment.sim_no_order"))
+            return
+        book = PaymentBook.beside(server.store.root)
+        try:
+            book.pay(order)
+            self.paid.setText(tr("payment.sim_paid", order=order))
+        except Refusal as e:
+            self.paid.setText(e.detail)
+        finally:
+            book.close()
 
     def _show_page(self, path: str) -> None:
         pix = QPixmap(path).scaledToWidth(280, Qt.TransformationMode.SmoothTransformation)

@@ -1,6 +1,7 @@
 """``kiosk platform serve``: run the reference central platform in the foreground.
 
     kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE]
+    kiosk platform pay ORDER [--db FILE]     # the simulated payment channel (缴费)
 
 It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
 (``[terminal] id`` with the secret of ``[platform] secret_file``), so a kiosk on the same
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from kiosk.config import KioskConfig
@@ -27,6 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--db", type=Path, help="SQLite file (attachments go beside it); "
                        "default: the embedded platform's, under the data folder")
     serve.set_defaults(handler=cmd_serve)
+    pay = platform_sub.add_parser("pay", help="the simulated payment channel: mark an order "
+                                  "paid (缴费)")
+    pay.add_argument("order", help="the order number (JF…), as shown under the payment QR")
+    pay.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
+                     "embedded platform's)")
+    pay.set_defaults(handler=cmd_pay)
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -42,4 +50,26 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
         server.serve_forever()
     finally:
         server.store.close()
+    return 0
+
+
+def cmd_pay(args: argparse.Namespace, config: KioskConfig) -> int:
+    """Pay an order as the citizen's phone would (the reference platform's simulated
+    channel); works while the platform runs."""
+    from kiosk.devtree import dev_import
+    from kiosk.link import platform_db
+
+    payments = dev_import("central.payments", "the reference platform's payment channel")
+    store = dev_import("central.store", "the reference platform's payment channel")
+    db = args.db or platform_db(config)
+    book = payments.PaymentBook.beside(db.parent)
+    try:
+        order = book.pay(args.order)
+    except store.Refusal as e:
+        print(f"kiosk platform pay: {e.error}: {e.detail}", file=sys.stderr)
+        return 1
+    finally:
+        book.close()
+    print(f"order {order['order_no']} {order['status']} "
+          f"({order['amount_cents'] // 100}.{order['amount_cents'] % 100:02d} yuan)")
     return 0
