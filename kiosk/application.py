@@ -146,7 +146,7 @@ class Application:
                    "nation": who.nation, "birth": who.birth.isoformat() if who.birth else ""}
         for f in app.fields:
             app.values[f.id] = prefill.get(f.prefill, "") if f.prefill else ""
-            if f.type == "choice" and not app.values[f.id] and f.choices:
+            if f.type == "choice" and len(f.choices) == 1:  # no choice to make
                 app.values[f.id] = f.choices[0].value
         for m in entry.materials:
             status: MaterialStatus = ("e_license" if m.e_license else

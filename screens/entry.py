@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.guide_view import Choice
 from kiosk.i18n import tr
@@ -92,6 +92,7 @@ class TextEntryScreen(Screen):
         super().__init__()
         self._keys = ("", "", "")
         self._max = 30
+        self._fmt: dict[str, object] = {}
         self.portrait = False
         self.lay = lay = QVBoxLayout(self)
         lay.setSpacing(12)
@@ -107,6 +108,7 @@ class TextEntryScreen(Screen):
         row.addWidget(self.edit, 1)
         row.addWidget(self.ok)
         self.keyboard = Keyboard()
+        QGuiApplication.instance().focusWindowChanged.connect(self._keep_focus)
         lay.addWidget(self.title)
         lay.addLayout(row)
         lay.addWidget(self.hint)
@@ -131,13 +133,20 @@ class TextEntryScreen(Screen):
         self.edit.setFocus()
         QGuiApplication.inputMethod().show()
 
+    def _keep_focus(self, focused: object) -> None:
+        """The keyboard's QML can take the window's activation while it loads; the line on
+        screen must keep the keys the citizen types."""
+        if focused is None and self.isVisible():
+            self.window().activateWindow()
+            self.edit.setFocus()
+
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
         QGuiApplication.inputMethod().reset()  # half-typed pinyin is not committed behind
         super().hideEvent(event)
 
     def prompt(self, title_key: str, placeholder_key: str, hint_key: str, max_length: int,
-               value: str = "") -> None:
-        self._keys, self._max = (title_key, placeholder_key, hint_key), max_length
+               value: str = "", **fmt: object) -> None:
+        self._keys, self._max, self._fmt = (title_key, placeholder_key, hint_key), max_length, fmt
         self.edit.setMaxLength(max_length)
         self.edit.clear_all()
         self.edit.setText(value)
@@ -154,7 +163,7 @@ class TextEntryScreen(Screen):
 
     def retranslate(self) -> None:
         title, placeholder, hint = self._keys
-        self.title.setText(tr(title) if title else "")
+        self.title.setText(tr(title, **self._fmt) if title else "")
         self.edit.setPlaceholderText(tr(placeholder) if placeholder else "")
         self.ok.setText(tr("apply.ok"))
         self.ok.setEnabled(bool(self.edit.text().strip()))
@@ -172,12 +181,13 @@ class DigitPadScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._title_key, self._hint_key, self._max = "", "", 11
+        self._fmt: dict[str, object] = {}
         self.digits = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(60, 20, 60, 16)
         lay.setSpacing(14)
         self.title = label("Title")
-        self.shown = label("BigNumber", wrap=False)
+        self.shown = label("", wrap=False)
         self.shown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint = label("Hint")
         self.keys: dict[str, object] = {}
@@ -191,25 +201,41 @@ class DigitPadScreen(Screen):
         self.ok = button(primary=True)
         self.ok.clicked.connect(lambda: self.entered.emit(self.digits))
         lay.addWidget(self.title)
-        lay.addWidget(self.shown)
-        lay.addWidget(self.hint)
-        pad = QHBoxLayout()
-        pad.addStretch(1)
-        pad.addLayout(grid, 4)
-        pad.addStretch(1)
-        lay.addLayout(pad, 1)
-        lay.addWidget(self.ok)
+        # Landscape: what is typed, the hint and 确定 beside the pad; portrait: above it.
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(40)
+        side = QVBoxLayout()
+        side.setSpacing(14)
+        side.addStretch(1)
+        side.addWidget(self.shown)
+        side.addWidget(self.hint)
+        side.addStretch(1)
+        side.addWidget(self.ok)
+        self.body.addLayout(side, 1)
+        self.body.addLayout(grid, 1)
+        lay.addLayout(self.body, 1)
         self.retranslate()
+
+    def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction
+        self.body.setDirection(d.TopToBottom if portrait else d.LeftToRight)
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        self.shown.setStyleSheet(f"font-size: {theme.px(60)}px; font-weight: bold; "
+                                 f"color: {BLUE}; letter-spacing: 4px;")
 
     def _key(self, grid: QGridLayout, key: str, row: int, col: int):
         b = button(key if key.isdigit() else "")
-        b.setMinimumSize(160, 90)
+        b.setMinimumSize(150, 84)
         b.clicked.connect(lambda _=False, k=key: self.press(k))
         grid.addWidget(b, row, col)
         return b
 
-    def prompt(self, title_key: str, hint_key: str, max_digits: int, value: str = "") -> None:
-        self._title_key, self._hint_key, self._max = title_key, hint_key, max_digits
+    def prompt(self, title_key: str, hint_key: str, max_digits: int, value: str = "",
+               **fmt: object) -> None:
+        self._title_key, self._hint_key, self._max, self._fmt = (title_key, hint_key,
+                                                                 max_digits, fmt)
         self.digits = "".join(c for c in value if c.isdigit())[:max_digits]
         self.retranslate()
 
@@ -227,7 +253,7 @@ class DigitPadScreen(Screen):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.title.setText(tr(self._title_key) if self._title_key else "")
+        self.title.setText(tr(self._title_key, **self._fmt) if self._title_key else "")
         self.hint.setText(tr(self._hint_key) if self._hint_key else "")
         self.shown.setText(self.digits or "—")
         self.keys["del"].setText(tr("apply.key_delete"))  # type: ignore[attr-defined]

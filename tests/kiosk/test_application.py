@@ -44,7 +44,10 @@ def test_each_field_says_what_is_wrong(field, value, error):
 
 def test_the_address_is_asked_only_when_the_result_is_posted():
     app = birth()
-    assert app.values["delivery"] == "mail"  # this bundle posts results: the first choice
+    assert app.values["delivery"] == ""  # nothing chosen for the citizen
+    assert "address" not in [f.id for f in app.visible_fields()]
+    assert app.errors()["delivery"] == "apply.error.required"
+    app.set("delivery", "mail")
     assert "address" in [f.id for f in app.visible_fields()]
     app.set("delivery", "pickup")
     assert "address" not in [f.id for f in app.visible_fields()]
@@ -52,14 +55,16 @@ def test_the_address_is_asked_only_when_the_result_is_posted():
 
 def test_deferring_needs_the_promise_and_the_case_lists_the_deadline():
     app = birth()
-    for f, v in (("phone", "13800138000"), ("child_name", "王小宝"), ("child_birth", "2026-11-30")):
+    for f, v in (("phone", "13800138000"), ("child_name", "王小宝"), ("relation", "father"),
+                 ("child_sex", "female"), ("child_birth", "2026-11-30"), ("delivery", "mail")):
         assert app.set(f, v) == ""
-    marriage = next(i for i, s in enumerate(app.slots) if s.name == "结婚证")
-    assert app.slots[marriage].status == "e_license"  # the platform holds it: 免提交
+    ids = next(s for s in app.slots if s.name == "父母双方居民身份证")
+    assert ids.status == "e_license"  # the platform holds it: 免提交
     form = next(i for i, s in enumerate(app.slots) if s.name.endswith("申请表"))
     app.toggle_defer(form)  # not deferrable: stays
     assert app.slots[form].status == "counter"
-    app.slots[marriage].status = "counter"
+    marriage = next(i for i, s in enumerate(app.slots) if s.name == "结婚证")
+    assert app.slots[marriage].status == "counter"
     app.toggle_defer(marriage)
     assert app.slots[marriage].status == "deferred"
     with pytest.raises(ValueError, match="promise"):

@@ -1,0 +1,318 @@
+"""自助申报: a citizen identified by the ID card applies for a catalog item or a whole 一件事
+that the catalog marks 是否支持终端办理 — 受理条件 as yes/no questions (a "no" says where to
+go instead), one form prefilled from the card, the materials (免提交 / 窗口核验 / 容缺 on a
+promise), a review, then 提交: the case is in the outbox before anything is printed, and the
+受理回执 comes out of the receipt printer with the case number and a QR to follow it.
+
+Works offline: the catalog is the kiosk's copy, the case waits in the outbox, and the
+receipt says it was accepted here and is sent once the network is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Any
+
+from kiosk.application import Application, CaseForm
+from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
+from kiosk.guide import GuideUnavailable
+from kiosk.guide_view import Choice, GuideView, both
+from kiosk.i18n import translator
+from offline_cache.outbox import StoreError
+from printer_templates.acceptance_receipt import (
+    AcceptanceReceipt,
+    DeferredMaterial,
+    Material,
+    render_acceptance_receipt,
+)
+
+log = logging.getLogger(__name__)
+
+PROGRESS_URL = "https://zwfw.example.gov.cn/progress?case={case}"
+_DIGITS = {"phone": ("apply.phone_hint", 12), "date": ("apply.date_hint", 8),
+           "number": ("apply.number_hint", 20)}
+
+
+class ApplyFlow(Flow):
+    id = "apply"
+    tile = Tile("申", order=15)
+    needs = Needs(identity=IdentityNeed.ID_CARD, network=NetworkNeed.CACHED_OK,
+                  devices=("printer",))
+    steps = {
+        "apply_list": "screens.entry:ChoiceScreen:apply_list",
+        "apply_condition": "screens.apply:ConditionScreen",
+        "apply_refused": "screens.apply:RefusedScreen",
+        "apply_form": "screens.apply:FormScreen",
+        "apply_choice": "screens.entry:ChoiceScreen:apply_choice",
+        "apply_text": "screens.entry:TextEntryScreen",
+        "apply_digits": "screens.entry:DigitPadScreen",
+        "apply_materials": "screens.apply:MaterialsScreen",
+        "apply_review": "screens.apply:ReviewScreen",
+        "apply_done": "screens.apply:DoneScreen",
+    }
+
+    def __init__(self, host: Any) -> None:
+        super().__init__(host)
+        self.guide = GuideView(self.ctx)
+        self.left()
+
+    def left(self) -> None:
+        self.app: Application | None = None
+        self.editing = ""  # the field being changed
+        self.condition = 0
+        self.submitting = False
+        self.case: CaseForm | None = None
+
+    def close(self) -> None:
+        self.guide.close()
+
+    def bind(self, step: str, screen: Any) -> None:
+        connect = {
+            "apply_list": ("chosen", self.choose),
+            "apply_condition": ("answered", self.answer),
+            "apply_form": ("edit_requested", self.edit),
+            "apply_choice": ("chosen", self.entered),
+            "apply_text": ("entered", self.entered),
+            "apply_digits": ("entered", self.entered),
+            "apply_materials": ("toggle_requested", self.toggle),
+            "apply_review": ("submit_requested", self.submit),
+            "apply_done": ("finished", lambda: self.host.end_visit("applied")),
+        }
+        signal, slot = connect.get(step, ("", None))
+        if slot is not None:
+            getattr(screen, signal).connect(slot)
+        if step == "apply_form":
+            screen.next_requested.connect(self.form_done)
+        elif step == "apply_materials":
+            screen.promise_toggled.connect(self.promise)
+            screen.next_requested.connect(self.review)
+
+    def holds(self) -> bool:
+        return self.submitting  # the case is being saved: back and home wait
+
+    def defers_cards(self) -> bool:
+        return self.host.step == "apply_done"  # the receipt is this citizen's
+
+    # --- which ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """The entries this kiosk can take, from the kiosk's copy of the catalog; without
+        one yet, from the platform."""
+        if not self.guide.ready:
+            self.guide.load()
+        screen = self.host.screen("apply_list")
+        self.host.go("apply_list")
+        if self.guide.ready:
+            self._list()
+        else:  # (after go: a result for a step left is dropped)
+            screen.set_content("apply.list_title", [], "loading")
+            self.host.run(self.guide.fetch, on_done=self._fetched)
+
+    def _fetched(self, fut: Future[Any]) -> None:
+        try:
+            self.guide.adopt(fut.result())
+        except GuideUnavailable as e:
+            log.warning("apply: no catalog: %s", e)
+            self.host.screen("apply_list").set_content("apply.list_title", [], "unavailable")
+            return
+        self._list()
+        self.host.content_changed()
+
+    def _list(self) -> None:
+        assert self.guide.cached is not None
+        self.host.screen("apply_list").set_content("apply.list_title", [
+            Choice(e.id, both(e.name, e.short_en), both("", ""),
+                   "申" if e.is_bundle else "事")
+            for e in self.guide.cached.catalog.entries() if e.terminal])
+
+    def choose(self, entry_id: str) -> None:
+        who = self.ctx.sessions.current.identity
+        assert who is not None
+        self.app = Application.start(self.guide.entry(entry_id), who, datetime.now().date())
+        self.condition = 0
+        self._show_condition()
+
+    # --- 受理条件 --------------------------------------------------------------------------
+    def _show_condition(self) -> None:
+        assert self.app is not None
+        conditions = self.app.entry.conditions
+        self.host.screen("apply_condition").show_condition(
+            self.condition + 1, len(conditions), conditions[self.condition])
+        if self.host.step == "apply_condition":
+            self.host.replace("apply_condition")
+        else:
+            self.host.go("apply_condition")
+
+    def answer(self, yes: bool) -> None:
+        app = self.app
+        assert app is not None
+        text = app.entry.conditions[self.condition]
+        if not yes:
+            self.host.screen("apply_refused").show_refusal(text, app.entry.location,
+                                                           app.entry.phone)
+            self.host.go("apply_refused")
+            return
+        app.conditions_confirmed.append(text)
+        self.condition += 1
+        if self.condition < len(app.entry.conditions):
+            self._show_condition()
+        else:
+            self._show_form(page=0)
+            self.host.go("apply_form")
+
+    # --- 一表申请 --------------------------------------------------------------------------
+    def _rows(self, show_errors: bool) -> list[dict[str, Any]]:
+        app = self.app
+        assert app is not None
+        errors = app.errors() if show_errors else {}
+        return [{"id": f.id, "label": f.label, "label_en": f.label_en,
+                 "value": app.display(f), "error": errors.get(f.id, ""),
+                 "editable": f.editable} for f in app.visible_fields()]
+
+    def _show_form(self, page: int | None = None, show_errors: bool = False) -> None:
+        self.host.screen("apply_form").show_rows(self._rows(show_errors), page)
+
+    def edit(self, field_id: str) -> None:
+        app = self.app
+        assert app is not None
+        f = app.field(field_id)
+        self.editing = field_id
+        if f.type == "choice":
+            self.host.screen("apply_choice").set_content(
+                "apply.choose_title", [Choice(c.value, both(c.label, c.label_en))
+                                       for c in f.choices], label=self._label(f))
+            self.host.go("apply_choice")
+        elif f.type in _DIGITS:
+            hint, most = _DIGITS[f.type]
+            self.host.screen("apply_digits").prompt(
+                "apply.type_title", hint, min(most, f.max_length),
+                app.values.get(field_id, "").replace("-", ""), label=self._label(f))
+            self.host.go("apply_digits")
+        else:
+            self.host.screen("apply_text").prompt("apply.type_title", "", "apply.type_hint",
+                                                  f.max_length, app.values.get(field_id, ""),
+                                                  label=self._label(f))
+            self.host.go("apply_text")
+
+    @staticmethod
+    def _label(f: Any) -> str:
+        return f.label_en if translator.language == "en" else f.label
+
+    def entered(self, value: str) -> None:
+        app = self.app
+        if app is None or not self.editing:
+            return
+        f = app.field(self.editing)
+        if f.type == "date" and len(value) == 8 and value.isdigit():
+            value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+        app.set(self.editing, value)
+        page = self.host.screen("apply_form").page_of(self.editing)
+        self.editing = ""
+        self.host.back()
+        self._show_form(page, show_errors=True)
+
+    def form_done(self) -> None:
+        app = self.app
+        assert app is not None
+        errors = app.errors()
+        if errors:  # stay, with each error said beside its field, on the first such page
+            form = self.host.screen("apply_form")
+            first = next(r["id"] for r in self._rows(True) if r["error"])
+            self._show_form(form.page_of(first), show_errors=True)
+            return
+        self._show_materials()
+        self.host.go("apply_materials")
+
+    # --- 材料 ----------------------------------------------------------------------------
+    def _show_materials(self) -> None:
+        app = self.app
+        assert app is not None
+        deadline = app.defer_deadline.isoformat()
+        self.host.screen("apply_materials").show_materials(
+            [{"name": s.name, "name_en": s.name_en, "status": s.status, "deadline": deadline,
+              "deferrable": s.deferrable} for s in app.slots], app.promise_signed)
+
+    def toggle(self, index: int) -> None:
+        assert self.app is not None
+        self.app.toggle_defer(index)
+        self._show_materials()
+
+    def promise(self) -> None:
+        assert self.app is not None
+        self.app.promise_signed = not self.app.promise_signed and bool(self.app.deferred())
+        self._show_materials()
+
+    # --- 核对, 提交 -------------------------------------------------------------------------
+    def review(self) -> None:
+        app = self.app
+        assert app is not None
+        counts = {k: sum(s.status == v for s in app.slots)
+                  for k, v in (("e", "e_license"), ("c", "counter"), ("d", "deferred"))}
+        self.host.screen("apply_review").show_review({
+            "entry": both(app.entry.name, app.entry.name_en),
+            "applicant": app.masked_applicant(),
+            "fields": [{"label": f.label, "label_en": f.label_en, "value": app.display(f)}
+                       for f in app.visible_fields()
+                       if f.id not in ("applicant_name", "applicant_id")],
+            "promised": app.promised_by.isoformat(), "counts": counts})
+        self.host.go("apply_review")
+
+    def submit(self) -> None:
+        """The case into the outbox first (a crash after this tap loses nothing), then the
+        受理回执. A second tap does nothing."""
+        if self.submitting or self.app is None or self.case is not None:
+            return
+        self.submitting = True
+        self.host.screen("apply_review").show_busy()
+        self.host.run(self._save, self.app, on_done=self._saved, keep_on_leave=True)
+
+    def _save(self, app: Application) -> CaseForm:
+        case = app.case_form(self.ctx.config.terminal.id, datetime.now().astimezone())
+        assert self.ctx.outbox is not None
+        uuid = self.ctx.outbox.create_case(f"apply:{app.entry.id}",
+                                           case.model_dump(mode="json"))
+        self.ctx.outbox.finalize(uuid)
+        log.info("application %s for %s saved as case %s", case.case_number, app.entry.id,
+                 uuid)
+        return case
+
+    def _saved(self, fut: Future[CaseForm]) -> None:
+        self.submitting = False
+        try:
+            self.case = fut.result()
+        except StoreError as e:
+            log.error("application not saved: %s", e)
+            self.host.screen("apply_review").show_error(e.code)
+            return
+        online = self.ctx.network.up and self.ctx.sync is not None and \
+            self.ctx.sync.status.link != "down"
+        self.host.screen("apply_done").show_case(self.case.case_number, online)
+        self.host.replace("apply_done")
+        self.host.run(self._print, self.case, online, on_done=self._printed,
+                      keep_on_leave=True)
+
+    def _print(self, case: CaseForm, online: bool) -> str:
+        app = self.app
+        assert app is not None
+        delivery = case.fields.get("delivery", "pickup")
+        receipt = AcceptanceReceipt(
+            hall_name=self.ctx.config.terminal.hall_name, terminal_id=case.terminal,
+            case_number=case.case_number, matter=case.entry_name,
+            applicant=app.who.name, accepted_at=case.submitted_at.replace(tzinfo=None),
+            promised_by=case.promised_by,
+            progress_url=PROGRESS_URL.format(case=case.case_number),
+            materials=tuple(Material(s.name, "电子证照" if s.status == "e_license" else
+                                     "窗口核验", max(s.copies, 1))
+                            for s in app.slots if s.status in ("e_license", "counter")),
+            deferred=tuple(DeferredMaterial(m.name, m.deadline) for m in case.materials
+                           if m.status == "deferred" and m.deadline is not None),
+            delivery=("办结后免费邮寄" if delivery == "mail" else "办结后到窗口领取")
+            + ("" if online else "（已在本机受理，联网后自动提交）"),
+            phone=app.entry.phone)
+        job = f"case-{case.case_number}"
+        return self.ctx.print_receipt(job, render_acceptance_receipt(receipt, job),
+                                      f"receipt of case {case.case_number}")
+
+    def _printed(self, fut: Future[str]) -> None:
+        self.host.screen("apply_done").show_printed(fut.result())

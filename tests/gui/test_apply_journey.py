@@ -1,0 +1,148 @@
+"""自助申报 by real taps: card → 新生儿出生一件事 → 受理条件 → the form (keyboard with pinyin,
+digit pad, choices) → materials (one 免提交, one 容缺 on a promise) → review → 提交 → the
+受理回执 printed, its QR read back → the platform holds the case; offline, the receipt says
+so and the case reaches the platform once the link returns, once."""
+
+from __future__ import annotations
+
+import zxingcpp
+from PIL import Image
+
+from tests.gui.conftest import tap
+from tests.gui.test_guide_search import tap_key
+
+
+def start_birth(qtbot, window, ctx):
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    tap(window, window.screen("home").tiles["apply"])
+    listing = window.screen("apply_list")
+    qtbot.waitUntil(lambda: listing.tile("birth") is not None, timeout=10000)
+    tap(window, listing.tile("birth"))
+
+
+def edit(window, field: str) -> None:
+    """Turn to the form's page with ``field`` (as a citizen would) and tap its 修改."""
+    form = window.screen("apply_form")
+    while field not in form.edit_buttons:
+        later = [r["id"] for r in form.rows].index(field) >= form.page * form.per_page()
+        tap(window, form.more if later else form.prev)
+    tap(window, form.edit_buttons[field])
+
+
+def choose(window, field: str, value: str) -> None:
+    edit(window, field)
+    tap(window, window.screen("apply_choice").tile(value))
+
+
+def digits(window, field: str, number: str) -> None:
+    edit(window, field)
+    pad = window.screen("apply_digits")
+    assert window.current is pad
+    tap(window, pad.keys["clear"])  # what was typed before is on the pad: start again
+    for d in number:
+        tap(window, pad.keys[d])
+    tap(window, pad.ok)
+
+
+def fill_form(qtbot, window) -> None:
+    form = window.screen("apply_form")
+    choose(window, "relation", "mother")
+    edit(window, "child_name")
+    text = window.screen("apply_text")
+    qtbot.waitUntil(lambda: "x" in text.keyboard.key_items(), timeout=10000)
+    tap(window, text.edit)
+    for letter in "xiaoming":
+        tap_key(qtbot, window, text.keyboard, letter)
+    qtbot.waitUntil(lambda: "小明" in text.keyboard.candidates(), timeout=5000)
+    tap_key(qtbot, window, text.keyboard, "小明", candidate=True)
+    qtbot.waitUntil(lambda: text.edit.text() == "小明", timeout=5000)
+    tap(window, text.ok)
+    choose(window, "child_sex", "female")
+    digits(window, "child_birth", "20261130")
+    digits(window, "phone", "1380013800")  # one digit short
+    assert form.error_labels["phone"].text() == "电话号码不对，请检查"  # said beside it
+    digits(window, "phone", "13800138000")
+    assert not form.error_labels["phone"].isVisible()
+    choose(window, "delivery", "mail")
+
+
+def through_materials(window) -> None:
+    materials = window.screen("apply_materials")
+    assert window.current is materials
+    marriage = next(i for i, r in enumerate(materials.rows) if r["name"] == "结婚证")
+    ids = next(r for r in materials.rows if r["name"] == "父母双方居民身份证")
+    assert ids["status"] == "e_license"  # 免提交: the platform holds it
+    tap(window, materials.toggles[marriage])  # 容缺: hand it in later
+    assert not materials.next.isEnabled()  # not without the promise
+    tap(window, materials.promise)
+    assert materials.next.isEnabled()
+    tap(window, materials.next)
+
+
+def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, window, ctx):
+    start_birth(qtbot, window, ctx)
+    condition = window.screen("apply_condition")
+    for _ in range(3):
+        tap(window, condition.yes)
+    form = window.screen("apply_form")
+    assert window.current is form
+    tap(window, form.next)  # nothing filled in: stays, each missing field says so
+    assert window.current is form
+    assert form.error_labels["child_name"].text() == "这一项必须填写"
+    fill_form(qtbot, window)
+    tap(window, form.next)
+    through_materials(window)
+    review = window.screen("apply_review")
+    assert window.current is review
+    assert "新生儿出生一件事" in review.text.text() and "新生儿姓名：小明" in review.fields.text()
+    assert "容缺 1 项" in review.materials.text()
+    tap(window, review.submit)
+    done = window.screen("apply_done")
+    qtbot.waitUntil(lambda: window.current is done, timeout=10000)
+    case = window.nav.flows["apply"].case
+    assert done.case.text() == f"受理编号：{case.case_number}"
+    qtbot.waitUntil(lambda: done.done.isEnabled(), timeout=15000)
+    assert done.status.text() == "请取走受理回执，凭它查询办理进度。"
+    receipt = ctx.sim.printer.pages[-1]
+    codes = [c.text for c in zxingcpp.read_barcodes(Image.open(receipt))]
+    assert codes == [f"https://zwfw.example.gov.cn/progress?case={case.case_number}"]
+    # The platform holds the case, once, with what was typed.
+    store = ctx.link.server.store
+    qtbot.waitUntil(lambda: len(store.records("case")) == 1, timeout=20000)
+    body = store.records("case")[0]["body"]["form"]
+    assert body["case_number"] == case.case_number and body["fields"]["child_name"] == "小明"
+    assert [m["status"] for m in body["materials"] if m["name"] == "结婚证"] == ["deferred"]
+    tap(window, done.done)
+    assert ctx.sessions.current.identity is None  # the visit is over
+
+
+def test_offline_the_receipt_says_so_and_the_case_arrives_once_when_back(qtbot, window, ctx):
+    start_birth(qtbot, window, ctx)  # online once: the kiosk keeps the catalog
+    tap(window, window.footer.home_btn)
+    ctx.network.set_up(False)
+    tap(window, window.screen("home").tiles["apply"])
+    tap(window, window.screen("apply_list").tile("birth"))
+    for _ in range(3):
+        tap(window, window.screen("apply_condition").yes)
+    fill_form(qtbot, window)
+    tap(window, window.screen("apply_form").next)
+    through_materials(window)
+    tap(window, window.screen("apply_review").submit)
+    done = window.screen("apply_done")
+    qtbot.waitUntil(lambda: window.current is done and done.done.isEnabled(), timeout=15000)
+    assert done.offline.isVisible() and "联网后自动提交" in done.offline.text()
+    store = ctx.link.server.store
+    assert store.records("case") == []
+    ctx.network.set_up(True)
+    qtbot.waitUntil(lambda: len(store.records("case")) == 1, timeout=30000)
+    qtbot.wait(500)
+    assert len(store.records("case")) == 1
+
+
+def test_a_condition_not_met_says_where_to_go(qtbot, window, ctx):
+    start_birth(qtbot, window, ctx)
+    tap(window, window.screen("apply_condition").no)
+    refused = window.screen("apply_refused")
+    assert window.current is refused
+    assert "人工窗口" in refused.text.text() and "0731-88761000" in refused.where.text()
