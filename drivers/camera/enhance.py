@@ -3,8 +3,10 @@
 Document mode gives white paper and dark, crisp text: the light falling across the sheet
 (and a shadow on it) is estimated from the paper itself and divided out; near-grey colours
 become grey, but a red seal or blue ink keeps its colour; text printed up to 3° askew is
-turned straight. Photo mode keeps every colour and only evens out exposure and white balance.
-The page's orientation is taken as it lies: a sheet placed upside down stays so.
+turned straight, and a page placed upside down is turned the right way up (``upside_down``:
+from where the punctuation sits in the lines and which side the lines are flush on). Photo
+mode keeps every colour and only evens out exposure and white balance, and keeps the page as
+it lies (a photo has no text to tell its top by).
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def straighten(frame: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, PageFor
 
 def enhance(page: np.ndarray, mode: str) -> np.ndarray:
     if mode == "document":
-        return deskew(_document(page))
+        page = _document(page)
+        if upside_down(page):
+            page = cv2.rotate(page, cv2.ROTATE_180)
+        return deskew(page)
     if mode == "photo":
         return _photo(page)
     raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
@@ -126,3 +131,76 @@ def deskew(page: np.ndarray) -> np.ndarray:
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(page, rot, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+
+
+def upside_down(page: np.ndarray) -> bool:
+    """Whether the text on a (straightened, document-mode) page stands on its head.
+
+    Two cues any horizontal Chinese page gives, read from the ink once ruled lines are
+    taken out: the comma and full stop sit at the foot of their line, so small marks low
+    in the lines mean upright and high in the lines upside down; and lines start flush at
+    the left (labels of a form or a card, the body of a letter) while they end ragged. A
+    page with too little text to tell is left as it lies.
+    """
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    small = shrink(grey, 1400)
+    ink = (small < 140).astype(np.uint8)
+    h, w = ink.shape
+    ink[: max(1, h // 60)], ink[h - max(1, h // 60):] = 0, 0  # the sheet's own edge
+    ink[:, : max(1, w // 60)], ink[:, w - max(1, w // 60):] = 0, 0
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, w // 12), np.uint8))
+    rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((h // 12, 1), np.uint8))
+    ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    lines = _text_lines(ink)
+    if len(lines) < 2:
+        return False
+    return _punctuation_vote(ink, lines) + _alignment_vote(ink, lines) < 0
+
+
+def _text_lines(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Rows of text: runs of rows with ink, as (top, bottom), at least a few pixels high."""
+    rows = (ink.sum(axis=1) > 0).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.r_[0, rows, 0]))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 6]
+
+
+def _punctuation_vote(ink: np.ndarray, lines: list[tuple[int, int]]) -> float:
+    """+1 when the small marks of the lines sit at their foot, -1 at their head."""
+    low = high = 0
+    for top, bottom in lines:
+        band = ink[top:bottom]
+        height = bottom - top
+        n, _, stats, centres = cv2.connectedComponentsWithStats(band, connectivity=8)
+        for i in range(1, n):
+            x, y, cw, ch, area = stats[i]
+            # A mark alone in its columns (a stroke of a character has others above or
+            # below it), small against the line.
+            alone = int(band[:, max(0, x - 1):x + cw + 1].sum()) == area
+            if ch <= 0.35 * height and cw <= 0.35 * height and area >= 3 and alone:
+                if centres[i][1] > 0.65 * height:
+                    low += 1
+                elif centres[i][1] < 0.35 * height:
+                    high += 1
+    if low + high < 4:
+        return 0.0
+    return (low - high) / (low + high)
+
+
+def _alignment_vote(ink: np.ndarray, lines: list[tuple[int, int]]) -> float:
+    """+1 when the lines' left ends agree and their right ends do not, -1 the other way
+    (lines centred on the page left out)."""
+    lefts, rights, heights = [], [], []
+    w = ink.shape[1]
+    for top, bottom in lines:
+        cols = np.flatnonzero(ink[top:bottom].any(axis=0))
+        if abs(cols[0] + cols[-1] - w) < 0.06 * w:
+            continue  # a centred title says nothing either way
+        lefts.append(cols[0])
+        rights.append(cols[-1])
+        heights.append(bottom - top)
+    if len(lefts) < 2:
+        return 0.0
+    tol = max(2.0, 0.5 * float(np.median(heights)))
+    ends = [np.asarray(v, float) for v in (lefts, rights)]
+    agree = [max(float(np.mean(np.abs(e - e[i]) <= tol)) for i in range(len(e))) for e in ends]
+    return agree[0] - agree[1]

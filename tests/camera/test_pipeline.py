@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from drivers.camera import quality
-from drivers.camera.enhance import deskew, enhance, skew_angle, straighten
+from drivers.camera.enhance import deskew, enhance, skew_angle, straighten, upside_down
 from drivers.camera.scan import scan_frame
 from sim.scene import Pose
 from tests.camera.conftest import frame
@@ -80,3 +80,40 @@ def test_skewed_text_is_turned_straight(letter_scan):
     tilted = cv2.warpAffine(page, rot, (w, h), borderValue=(255, 255, 255))
     assert abs(skew_angle(tilted)) == pytest.approx(2.0, abs=0.3)
     assert abs(skew_angle(deskew(tilted))) <= 0.2
+
+
+def _seal_centre(page: np.ndarray) -> np.ndarray:
+    b, g, r = (page[..., i].astype(int) for i in range(3))
+    ys, xs = np.nonzero((r - np.maximum(b, g)) > 80)
+    return np.array([xs.mean() / page.shape[1], ys.mean() / page.shape[0]])
+
+
+@pytest.mark.parametrize("rz", [174.0, 188.0])
+def test_a_letter_placed_upside_down_comes_out_the_right_way_up(letter_scan, rz):
+    turned = scan_frame(frame("letter", pose=Pose(scale=0.85, rz=rz, rx=4, ry=-3))[0])
+    assert turned.ok
+    # The letter's seal is at its foot, on the right, as on the one placed upright ...
+    upright = _seal_centre(letter_scan.page.image)
+    assert upright[0] > 0.6 and upright[1] > 0.7
+    assert np.abs(_seal_centre(turned.page.image) - upright).max() < 0.05
+    # ... so the same sheet, turned, is recognised as the page already taken.
+    again = scan_frame(frame("letter", pose=Pose(scale=0.85, rz=rz, rx=4, ry=-3))[0],
+                       earlier=[letter_scan.page.phash])
+    assert again.verdict.code == quality.SAME_PAGE
+
+
+@pytest.mark.parametrize("paper", ["form", "idcard_front", "idcard_back"])
+def test_forms_and_cards_upside_down_are_turned_and_upright_ones_kept(paper):
+    upright = scan_frame(frame(paper)[0])
+    pose = Pose(scale=0.4 if paper.startswith("idcard") else 0.85, rz=186, rx=4, ry=-3)
+    turned = scan_frame(frame(paper, pose=pose)[0], earlier=[upright.page.phash])
+    assert upright.ok
+    assert turned.verdict.code == quality.SAME_PAGE  # the same picture: turned upright
+    assert not upside_down(upright.page.image)
+
+
+def test_a_blank_or_photo_page_is_never_turned():
+    img, quad = frame("photo", background="dark_mat")
+    flat, _ = straighten(img, quad)
+    assert not upside_down(enhance(flat, "document"))
+    assert not upside_down(np.full((400, 300, 3), 255, np.uint8))
