@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from kiosk.catalog import Audience, Entry, Item, label
 from kiosk.context import KioskContext
+from kiosk.flow import Flow
 from kiosk.guide import (
     CachedCatalog,
     CatalogCache,
@@ -27,9 +28,6 @@ from kiosk.guide import (
 from printer_templates.guide_notice import render_guide_notice
 
 LANGS = ("zh_CN", "en")
-# The application flow (在本机办理) does not exist yet: an entry the terminal supports is
-# said to be coming, never offered with a button that does nothing.
-APPLY_HERE = False
 
 Text = dict[str, str]  # by language
 
@@ -200,7 +198,11 @@ class GuideView:
     def _page(self, e: Entry, lang: str) -> GuidePage:
         cat = self._ix().catalog
         en = lang == "en"
-        where = "here" if e.terminal and APPLY_HERE else "soon" if e.terminal else "window"
+        # 在本机办理 where the application service runs on this kiosk (it needs a receipt
+        # printer); an entry the terminal supports is otherwise said to be coming.
+        apply_here = Flow.registry.get("apply") is not None and \
+            Flow.registry["apply"].available(self.ctx)
+        where = "window" if not e.terminal else "here" if apply_here else "soon"
         materials = []
         for m in e.materials:
             kind = label("type", m.type, lang)

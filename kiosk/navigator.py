@@ -65,6 +65,7 @@ class Navigator(QObject):
             self._add(step, screen)
         self.history: list[str] = []
         self.pending: str | None = None  # the flow waiting for the citizen's card
+        self.pending_arg = ""  # and what in it the citizen asked for
         self._shown: str | None = None  # the step on screen
         self._visit_over = False
 
@@ -140,10 +141,11 @@ class Navigator(QObject):
     def holding(self) -> bool:
         return self.flow is not None and self.flow.holds()
 
-    def start(self, flow_id: str) -> None:
-        """The citizen chose a service: first what it needs (the network, a card), then
-        its first step."""
+    def start(self, flow_id: str, arg: str = "") -> None:
+        """The citizen chose a service (``arg``: what in it, e.g. the item whose guide they
+        read): first what it needs (the network, a card), then its first step."""
         flow = self.flows[flow_id]
+        self.pending_arg = arg
         needs = flow.needs
         if needs.network is NetworkNeed.REQUIRED and not self._online():
             self.pending = None
@@ -159,6 +161,7 @@ class Navigator(QObject):
             self.go(CARD)
             return
         self.pending = None
+        flow.arg = arg
         flow.start()
 
     def identified(self) -> None:
@@ -166,7 +169,7 @@ class Navigator(QObject):
         flow_id, self.pending = self.pending, None
         if flow_id is not None:
             self.history = [HOME]
-            self.start(flow_id)
+            self.start(flow_id, self.pending_arg)
         elif self.step != HOME:
             self.home()
 

@@ -281,6 +281,7 @@ class GuidePageScreen(Screen):
     qr_requested = Signal()
     print_requested = Signal()
     more_requested = Signal()
+    apply_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -290,14 +291,23 @@ class GuidePageScreen(Screen):
         self.portrait = False
         self.material_page = 0
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(50, 24, 50, 20)
-        lay.setSpacing(14)
+        lay.setContentsMargins(50, 16, 50, 14)
+        lay.setSpacing(10)
         self.title = label("Title")
         self.where = label("")
         self.where.setObjectName("Where")
         self.freshness = label("Hint")
+        # 在本机办理 beside "本机可办": only where the kiosk takes this application (never a
+        # dead button).
+        self.apply_btn = button(primary=True)
+        self.apply_btn.clicked.connect(self.apply_requested.emit)
+        self.apply_btn.setVisible(False)
+        where_row = QHBoxLayout()
+        where_row.setSpacing(24)
+        where_row.addWidget(self.where, 1)
+        where_row.addWidget(self.apply_btn)
         lay.addWidget(self.title)
-        lay.addWidget(self.where)
+        lay.addLayout(where_row)
         lay.addWidget(self.freshness)
         # The guide beside its actions (elder landscape) or above them (otherwise).
         self.main = QBoxLayout(QBoxLayout.Direction.TopToBottom)
@@ -387,6 +397,7 @@ class GuidePageScreen(Screen):
         self.more_btn.clicked.connect(self.more_requested.emit)
         for b in (self.qr_btn, self.print_btn, self.more_btn):
             actions.addWidget(b, 1)
+        # 在本机办理: only where the kiosk takes this application (never a dead button).
         side.addLayout(actions)
         side.addStretch(1)
         self.main.addWidget(self.action_box)
@@ -485,6 +496,7 @@ class GuidePageScreen(Screen):
         self.print_state = ""
 
     def retranslate(self) -> None:
+        self.apply_btn.setText(tr("guide.apply_here"))
         self.qr_btn.setText(tr("guide.take_qr"))
         self.print_btn.setText(tr("guide.print"))
         self.more_btn.setText(tr("guide.more"))
@@ -506,6 +518,7 @@ class GuidePageScreen(Screen):
         if view is None:
             return
         self.title.setText(view.title)
+        self.apply_btn.setVisible(view.where == "here")
         self.where.setText(tr(f"guide.where.{view.where}")
                            + (tr("guide.also_online") if view.online else ""))
         colour = th.GREEN if view.where == "here" else th.INK

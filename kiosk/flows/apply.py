@@ -102,6 +102,11 @@ class ApplyFlow(Flow):
         if not self.guide.ready:
             self.guide.load()
         screen = self.host.screen("apply_list")
+        if self.guide.ready and self.arg:  # 在本机办理 from the guide: straight to its conditions
+            entry = self.guide.cached.catalog.entry(self.arg) if self.guide.cached else None
+            if entry is not None and entry.terminal:
+                self.choose(entry.id)
+                return
         self.host.go("apply_list")
         if self.guide.ready:
             self._list()

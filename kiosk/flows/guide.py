@@ -62,6 +62,7 @@ class GuideFlow(Flow):
             screen.print_requested.connect(self.print_notice)
             screen.qr_requested.connect(lambda: self._open("guide_qr"))
             screen.more_requested.connect(lambda: self._open("guide_more"))
+            screen.apply_requested.connect(lambda: self.host.start("apply", self.entry or ""))
 
     def start(self) -> None:
         """The first question at once from the copy on disk; the platform is asked

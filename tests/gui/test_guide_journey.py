@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from tests.gui.conftest import all_texts, tap
+from tests.gui.conftest import tap
 
 
 def open_guide(qtbot, window):
@@ -45,14 +45,14 @@ def test_birth_bundle_guide_prints_a_notice_whose_qr_is_the_guide_url(qtbot, win
     assert page.title.text() == "新生儿出生一件事"
     # What a citizen needs first: where, what to bring (原件/复印件 and how many), how
     # long, what it costs, where and when.
-    assert page.where.text().startswith("支持自助办理")  # no 在本机办理 until it exists
+    assert page.where.text().startswith("✓ 本机可办")
     shown = [m.text() for m in page.material_labels if m.isVisible()]
     assert shown[0].startswith("1. 父母双方居民身份证") and "原件 · 1 份" in shown[0]
     assert len(shown) == len(entry.materials)
     assert page.facts["time_limit"].text().startswith("办理时限：5个工作日")
     assert page.facts["fee"].text() == "费用：不收费"
     assert page.facts["location"].text().startswith("办理地点：滨江区政务服务中心")
-    assert "在本机办理" not in all_texts(window)
+    assert page.apply_btn.isVisible() and page.apply_btn.text() == "在本机办理"
 
     tap(window, page.print_btn)
     assert page.status.text() == "正在打印告知单，请稍候……"
@@ -177,3 +177,23 @@ def test_catalog_age_is_said_when_the_platform_is_away(qtbot, window, ctx):
     tap(window, window.screen("guide_topics").tile("retirement"))
     tap(window, window.screen("guide_items").tile("retirement"))
     assert window.screen("guide_page").freshness.text() == "目录更新于 3 天前"
+
+
+def test_apply_here_from_the_guide_asks_for_the_card_then_its_conditions(qtbot, window, ctx):
+    to_birth_bundle(qtbot, window)
+    tap(window, window.screen("guide_page").apply_btn)
+    assert window.current is window.screen("card_prompt")  # applying needs the ID card
+    ctx.sim.place_card("resident")
+    condition = window.screen("apply_condition")
+    qtbot.waitUntil(lambda: window.current is condition, timeout=5000)
+    assert condition.title.text() == "请确认受理条件（第 1 条，共 3 条）"
+    assert condition.condition.text() == window.nav.flows["apply"].app.entry.conditions[0]
+
+
+def test_an_item_only_a_window_takes_has_no_apply_button(qtbot, window, ctx):
+    open_guide(qtbot, window)
+    flow = window.nav.flows["guide"]
+    window_only = next(e for e in flow.guide.cached.catalog.entries() if not e.terminal)
+    flow.open_entry(window_only.id)
+    page = window.screen("guide_page")
+    assert page.where.text().startswith("需到窗口办理") and not page.apply_btn.isVisible()
