@@ -33,6 +33,7 @@ MIN_AREA = 0.008  # of the frame: an ID card on an A3 field is ~0.04
 _SMALL, _SMALL_PAPER = 0.08, 0.3
 _MIN_SUPPORT = 0.45  # weakest side: share of it that must run along an edge
 _LOOK_INSIDE = 24  # candidates whose inside is looked at
+_FAINT = 0.45  # second look: the edge threshold scaled by this
 _EDGE = 4.0  # least slope across a side (grey levels per pixel) that is an edge
 _BORDER = 0.012  # of the frame size: a side this close to the frame's edge is the frame's
 _EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
@@ -84,13 +85,21 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     small, s = work_image(image, WORK_SIZE if refine else PREVIEW_WORK_SIZE)
-    feats = _Features(small)
-    # A still may take longer: more lines tried find a faint page edge among text lines.
-    cands = _score_all(_quads(feats, lines=20 if refine else 14), feats)
-    full = [c for c in cands if not c.on_border and c.support >= _MIN_SUPPORT
-            and (c.area >= _SMALL or c.paper >= _SMALL_PAPER)]
-    cut = [c for c in cands if c.on_border and c.support >= 0.6 and c.area > 0.05]
-    best = _choose(full)
+    # A white page on a white desk has edges fainter than a usual frame's: when nothing
+    # stands out at the usual threshold, look again at a lower one.
+    for faint in (1.0, _FAINT):
+        feats = _Features(small, faint)
+        # A still may take longer: more lines tried find a faint page edge among text lines.
+        cands = _score_all(_quads(feats, lines=20 if refine else 14), feats)
+        # At the lower threshold desk texture may line up too: only clear paper counts.
+        least, paper = (_MIN_SUPPORT, 0.0) if faint == 1.0 else (0.7, 0.0)
+        full = [c for c in cands if not c.on_border and c.support >= least
+                and c.paper >= paper and (c.area >= _SMALL or c.paper >= _SMALL_PAPER)]
+        cut = [c for c in cands if c.on_border and c.support >= max(0.6, least)
+               and c.area > 0.05 and c.paper >= paper]
+        best = _choose(full)
+        if best is not None or cut:
+            break
     around = [c for c in cut if best is None or _contains(c.quad, best.quad)]
     if around:
         seen = max(around, key=lambda c: c.score)
@@ -146,7 +155,7 @@ class _Features:
     """Colour-aware gradients of the working image: L, and a, b weighted up, so a white
     page on a pale yellow desk still has an edge."""
 
-    def __init__(self, small: np.ndarray) -> None:
+    def __init__(self, small: np.ndarray, faint: float = 1.0) -> None:
         self.h, self.w = small.shape[:2]
         blurred = cv2.GaussianBlur(small, (0, 0), 1.0)
         lab = cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB)
@@ -163,7 +172,7 @@ class _Features:
             best = np.maximum(best, mag2[:, :, c])
         self.mag = np.sqrt(best)
         # An edge is what stands out of this frame's own noise and texture.
-        self.edge = max(_EDGE, 3.0 * float(np.median(self.mag[::3, ::3])))
+        self.edge = faint * max(_EDGE, 3.0 * float(np.median(self.mag[::3, ::3])))
         self.edges = cv2.Canny(self.lab, self.edge * 8, 2 * self.edge * 8, L2gradient=True)
         self.paper = cv2.subtract(lab[:, :, 0], cv2.absdiff(lab[:, :, 1], 128) * 2
                                   + cv2.absdiff(lab[:, :, 2], 128) * 2)
