@@ -17,7 +17,7 @@ from drivers.a4printer.cups import A4PrinterError
 from drivers.base import DeviceError
 from drivers.idcard.privacy import mask_id_number, mask_name
 from kiosk.identity import Identity
-from offline_cache.client import PlatformClient
+from kiosk.link import citizen_client
 from printer_templates.certificate_pdf import render_certificate
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CERT_DEADLINE = 10.0  # seconds a citizen waits for the platform's answer
 PAGE_TIMEOUT = 120.0  # seconds one page may take at the printer before it is called stuck
 # 用途: the words the certificate and the platform's record carry (domain text, not the
 # screen's: the screens word the same keys in each language).
@@ -74,15 +73,9 @@ class Certificate:
 
 class CertificateDesk:
     def __init__(self, ctx: KioskContext) -> None:
-        from kiosk.link import terminal_secret
-
         self.ctx = ctx
-        config = ctx.config
         assert ctx.link is not None
-        self.client = PlatformClient(
-            ctx.link.url, config.terminal.id, terminal_secret(config),
-            ca_file=config.platform.ca_file,
-            deadline=min(CERT_DEADLINE, config.platform.request_deadline))
+        self.client = citizen_client(ctx.config, ctx.link.url)
 
     def offered(self) -> list[Offer]:
         return [Offer(o["kind"], o["template"], dict(o["title"]), dict(o["sub"]),

@@ -103,6 +103,17 @@ def connect_platform(config: KioskConfig) -> PlatformLink:
     return PlatformLink(proxy.start().url, server, proxy)
 
 
+CITIZEN_DEADLINE = 10.0  # seconds a citizen at the screen waits for the platform's answer
+
+
+def citizen_client(config: KioskConfig, url: str) -> PlatformClient:
+    """A client for what a citizen waits for at the screen (certificates, 进度查询): the
+    request deadline no longer than they can wait."""
+    return PlatformClient(url, config.terminal.id, terminal_secret(config),
+                          ca_file=config.platform.ca_file,
+                          deadline=min(CITIZEN_DEADLINE, config.platform.request_deadline))
+
+
 def kiosk_version() -> str:
     try:
         return version("kiosk")

@@ -302,6 +302,15 @@ class PlatformClient:
         self._call("PUT", f"/v1/certificates/{record['code']}", body=canonical_json(record),
                    ok=(200, 201))
 
+    def cases_of(self, id_number: str) -> list[dict[str, Any]]:
+        """进度查询: this person's cases, newest first, each with its steps."""
+        _, doc = self._call("POST", "/v1/cases/lookup",
+                            body=canonical_json({"id_number": id_number}), ok=(200,))
+        cases = doc.get("cases")
+        if not isinstance(cases, list):
+            raise OutcomeUnknown("the cases answer has no list")
+        return cases
+
     def progress(self, case_uuid: str) -> dict[str, Any]:
         _, doc = self._call("GET", f"/v1/cases/{case_uuid}/progress", ok=(200,))
         _require_echo(doc, {"id": case_uuid})

@@ -27,9 +27,12 @@ class ChoiceScreen(Screen):
 
     chosen = Signal(str)
 
-    def __init__(self, name: str, help_prefix: str = "apply") -> None:
+    def __init__(self, name: str, help_prefix: str = "") -> None:
+        """``name``: the step; its words are under ``help_prefix`` (default: the name's
+        first part, e.g. "progress" for "progress_list"): .loading, .error.*, .help.*."""
         super().__init__()
         self.name = name
+        help_prefix = help_prefix or name.split("_")[0]
         self.help_key = f"{help_prefix}.help.{name}"
         self._loading_key = f"{help_prefix}.loading"
         self._error_prefix = f"{help_prefix}.error"

@@ -35,6 +35,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     pay.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
                      "embedded platform's)")
     pay.set_defaults(handler=cmd_pay)
+    case = platform_sub.add_parser("case", help="move a case along its life (进度查询 demo)")
+    case.add_argument("action", choices=["advance"])
+    case.add_argument("case_number", help="the 受理编号 on the receipt")
+    case.add_argument("state", choices=["accepted", "reviewing", "correction", "done",
+                                        "rejected"])
+    case.add_argument("--note", default="", help="what the citizen is told, e.g. which "
+                      "material to hand in for 补正")
+    case.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
+                      "embedded platform's)")
+    case.set_defaults(handler=cmd_case)
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -50,6 +60,21 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
         server.serve_forever()
     finally:
         server.store.close()
+    return 0
+
+
+def cmd_case(args: argparse.Namespace, config: KioskConfig) -> int:
+    """Advance a case on the reference platform (works while the platform runs)."""
+    from kiosk.devtree import dev_import
+    from kiosk.link import platform_db
+
+    cases = dev_import("central.cases", "the reference platform's case life")
+    db = args.db or platform_db(config)
+    try:
+        print(cases.advance_cli(db.parent, args.case_number, args.state, args.note))
+    except ValueError as e:
+        print(f"kiosk platform case: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
