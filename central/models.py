@@ -38,6 +38,8 @@ class EvaluationDocument(_Record):
     score: int = Field(ge=1, le=5)
     case_id: UUID | None = None
     comment: str = Field("", max_length=500)
+    reasons: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list,
+                                                                max_length=6)
 
 
 class ReportDocument(_Record):

@@ -27,10 +27,31 @@ class _Body(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+# 差评: why, as the 好差评 rules ask a 不满意 or 非常不满意 to say (platform's words).
+BAD_REASONS = {
+    "steps": "办理流程繁琐",
+    "materials": "材料要求多、反复提交",
+    "slow": "办理时间长",
+    "kiosk": "自助终端不好用",
+    "guide": "办事指南不清楚",
+    "other": "其他",
+}
+
+
 class Evaluation(_Body):
-    """好差评 of a service: the score only, nothing that says who rated."""
+    """好差评 of a service: the score (and a 差评's reasons), nothing that says who rated;
+    an application's is bound to its case (一事一评)."""
 
     score: Annotated[int, Field(ge=1, le=5)]
+    case_id: UUID | None = None
+    reasons: tuple[str, ...] = ()  # BAD_REASONS words; at least one for a score of 1 or 2
+
+    @classmethod
+    def of(cls, score: int, reasons: list[str], case_id: str | None = None) -> Evaluation:
+        if score <= 2 and not reasons:
+            raise ValueError("a 差评 needs at least one reason")
+        return cls(score=score, case_id=case_id,
+                   reasons=tuple(BAD_REASONS[r] for r in reasons))
 
 
 class Report(_Body):

@@ -20,7 +20,8 @@ from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
 from kiosk.guide import GuideUnavailable
 from kiosk.guide_view import Choice, GuideView, both
 from kiosk.i18n import translator
-from offline_cache.outbox import StoreError
+from kiosk.records import Evaluation
+from offline_cache.outbox import Kind, StoreError
 from printer_templates.acceptance_receipt import (
     AcceptanceReceipt,
     DeferredMaterial,
@@ -51,6 +52,7 @@ class ApplyFlow(Flow):
         "apply_materials": "screens.apply:MaterialsScreen",
         "apply_review": "screens.apply:ReviewScreen",
         "apply_done": "screens.apply:DoneScreen",
+        "apply_rating": "screens.rating:RatingScreen",
     }
 
     def __init__(self, host: Any) -> None:
@@ -64,6 +66,7 @@ class ApplyFlow(Flow):
         self.condition = 0
         self.submitting = False
         self.case: CaseForm | None = None
+        self.case_uuid = ""
 
     def close(self) -> None:
         self.guide.close()
@@ -78,7 +81,8 @@ class ApplyFlow(Flow):
             "apply_digits": ("entered", self.entered),
             "apply_materials": ("toggle_requested", self.toggle),
             "apply_review": ("submit_requested", self.submit),
-            "apply_done": ("finished", lambda: self.host.end_visit("applied")),
+            "apply_done": ("finished", self.rate),
+            "apply_rating": ("finished", lambda: self.host.end_visit("applied")),
         }
         signal, slot = connect.get(step, ("", None))
         if slot is not None:
@@ -88,6 +92,8 @@ class ApplyFlow(Flow):
         elif step == "apply_materials":
             screen.promise_toggled.connect(self.promise)
             screen.next_requested.connect(self.review)
+        elif step == "apply_rating":
+            screen.rated.connect(self.rated)
 
     def holds(self) -> bool:
         return self.submitting  # the case is being saved: back and home wait
@@ -272,7 +278,7 @@ class ApplyFlow(Flow):
         self.host.screen("apply_review").show_busy()
         self.host.run(self._save, self.app, on_done=self._saved, keep_on_leave=True)
 
-    def _save(self, app: Application) -> CaseForm:
+    def _save(self, app: Application) -> tuple[CaseForm, str]:
         case = app.case_form(self.ctx.config.terminal.id, datetime.now().astimezone())
         assert self.ctx.outbox is not None
         uuid = self.ctx.outbox.create_case(f"apply:{app.entry.id}",
@@ -280,12 +286,12 @@ class ApplyFlow(Flow):
         self.ctx.outbox.finalize(uuid)
         log.info("application %s for %s saved as case %s", case.case_number, app.entry.id,
                  uuid)
-        return case
+        return case, uuid
 
-    def _saved(self, fut: Future[CaseForm]) -> None:
+    def _saved(self, fut: Future[tuple[CaseForm, str]]) -> None:
         self.submitting = False
         try:
-            self.case = fut.result()
+            self.case, self.case_uuid = fut.result()
         except StoreError as e:
             log.error("application not saved: %s", e)
             self.host.screen("apply_review").show_error(e.code)
@@ -321,3 +327,15 @@ class ApplyFlow(Flow):
 
     def _printed(self, fut: Future[str]) -> None:
         self.host.screen("apply_done").show_printed(fut.result())
+
+    # --- 好差评 ----------------------------------------------------------------------------
+    def rate(self) -> None:
+        self.host.screen("apply_rating").reset()
+        self.host.replace("apply_rating")
+
+    def rated(self, score: int, reasons: list[str]) -> None:
+        """一事一评: the rating is bound to this case (its outbox id); nothing says who."""
+        assert self.app is not None and self.ctx.outbox is not None
+        body = Evaluation.of(score, reasons, self.case_uuid or None).body()
+        self.host.run(self.ctx.outbox.add_record, Kind.EVALUATION,
+                      f"apply:{self.app.entry.id}", body)

@@ -113,7 +113,20 @@ def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, 
     body = store.records("case")[0]["body"]["form"]
     assert body["case_number"] == case.case_number and body["fields"]["child_name"] == "小明"
     assert [m["status"] for m in body["materials"] if m["name"] == "结婚证"] == ["deferred"]
-    tap(window, done.done)
+    tap(window, done.done)  # 完成 → 好差评 of this case (一事一评)
+    rating = window.screen("apply_rating")
+    assert window.current is rating
+    tap(window, rating.scores[2])  # 不满意: not without a reason
+    assert window.current is rating and not rating.send.isEnabled()
+    tap(window, rating.reasons["materials"])
+    tap(window, rating.send)
+    assert rating.title.text() == "感谢您的评价！"
+    uuid = window.nav.flows["apply"].case_uuid
+    qtbot.waitUntil(lambda: len(store.records("evaluation")) == 1, timeout=20000)
+    evaluation = store.records("evaluation")[0]["body"]
+    assert (evaluation["score"], evaluation["case_id"], evaluation["reasons"]) == (
+        2, uuid, ["材料要求多、反复提交"])
+    tap(window, rating.done)
     assert ctx.sessions.current.identity is None  # the visit is over
 
 

@@ -80,3 +80,7 @@ def test_every_apply_screen_fits(qtbot, window, ctx, elder, language):
     check("done-printing")
     window.screen("apply_done").show_printed("")
     check("done")
+    flow.rate()
+    check("rating")
+    window.screen("apply_rating").scores[1].click()
+    check("rating-why")

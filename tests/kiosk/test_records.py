@@ -16,6 +16,7 @@ NOW = datetime(2026, 12, 4, 21, 30, tzinfo=UTC)
 
 @pytest.mark.parametrize(("kind", "record"), [
     ("evaluation", Evaluation(score=5)),
+    ("evaluation", Evaluation.of(1, ["slow", "other"], str(uuid4()))),
     ("report", Report.of("repeat")),
     ("ticket", OfflineTicket(number="A1001", prefix="A", issued_at=NOW,
                              request_id=uuid4())),
@@ -37,8 +38,9 @@ def test_a_report_says_the_reason_in_the_platforms_words_whatever_the_screen_say
     lambda: Evaluation(score=6),
     lambda: Evaluation(score=3, name="张三"),  # nothing about the person, by construction
     lambda: OfflineTicket(number="A1", prefix="A", issued_at=NOW),
+    lambda: Evaluation.of(2, []),  # a 差评 says why
     lambda: OfflineTicket(number="A1001", prefix="A", issued_at=datetime(2026, 12, 4)),
 ])
 def test_a_record_that_is_not_right_is_refused_before_it_reaches_the_outbox(bad):
-    with pytest.raises(ValidationError):
+    with pytest.raises((ValidationError, ValueError)):
         bad()
