@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QStackedLayout,
     QVBoxLayout,
@@ -672,13 +673,8 @@ class PayRecordsScreen(Screen):
             row.setSpacing(24)
             words = QVBoxLayout()
             item = label("")
-            item.setText(tr("payment.history.row", item=o.item))
             item.setStyleSheet(f"font-size: {self.theme.body}px; font-weight: bold;")
             detail = label("Hint")
-            detail.setText(tr("payment.history.row_detail", amount=yuan(o.amount_cents),
-                              time=_clock(o.paid_at))
-                           + ("\n" if self.portrait else " · ")
-                           + tr("payment.history.row_order", order=o.order_no))
             words.addWidget(item)
             words.addWidget(detail)
             row.addLayout(words, 1)
@@ -719,7 +715,14 @@ class PayRecordsScreen(Screen):
                                   f"color: {colour};")
         self.code.setText(tr("error.code", code=code) if err and code else "")
         self.code.setVisible(bool(err and code))
-        for _, b, _ in self.rows:
+        shown = self.orders[self.page * self.per_page():]
+        for (frame, b, _), o in zip(self.rows, shown, strict=False):
             b.setText(tr("payment.history.reprint"))
             b.setEnabled(not busy)
+            item, detail = frame.findChildren(QLabel)[:2]
+            item.setText(tr("payment.history.row", item=o.item))
+            detail.setText(tr("payment.history.row_detail", amount=yuan(o.amount_cents),
+                              time=_clock(o.paid_at))
+                           + ("\n" if self.portrait else " · ")
+                           + tr("payment.history.row_order", order=o.order_no))
         self.pager.show_page(self.page, self.pages(), narrow=self.portrait)
