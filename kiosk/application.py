@@ -30,7 +30,7 @@ _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-MaterialStatus = Literal["e_license", "deferred", "counter", "not_needed"]
+MaterialStatus = Literal["e_license", "deferred", "counter", "photo", "not_needed"]
 
 
 def default_fields(entry: Entry) -> tuple[FormField, ...]:
@@ -108,6 +108,8 @@ class CaseMaterial(BaseModel):
     name: str
     status: MaterialStatus
     deadline: date | None = None  # 容缺: by when it must be handed in
+    attachment: str = ""  # 拍照: the SHA-256 of its PDF among the case's attachments
+    pages: int = 0
 
 
 class CaseForm(BaseModel):
@@ -192,7 +194,7 @@ class Application:
     def toggle_defer(self, index: int) -> None:
         """容缺 ↔ 窗口核验, for a material the catalog lets be handed in later."""
         slot = self.slots[index]
-        if slot.deferrable and slot.status in ("counter", "deferred"):
+        if slot.deferrable and slot.status in ("counter", "deferred", "photo"):
             slot.status = "counter" if slot.status == "deferred" else "deferred"
         if not self.deferred():
             self.promise_signed = False
@@ -209,7 +211,10 @@ class Application:
         return add_working_days(self.today, self.entry.promised_days)
 
     # --- the case ------------------------------------------------------------------------
-    def case_form(self, terminal: str, now: datetime) -> CaseForm:
+    def case_form(self, terminal: str, now: datetime,
+                  attachments: dict[int, tuple[str, int]] | None = None) -> CaseForm:
+        """The case; ``attachments``: slot index → (SHA-256 of its PDF, pages)."""
+        attachments = attachments or {}
         if self.errors():
             raise ValueError(f"the form has errors: {sorted(self.errors())}")
         if self.deferred() and not self.promise_signed:
@@ -221,10 +226,11 @@ class Application:
             applicant={"name": self.who.name, "id_number": self.who.id_number},
             fields={f.id: self.values.get(f.id, "") for f in self.visible_fields()
                     if f.id not in ("applicant_name", "applicant_id")},
-            materials=tuple(CaseMaterial(name=s.name, status=s.status,
-                                         deadline=self.defer_deadline
-                                         if s.status == "deferred" else None)
-                            for s in self.slots),
+            materials=tuple(CaseMaterial(
+                name=s.name, status=s.status,
+                deadline=self.defer_deadline if s.status == "deferred" else None,
+                attachment=attachments.get(i, ("", 0))[0],
+                pages=attachments.get(i, ("", 0))[1]) for i, s in enumerate(self.slots)),
             conditions_confirmed=tuple(self.conditions_confirmed),
             promise_signed=self.promise_signed, submitted_at=now,
             promised_by=self.promised_by, terminal=terminal)

@@ -231,6 +231,7 @@ class MaterialsScreen(Screen):
     name = "apply_materials"
     help_key = "apply.help.apply_materials"
     toggle_requested = Signal(int)
+    photo_requested = Signal(int)
     promise_toggled = Signal()
     next_requested = Signal()
 
@@ -239,6 +240,7 @@ class MaterialsScreen(Screen):
         self.rows: list[dict[str, Any]] = []  # name, name_en, status, deadline, deferrable
         self.promised = False
         self.toggles: dict[int, Any] = {}
+        self.photos: dict[int, Any] = {}
         self.page = 0
         self.portrait = False
         lay = QVBoxLayout(self)
@@ -299,7 +301,7 @@ class MaterialsScreen(Screen):
             if w is not None:
                 w.setParent(None)
                 w.deleteLater()
-        self.toggles = {}
+        self.toggles, self.photos = {}, {}
         lang = translator.language
         small = self.theme.px(26)
         self.page = min(self.page, self.pages() - 1)
@@ -309,7 +311,8 @@ class MaterialsScreen(Screen):
                 continue
             name = label("", r["name_en"] if lang == "en" else r["name"])
             name.setStyleSheet(f"font-size: {self.theme.px(30)}px; font-weight: bold;")
-            status = label("", tr(f"apply.material_{r['status']}", deadline=r["deadline"]))
+            status = label("", tr(f"apply.material_{r['status']}", deadline=r["deadline"],
+                                  n=r.get("pages", 0)))
             status.setStyleSheet(f"font-size: {small}px; color: "
                                  f"{'#9a5b00' if r['status'] == 'deferred' else '#44505c'};")
             holder = QWidget()
@@ -320,13 +323,26 @@ class MaterialsScreen(Screen):
             cell.addWidget(status)
             self.grid.addWidget(holder, i, 0)
             holder.show()
-            if r["deferrable"] and r["status"] in ("counter", "deferred"):
+            actions = QHBoxLayout()
+            actions.setSpacing(12)
+            if r.get("photo"):
+                p = button(tr("apply.rephoto_button" if r["status"] == "photo"
+                              else "apply.photo_button"))
+                p.clicked.connect(lambda _=False, n=i: self.photo_requested.emit(n))
+                actions.addWidget(p)
+                self.photos[i] = p
+            if r["deferrable"] and r["status"] in ("counter", "deferred", "photo"):
                 b = button(tr("apply.material_undefer" if r["status"] == "deferred"
                               else "apply.material_defer"))
                 b.clicked.connect(lambda _=False, n=i: self.toggle_requested.emit(n))
-                self.grid.addWidget(b, i, 1)
+                actions.addWidget(b)
                 self.toggles[i] = b
-                b.show()
+            if actions.count():
+                box = QWidget()
+                box.setLayout(actions)
+                actions.setContentsMargins(0, 0, 0, 0)
+                self.grid.addWidget(box, i, 1)
+                box.show()
         self.grid.setColumnStretch(0, 1)
         self.grid.setRowStretch(len(self.rows), 1)
         deferred = any(r["status"] == "deferred" for r in self.rows)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.camera.live import PreviewFrame
-from kiosk.i18n import tr
+from kiosk.i18n import tr, translator
 from screens import theme as th
 from screens.theme import Theme
 from screens.widgets import Screen, button, label, tr_or
@@ -392,8 +392,15 @@ class CaptureScreen(Screen):
         self.code.setText(tr("error.code", code=code) if code else "")
         self.code.setVisible(bool(code))
 
+    def set_heading(self, heading: dict[str, str] | None) -> None:
+        """What is being photographed (a material, by language); None: the usual title."""
+        self._heading = heading
+        self.retranslate()
+
     def retranslate(self) -> None:
-        self.title.setText(tr("capture.title"))
+        heading = getattr(self, "_heading", None)
+        self.title.setText(tr("capture.title_of", name=heading[translator.language])
+                           if heading else tr("capture.title"))
         self._show_status()
         self.shoot.setText(tr("capture.shoot"))
         self.shoot.setEnabled(self.camera_ready and not self.busy)

@@ -10,16 +10,19 @@ receipt says it was accepted here and is sent once the network is back.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
+from drivers.camera.output import pages_pdf
 from kiosk.application import Application, CaseForm
 from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
 from kiosk.guide import GuideUnavailable
 from kiosk.guide_view import Choice, GuideView, both
 from kiosk.i18n import translator
+from kiosk.pages import PageTaker
 from kiosk.records import Evaluation
 from offline_cache.outbox import Kind, StoreError
 from printer_templates.acceptance_receipt import (
@@ -53,14 +56,25 @@ class ApplyFlow(Flow):
         "apply_review": "screens.apply:ReviewScreen",
         "apply_done": "screens.apply:DoneScreen",
         "apply_rating": "screens.rating:RatingScreen",
+        "apply_capture": "screens.capture:CaptureScreen",
     }
 
     def __init__(self, host: Any) -> None:
         super().__init__(host)
         self.guide = GuideView(self.ctx)
+        self.slot_pages: dict[int, list[bytearray]] = {}  # 拍照: a material's pages
+        self.slot = -1  # the material being photographed
+        self.taker = PageTaker(self, "apply_capture",
+                               lambda: self.slot_pages.setdefault(self.slot, []))
         self.left()
 
     def left(self) -> None:
+        if hasattr(self, "taker"):
+            self.taker.left()
+        for pages in getattr(self, "slot_pages", {}).values():
+            for page in pages:
+                page[:] = bytes(len(page))
+        self.slot_pages = {}
         self.app: Application | None = None
         self.editing = ""  # the field being changed
         self.condition = 0
@@ -92,8 +106,20 @@ class ApplyFlow(Flow):
         elif step == "apply_materials":
             screen.promise_toggled.connect(self.promise)
             screen.next_requested.connect(self.review)
+            screen.photo_requested.connect(self.photo)
         elif step == "apply_rating":
             screen.rated.connect(self.rated)
+        elif step == "apply_capture":
+            self.taker.bind(screen)
+            screen.finished.connect(self.photographed)
+
+    def shown(self, step: str) -> None:
+        if self.ctx.devices.camera is not None:
+            self.taker.shown(step)
+
+    def device_changed(self, device: str, status: Any) -> None:
+        if self.ctx.devices.camera is not None:
+            self.taker.device_changed(device, status)
 
     def holds(self) -> bool:
         return self.submitting  # the case is being saved: back and home wait
@@ -240,13 +266,36 @@ class ApplyFlow(Flow):
         app = self.app
         assert app is not None
         deadline = app.defer_deadline.isoformat()
+        camera = self.ctx.devices.camera is not None
         self.host.screen("apply_materials").show_materials(
             [{"name": s.name, "name_en": s.name_en, "status": s.status, "deadline": deadline,
-              "deferrable": s.deferrable} for s in app.slots], app.promise_signed)
+              "deferrable": s.deferrable, "pages": len(self.slot_pages.get(i, [])),
+              "photo": camera and s.status in ("counter", "photo")}
+             for i, s in enumerate(app.slots)], app.promise_signed)
 
     def toggle(self, index: int) -> None:
         assert self.app is not None
         self.app.toggle_defer(index)
+        self._show_materials()
+
+    def photo(self, index: int) -> None:
+        """拍照提交 a material: its pages under the camera (a retake starts again)."""
+        assert self.app is not None
+        for page in self.slot_pages.pop(index, []):
+            page[:] = bytes(len(page))
+        self.slot = index
+        slot = self.app.slots[index]
+        screen = self.host.screen("apply_capture")
+        screen.reset()
+        screen.set_heading(both(slot.name, slot.name_en))
+        self.host.go("apply_capture")
+
+    def photographed(self) -> None:
+        assert self.app is not None
+        slot = self.app.slots[self.slot]
+        if self.slot_pages.get(self.slot):
+            slot.status = "photo"
+        self.host.back()
         self._show_materials()
 
     def promise(self) -> None:
@@ -279,10 +328,19 @@ class ApplyFlow(Flow):
         self.host.run(self._save, self.app, on_done=self._saved, keep_on_leave=True)
 
     def _save(self, app: Application) -> tuple[CaseForm, str]:
-        case = app.case_form(self.ctx.config.terminal.id, datetime.now().astimezone())
+        """The photographed materials as PDFs, the case that names them, then each PDF
+        (sealed) and the case finalized: all in the outbox before anything is printed."""
+        pdfs = {i: pages_pdf([bytes(p) for p in self.slot_pages[i]], title=s.name)
+                for i, s in enumerate(app.slots)
+                if s.status == "photo" and self.slot_pages.get(i)}
+        case = app.case_form(self.ctx.config.terminal.id, datetime.now().astimezone(), {
+            i: (hashlib.sha256(pdf).hexdigest(), len(self.slot_pages[i]))
+            for i, pdf in pdfs.items()})
         assert self.ctx.outbox is not None
         uuid = self.ctx.outbox.create_case(f"apply:{app.entry.id}",
                                            case.model_dump(mode="json"))
+        for i, pdf in pdfs.items():
+            self.ctx.outbox.add_attachment(uuid, pdf, "application/pdf", f"material:{i}")
         self.ctx.outbox.finalize(uuid)
         log.info("application %s for %s saved as case %s", case.case_number, app.entry.id,
                  uuid)
@@ -313,9 +371,9 @@ class ApplyFlow(Flow):
             applicant=app.who.name, accepted_at=case.submitted_at.replace(tzinfo=None),
             promised_by=case.promised_by,
             progress_url=PROGRESS_URL.format(case=case.case_number),
-            materials=tuple(Material(s.name, "电子证照" if s.status == "e_license" else
-                                     "窗口核验", max(s.copies, 1))
-                            for s in app.slots if s.status in ("e_license", "counter")),
+            materials=tuple(Material(s.name, {"e_license": "电子证照", "photo": "拍照件"}.get(
+                s.status, "窗口核验"), max(s.copies, 1))
+                            for s in app.slots if s.status in ("e_license", "counter", "photo")),
             deferred=tuple(DeferredMaterial(m.name, m.deadline) for m in case.materials
                            if m.status == "deferred" and m.deadline is not None),
             delivery=("办结后免费邮寄" if delivery == "mail" else "办结后到窗口领取")

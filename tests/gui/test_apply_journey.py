@@ -5,6 +5,8 @@ so and the case reaches the platform once the link returns, once."""
 
 from __future__ import annotations
 
+import hashlib
+
 import zxingcpp
 from PIL import Image
 
@@ -159,3 +161,42 @@ def test_a_condition_not_met_says_where_to_go(qtbot, window, ctx):
     refused = window.screen("apply_refused")
     assert window.current is refused
     assert "人工窗口" in refused.text.text() and "0731-88761000" in refused.where.text()
+
+
+def test_a_material_photographed_reaches_the_platform_byte_for_byte(qtbot, window, ctx):
+    """拍照提交: the application form's pages under the document camera, kept as one PDF
+    with the case; the platform's copy is the same bytes."""
+    ctx.sim.camera.remove()  # the test places the page, not the demo citizen
+    start_birth(qtbot, window, ctx)
+    for _ in range(3):
+        tap(window, window.screen("apply_condition").yes)
+    fill_form(qtbot, window)
+    tap(window, window.screen("apply_form").next)
+    materials = window.screen("apply_materials")
+    form_row = next(i for i, r in enumerate(materials.rows) if r["name"].endswith("申请表"))
+    while form_row not in materials.photos:
+        tap(window, materials.more)
+    tap(window, materials.photos[form_row])
+    capture = window.screen("apply_capture")
+    assert window.current is capture and "申请表" in capture.title.text()
+    qtbot.waitUntil(lambda: capture.camera_ready, timeout=5000)
+    ctx.sim.camera.place("form")  # laid still: taken by itself
+    qtbot.waitUntil(lambda: len(capture.pages) == 1, timeout=20000)
+    tap(window, capture.finish)
+    assert window.current is materials
+    assert materials.rows[form_row]["status"] == "photo"
+    while materials.page > 0:
+        tap(window, materials.prev)
+    through_materials(window)
+    tap(window, window.screen("apply_review").submit)
+    done = window.screen("apply_done")
+    qtbot.waitUntil(lambda: window.current is done and done.done.isEnabled(), timeout=15000)
+    store = ctx.link.server.store
+    qtbot.waitUntil(lambda: len(store.records("case")) == 1, timeout=30000)
+    body = store.records("case")[0]["body"]
+    material = next(m for m in body["form"]["materials"] if m["name"].endswith("申请表"))
+    assert material["status"] == "photo" and material["pages"] == 1
+    (attachment,) = body["attachments"]
+    assert attachment["sha256"] == material["attachment"]
+    blob = store.blob_path(attachment["sha256"]).read_bytes()
+    assert blob.startswith(b"%PDF") and hashlib.sha256(blob).hexdigest() == material["attachment"]
