@@ -125,6 +125,7 @@ class CaseForm(BaseModel):
     materials: tuple[CaseMaterial, ...]
     conditions_confirmed: tuple[str, ...]
     promise_signed: bool = False  # 容缺受理承诺书 accepted
+    signature: str = ""  # the signed promise: SHA-256 of its PNG among the attachments
     submitted_at: datetime
     promised_by: date
     terminal: str = Field(min_length=1)
@@ -202,6 +203,14 @@ class Application:
     def deferred(self) -> list[Slot]:
         return [s for s in self.slots if s.status == "deferred"]
 
+    def promise_text(self) -> str:
+        """容缺受理承诺书: what the citizen signs (the words of the record, not the screen's)."""
+        names = "、".join(s.name for s in self.deferred())
+        d = self.defer_deadline
+        return (f"本人申请办理“{self.entry.name}”，以下材料暂缺：{names}。本人承诺于"
+                f"{d.year}年{d.month}月{d.day}日前补交，逾期未补交的，同意按不予办理处理；"
+                "所提交信息真实有效，如有虚假，愿承担相应责任。")
+
     @property
     def defer_deadline(self) -> date:
         return add_working_days(self.today, DEFER_DAYS)
@@ -212,8 +221,10 @@ class Application:
 
     # --- the case ------------------------------------------------------------------------
     def case_form(self, terminal: str, now: datetime,
-                  attachments: dict[int, tuple[str, int]] | None = None) -> CaseForm:
-        """The case; ``attachments``: slot index → (SHA-256 of its PDF, pages)."""
+                  attachments: dict[int, tuple[str, int]] | None = None,
+                  signature: str = "") -> CaseForm:
+        """The case; ``attachments``: slot index → (SHA-256 of its PDF, pages);
+        ``signature``: the SHA-256 of the signed promise's PNG."""
         attachments = attachments or {}
         if self.errors():
             raise ValueError(f"the form has errors: {sorted(self.errors())}")
@@ -232,7 +243,7 @@ class Application:
                 attachment=attachments.get(i, ("", 0))[0],
                 pages=attachments.get(i, ("", 0))[1]) for i, s in enumerate(self.slots)),
             conditions_confirmed=tuple(self.conditions_confirmed),
-            promise_signed=self.promise_signed, submitted_at=now,
+            promise_signed=self.promise_signed, signature=signature, submitted_at=now,
             promised_by=self.promised_by, terminal=terminal)
 
     def masked_applicant(self) -> str:

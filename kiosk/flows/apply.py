@@ -11,6 +11,7 @@ receipt says it was accepted here and is sent once the network is back.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from concurrent.futures import Future
 from datetime import datetime
@@ -57,6 +58,7 @@ class ApplyFlow(Flow):
         "apply_done": "screens.apply:DoneScreen",
         "apply_rating": "screens.rating:RatingScreen",
         "apply_capture": "screens.capture:CaptureScreen",
+        "apply_sign": "screens.signature:SignatureScreen",
     }
 
     def __init__(self, host: Any) -> None:
@@ -75,6 +77,7 @@ class ApplyFlow(Flow):
             for page in pages:
                 page[:] = bytes(len(page))
         self.slot_pages = {}
+        self.signature: tuple[bytes, list[Any]] | None = None  # the promise's PNG, strokes
         self.app: Application | None = None
         self.editing = ""  # the field being changed
         self.condition = 0
@@ -112,6 +115,8 @@ class ApplyFlow(Flow):
         elif step == "apply_capture":
             self.taker.bind(screen)
             screen.finished.connect(self.photographed)
+        elif step == "apply_sign":
+            screen.signed.connect(self.signed)
 
     def shown(self, step: str) -> None:
         if self.ctx.devices.camera is not None:
@@ -299,8 +304,21 @@ class ApplyFlow(Flow):
         self._show_materials()
 
     def promise(self) -> None:
+        """容缺受理承诺书: signed on the screen; tapped again once signed, it is withdrawn."""
+        app = self.app
+        assert app is not None
+        if app.promise_signed or not app.deferred():
+            app.promise_signed, self.signature = False, None
+            self._show_materials()
+            return
+        self.host.screen("apply_sign").ask(app.promise_text())
+        self.host.go("apply_sign")
+
+    def signed(self, png: bytes, strokes: list[Any]) -> None:
         assert self.app is not None
-        self.app.promise_signed = not self.app.promise_signed and bool(self.app.deferred())
+        self.signature = (png, strokes)
+        self.app.promise_signed = True
+        self.host.back()
         self._show_materials()
 
     # --- 核对, 提交 -------------------------------------------------------------------------
@@ -333,14 +351,19 @@ class ApplyFlow(Flow):
         pdfs = {i: pages_pdf([bytes(p) for p in self.slot_pages[i]], title=s.name)
                 for i, s in enumerate(app.slots)
                 if s.status == "photo" and self.slot_pages.get(i)}
+        png, strokes = self.signature if app.promise_signed and self.signature else (b"", [])
         case = app.case_form(self.ctx.config.terminal.id, datetime.now().astimezone(), {
             i: (hashlib.sha256(pdf).hexdigest(), len(self.slot_pages[i]))
-            for i, pdf in pdfs.items()})
+            for i, pdf in pdfs.items()}, hashlib.sha256(png).hexdigest() if png else "")
         assert self.ctx.outbox is not None
         uuid = self.ctx.outbox.create_case(f"apply:{app.entry.id}",
                                            case.model_dump(mode="json"))
         for i, pdf in pdfs.items():
             self.ctx.outbox.add_attachment(uuid, pdf, "application/pdf", f"material:{i}")
+        if png:  # the signed promise: its picture and the strokes it was drawn with
+            self.ctx.outbox.add_attachment(uuid, png, "image/png", "signature")
+            self.ctx.outbox.add_attachment(uuid, json.dumps(strokes).encode(),
+                                           "application/json", "signature-strokes")
         self.ctx.outbox.finalize(uuid)
         log.info("application %s for %s saved as case %s", case.case_number, app.entry.id,
                  uuid)

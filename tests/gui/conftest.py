@@ -84,3 +84,14 @@ def tap(window, widget: QWidget, after: float = CITIZEN_PAUSE) -> QWidget:
     """A deliberate tap in the middle of ``widget`` (which must be showing)."""
     assert widget.isVisible(), f"{widget!r} is not on screen"
     return tap_at(window, widget.mapTo(window, widget.rect().center()), after)
+
+
+def tap_service(window, service: str) -> QWidget:
+    """Tap a service's tile on the home screen, turning its pages as a citizen would when
+    there are more services than one page shows."""
+    home = window.screen("home")
+    pager = getattr(home, "next_btn", None)
+    while not home.tiles[service].isVisible() and pager is not None and pager.isVisible() \
+            and pager.isEnabled():
+        tap(window, pager)
+    return tap(window, home.tiles[service])

@@ -9,15 +9,19 @@ import hashlib
 
 import zxingcpp
 from PIL import Image
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import tap
+from tests.gui.conftest import tap, tap_service
 from tests.gui.test_guide_search import tap_key
 
 
 def start_birth(qtbot, window, ctx):
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    tap(window, window.screen("home").tiles["apply"])
+    tap_service(window, "apply")
     listing = window.screen("apply_list")
     qtbot.waitUntil(lambda: listing.tile("birth") is not None, timeout=10000)
     tap(window, listing.tile("birth"))
@@ -78,8 +82,33 @@ def through_materials(window) -> None:
     tap(window, materials.toggles[marriage])  # 容缺: hand it in later
     assert not materials.next.isEnabled()  # not without the promise
     tap(window, materials.promise)
-    assert materials.next.isEnabled()
+    sign(window)
+    assert window.current is materials and materials.next.isEnabled()
     tap(window, materials.next)
+
+
+def sign(window) -> None:
+    """A finger writes on the pad (strokes, not a tap), then 确认签名."""
+    screen = window.screen("apply_sign")
+    assert window.current is screen and "结婚证" in screen.text.text()
+    pad = screen.pad
+    tap_at_pad(pad, [(60, 150)])  # a dot is not a signature
+    assert not screen.ok.isEnabled()
+    tap(window, screen.clear)
+    tap_at_pad(pad, [(60 + 12 * i, 150 + (25 if i % 4 < 2 else -25)) for i in range(30)])
+    assert screen.ok.isEnabled()
+    tap(window, screen.ok)
+
+
+def tap_at_pad(pad, points) -> None:
+    left = Qt.MouseButton.LeftButton
+    QTest.mousePress(pad, left, Qt.KeyboardModifier.NoModifier, QPoint(*points[0]))
+    for x, y in points[1:]:
+        pos = QPointF(x, y)
+        QApplication.sendEvent(pad, QMouseEvent(QEvent.Type.MouseMove, pos,
+                                                pad.mapToGlobal(pos), Qt.MouseButton.NoButton,
+                                                left, Qt.KeyboardModifier.NoModifier))
+    QTest.mouseRelease(pad, left, Qt.KeyboardModifier.NoModifier, QPoint(*points[-1]))
 
 
 def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, window, ctx):
@@ -115,6 +144,10 @@ def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, 
     body = store.records("case")[0]["body"]["form"]
     assert body["case_number"] == case.case_number and body["fields"]["child_name"] == "小明"
     assert [m["status"] for m in body["materials"] if m["name"] == "结婚证"] == ["deferred"]
+    roles = {a["role"]: a["sha256"] for a in store.records("case")[0]["body"]["attachments"]}
+    assert roles["signature"] == body["signature"]  # the signed promise, with its strokes
+    assert store.blob_path(roles["signature"]).read_bytes().startswith(b"\x89PNG")
+    assert "signature-strokes" in roles
     tap(window, done.done)  # 完成 → 好差评 of this case (一事一评)
     rating = window.screen("apply_rating")
     assert window.current is rating
@@ -136,7 +169,7 @@ def test_offline_the_receipt_says_so_and_the_case_arrives_once_when_back(qtbot, 
     start_birth(qtbot, window, ctx)  # online once: the kiosk keeps the catalog
     tap(window, window.footer.home_btn)
     ctx.network.set_up(False)
-    tap(window, window.screen("home").tiles["apply"])
+    tap_service(window, "apply")
     tap(window, window.screen("apply_list").tile("birth"))
     for _ in range(3):
         tap(window, window.screen("apply_condition").yes)
@@ -196,7 +229,7 @@ def test_a_material_photographed_reaches_the_platform_byte_for_byte(qtbot, windo
     body = store.records("case")[0]["body"]
     material = next(m for m in body["form"]["materials"] if m["name"].endswith("申请表"))
     assert material["status"] == "photo" and material["pages"] == 1
-    (attachment,) = body["attachments"]
+    (attachment,) = [a for a in body["attachments"] if a["role"].startswith("material:")]
     assert attachment["sha256"] == material["attachment"]
     blob = store.blob_path(attachment["sha256"]).read_bytes()
     assert blob.startswith(b"%PDF") and hashlib.sha256(blob).hexdigest() == material["attachment"]

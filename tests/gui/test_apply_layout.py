@@ -73,6 +73,8 @@ def test_every_apply_screen_fits(qtbot, window, ctx, elder, language):
     flow.toggle(marriage)
     check("materials")
     flow.promise()
+    check("sign")
+    flow.signed(b"", [])
     flow.review()
     check("review")
     window.screen("apply_done").show_case("SIM-0001-20261204-ABC123", online=False)

@@ -11,14 +11,14 @@ import requests
 import zxingcpp
 from PIL import Image
 
-from tests.gui.conftest import all_texts, tap, tap_at
+from tests.gui.conftest import all_texts, tap, tap_at, tap_service
 from tests.gui.test_guide_journey import read_qr
 
 
 def to_preview(qtbot, window, ctx, months: str = "12"):
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    tap(window, window.screen("home").tiles["certificate"])
+    tap_service(window, "certificate")
     listing = window.screen("cert_list")
     assert window.current is listing
     qtbot.waitUntil(lambda: listing.tile("social_insurance_payment") is not None,
@@ -95,7 +95,7 @@ def test_offline_the_service_says_so_and_offers_the_online_one(qtbot, window, ct
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
     ctx.network.set_up(False)
-    tap(window, window.screen("home").tiles["certificate"])
+    tap_service(window, "certificate")
     notice = window.screen("offline")
     assert window.current is notice
     assert "这项服务需要联网" in all_texts(window)
@@ -135,7 +135,7 @@ def test_other_purpose_is_typed_in_pinyin_and_printed(qtbot, window, ctx):
 
     ctx.sim.place_card("resident")
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    tap(window, window.screen("home").tiles["certificate"])
+    tap_service(window, "certificate")
     listing = window.screen("cert_list")
     qtbot.waitUntil(lambda: listing.tile("household_registration") is not None, timeout=10000)
     tap(window, listing.tile("household_registration"))
