@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from central import cases, certificates, models
+from central import cases, certificates, licences, models
 from central.store import PlatformStore, Refusal
 from offline_cache.signing import (
     H_NONCE,
@@ -185,6 +185,7 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
 
     certificates.install(app, store.root, SignedJson, _parse, Refusal)
     cases.install(app, store, SignedJson, _parse)
+    licences.install(app, SignedJson, _parse)
     from central.payments import install_payments  # 缴费: its own routes and tables
     install_payments(app, store.root)
     return app

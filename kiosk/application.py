@@ -101,6 +101,7 @@ class Slot:
     deferrable: bool
     copies: int
     type: str
+    licence: str = ""  # 电子证照 the platform confirmed it holds (its number)
 
 
 class CaseMaterial(BaseModel):
@@ -110,6 +111,7 @@ class CaseMaterial(BaseModel):
     deadline: date | None = None  # 容缺: by when it must be handed in
     attachment: str = ""  # 拍照: the SHA-256 of its PDF among the case's attachments
     pages: int = 0
+    licence: str = ""  # 免提交: the 电子证照 number the platform confirmed
 
 
 class CaseForm(BaseModel):
@@ -200,6 +202,17 @@ class Application:
         if not self.deferred():
             self.promise_signed = False
 
+    def licences_found(self, found: list[dict[str, str]]) -> None:
+        """The platform's answer on 电子证照: a material it holds is received (免提交); one
+        it does not hold is asked for like any other (窗口核验, 拍照, 容缺)."""
+        held = {f["material"]: f["number"] for f in found}
+        for slot in self.slots:
+            if slot.status == "e_license":
+                if slot.name in held:
+                    slot.licence = held[slot.name]
+                else:
+                    slot.status = "counter"
+
     def deferred(self) -> list[Slot]:
         return [s for s in self.slots if s.status == "deferred"]
 
@@ -241,7 +254,8 @@ class Application:
                 name=s.name, status=s.status,
                 deadline=self.defer_deadline if s.status == "deferred" else None,
                 attachment=attachments.get(i, ("", 0))[0],
-                pages=attachments.get(i, ("", 0))[1]) for i, s in enumerate(self.slots)),
+                pages=attachments.get(i, ("", 0))[1], licence=s.licence)
+                for i, s in enumerate(self.slots)),
             conditions_confirmed=tuple(self.conditions_confirmed),
             promise_signed=self.promise_signed, signature=signature, submitted_at=now,
             promised_by=self.promised_by, terminal=terminal)

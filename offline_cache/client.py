@@ -302,6 +302,15 @@ class PlatformClient:
         self._call("PUT", f"/v1/certificates/{record['code']}", body=canonical_json(record),
                    ok=(200, 201))
 
+    def licences(self, id_number: str, materials: list[str]) -> list[dict[str, Any]]:
+        """电子证照: which of ``materials`` the platform holds for this person."""
+        _, doc = self._call("POST", "/v1/licences/lookup", body=canonical_json(
+            {"id_number": id_number, "materials": materials}), ok=(200,))
+        found = doc.get("found")
+        if not isinstance(found, list):
+            raise OutcomeUnknown("the licences answer has no list")
+        return found
+
     def cases_of(self, id_number: str) -> list[dict[str, Any]]:
         """进度查询: this person's cases, newest first, each with its steps."""
         _, doc = self._call("POST", "/v1/cases/lookup",

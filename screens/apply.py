@@ -311,8 +311,10 @@ class MaterialsScreen(Screen):
                 continue
             name = label("", r["name_en"] if lang == "en" else r["name"])
             name.setStyleSheet(f"font-size: {self.theme.px(30)}px; font-weight: bold;")
-            status = label("", tr(f"apply.material_{r['status']}", deadline=r["deadline"],
-                                  n=r.get("pages", 0)))
+            key = "e_license_held" if r["status"] == "e_license" and r.get("licence") \
+                else r["status"]
+            status = label("", tr(f"apply.material_{key}", deadline=r["deadline"],
+                                  n=r.get("pages", 0), number=r.get("licence", "")))
             status.setStyleSheet(f"font-size: {small}px; color: "
                                  f"{'#9a5b00' if r['status'] == 'deferred' else '#44505c'};")
             holder = QWidget()

@@ -23,8 +23,10 @@ from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
 from kiosk.guide import GuideUnavailable
 from kiosk.guide_view import Choice, GuideView, both
 from kiosk.i18n import translator
+from kiosk.link import citizen_client
 from kiosk.pages import PageTaker
 from kiosk.records import Evaluation
+from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.outbox import Kind, StoreError
 from printer_templates.acceptance_receipt import (
     AcceptanceReceipt,
@@ -68,6 +70,7 @@ class ApplyFlow(Flow):
         self.slot = -1  # the material being photographed
         self.taker = PageTaker(self, "apply_capture",
                                lambda: self.slot_pages.setdefault(self.slot, []))
+        self._client: PlatformClient | None = None
         self.left()
 
     def left(self) -> None:
@@ -78,6 +81,7 @@ class ApplyFlow(Flow):
                 page[:] = bytes(len(page))
         self.slot_pages = {}
         self.signature: tuple[bytes, list[Any]] | None = None  # the promise's PNG, strokes
+        self.licences_asked = False
         self.app: Application | None = None
         self.editing = ""  # the field being changed
         self.condition = 0
@@ -87,6 +91,8 @@ class ApplyFlow(Flow):
 
     def close(self) -> None:
         self.guide.close()
+        if self._client is not None:
+            self._client.close()
 
     def bind(self, step: str, screen: Any) -> None:
         connect = {
@@ -265,6 +271,26 @@ class ApplyFlow(Flow):
             return
         self._show_materials()
         self.host.go("apply_materials")
+        # 电子证照: which of them the platform holds (asked once; offline they stay 免提交,
+        # fetched by the platform when the case arrives).
+        wanted = [s.name for s in app.slots if s.status == "e_license" and not s.licence]
+        if wanted and not self.licences_asked:
+            self.licences_asked = True
+            if self._client is None:
+                assert self.ctx.link is not None
+                self._client = citizen_client(self.ctx.config, self.ctx.link.url)
+            self.host.run(self._client.licences, app.who.id_number, wanted,
+                          on_done=self._licences)
+
+    def _licences(self, fut: Future[list[dict[str, str]]]) -> None:
+        try:
+            found = fut.result()
+        except (OutcomeUnknown, PlatformRefused, OSError) as e:
+            log.info("电子证照 not confirmed now (%s): the platform fetches them later", e)
+            return
+        assert self.app is not None
+        self.app.licences_found(found)
+        self._show_materials()
 
     # --- 材料 ----------------------------------------------------------------------------
     def _show_materials(self) -> None:
@@ -275,6 +301,7 @@ class ApplyFlow(Flow):
         self.host.screen("apply_materials").show_materials(
             [{"name": s.name, "name_en": s.name_en, "status": s.status, "deadline": deadline,
               "deferrable": s.deferrable, "pages": len(self.slot_pages.get(i, [])),
+              "licence": s.licence,
               "photo": camera and s.status in ("counter", "photo")}
              for i, s in enumerate(app.slots)], app.promise_signed)
 

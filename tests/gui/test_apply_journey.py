@@ -12,7 +12,7 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.gui.conftest import tap, tap_service
 from tests.gui.test_guide_search import tap_key
@@ -123,6 +123,11 @@ def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, 
     assert form.error_labels["child_name"].text() == "这一项必须填写"
     fill_form(qtbot, window)
     tap(window, form.next)
+    materials = window.screen("apply_materials")
+    # 电子证照: the platform says it holds the parents' ID cards, so they are received.
+    qtbot.waitUntil(lambda: materials.rows[0]["licence"] != "", timeout=10000)
+    assert materials.rows[0]["name"] == "父母双方居民身份证"
+    assert "已调取电子证照 DZZZ" in " ".join(w.text() for w in materials.findChildren(QLabel))
     through_materials(window)
     review = window.screen("apply_review")
     assert window.current is review
@@ -144,6 +149,7 @@ def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, 
     body = store.records("case")[0]["body"]["form"]
     assert body["case_number"] == case.case_number and body["fields"]["child_name"] == "小明"
     assert [m["status"] for m in body["materials"] if m["name"] == "结婚证"] == ["deferred"]
+    assert body["materials"][0]["licence"].startswith("DZZZ")
     roles = {a["role"]: a["sha256"] for a in store.records("case")[0]["body"]["attachments"]}
     assert roles["signature"] == body["signature"]  # the signed promise, with its strokes
     assert store.blob_path(roles["signature"]).read_bytes().startswith(b"\x89PNG")
