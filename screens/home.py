@@ -92,6 +92,7 @@ class HomeScreen(Screen):
         self.retranslate()
 
     def per_page(self) -> int:
+        """Services a page: four in elder mode (docs/UI.md), all of them otherwise."""
         return self.theme.tiles_per_page if self.theme.elder else max(len(self.tiles), 1)
 
     def pages(self) -> int:
@@ -145,7 +146,8 @@ class HomeScreen(Screen):
             self.card_title.setText(tr("home.card_title"))
             self.card_hint.setText(tr("home.card_hint"))
         self.reader.setVisible(not self._greeting)
-        crowded = self.theme.elder and len(self.tiles) > 2  # the name alone, in big type
+        crowded = (self.theme.elder and len(self.tiles) > 2  # the name alone, in big type
+                   or len(self.tiles) > 6)  # or in four rows
         for sid, t in self.tiles.items():
             t.set_text(tr_or(f"service.{sid}", sid),
                        "" if crowded else tr_or(f"service.{sid}_sub", ""))
@@ -161,8 +163,9 @@ class HomeScreen(Screen):
             # and the line under it goes, or two rows of tiles would not fit the height.
             t.set_compact(theme.elder and len(self.tiles) > 2)
             if not theme.elder and len(self.tiles) > 4:
-                # Three rows in landscape: the name and its line only, each row lower.
+                # Three rows or more in landscape: no glyph, each row lower; four rows:
+                # the name alone.
                 t.glyph.setVisible(self._portrait)
-                t.setMinimumHeight(150)
+                t.setMinimumHeight(150 if len(self.tiles) <= 6 else 120)
         self.grid.setSpacing(16 if theme.elder and len(self.tiles) > 2 else 24)
         self.retranslate()

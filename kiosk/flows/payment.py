@@ -12,8 +12,8 @@ Every uncertain moment ends in a state the platform confirmed:
   (the 缴费记录 step lists what the platform settled, with 重新打印), never "success".
 
 Utilities need no card; 医保, 养老 and the records need the ID card: the ``payment_card``
-gate (a flow without steps that needs it) asks for it through the navigator and comes
-back here.
+gate (a flow without steps that needs it) asks for it through the navigator
+(``host.start`` with the choice) and hands the citizen back here.
 """
 
 from __future__ import annotations
@@ -47,12 +47,10 @@ _BUSY = (CREATING, CANCELLING, CLOSING, PRINTING)
 
 
 class _Navigator(FlowHost, Protocol):
-    """What the gate needs of the navigator beyond ``FlowHost`` (see the report: an engine
-    change would put ``start`` on ``FlowHost``)."""
+    """What the gate needs of the navigator beyond ``FlowHost``: the payment flow it
+    hands the citizen back to."""
 
     flows: dict[str, Flow]
-
-    def start(self, flow_id: str) -> None: ...
 
 
 class PaymentFlow(Flow):
@@ -159,9 +157,7 @@ class PaymentFlow(Flow):
             self.host.screen("pay_account").start(key)
             self.host.go("pay_account")
         elif who is None or who.source != "idcard":
-            gate = cast(_Navigator, self.host).flows["payment_card"]
-            cast(PaymentCardFlow, gate).want = key
-            cast(_Navigator, self.host).start("payment_card")
+            self.host.start("payment_card", key)  # the card first, then back here
         else:
             self.with_card(key)
 
@@ -413,10 +409,6 @@ class PaymentCardFlow(Flow):
     needs = Needs(identity=IdentityNeed.ID_CARD, network=NetworkNeed.REQUIRED,
                   devices=("printer",))
 
-    def __init__(self, host: Any) -> None:
-        super().__init__(host)
-        self.want = "medical"  # which service asked (not personal: kept across a wipe)
-
     def start(self) -> None:
         payment = cast(PaymentFlow, cast(_Navigator, self.host).flows["payment"])
-        payment.with_card(self.want)
+        payment.with_card(self.arg or "medical")  # what the citizen chose before the card
