@@ -12,6 +12,9 @@ from the words on a screen.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -20,9 +23,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drivers.camera.output import pages_pdf
 from drivers.idcard.privacy import mask_id_number, mask_name
 from kiosk.catalog import Entry, FormField
 from kiosk.identity import Identity
+from offline_cache.outbox import CaseOutbox
+
+log = logging.getLogger(__name__)
 
 DEFER_DAYS = 10  # working days to hand in a 容缺 material (a hall may set its own)
 
@@ -266,3 +273,28 @@ class Application:
     def summary(self) -> dict[str, Any]:
         return {"entry": self.entry.id, "fields": len(self.visible_fields()),
                 "materials": [s.status for s in self.slots]}
+
+
+def save_case(outbox: CaseOutbox, app: Application, slot_pages: dict[int, list[bytearray]],
+              signature: tuple[bytes, list[Any]] | None, terminal: str,
+              now: datetime) -> tuple[CaseForm, str]:
+    """提交: the photographed materials as one PDF each, the case that names them, then each
+    PDF and the signed promise (sealed) and the case finalized — all in the outbox before
+    anything is printed, so a crash after the tap loses nothing. Returns the case and its
+    outbox id. Off the GUI thread."""
+    pdfs = {i: pages_pdf([bytes(p) for p in slot_pages[i]], title=s.name)
+            for i, s in enumerate(app.slots) if s.status == "photo" and slot_pages.get(i)}
+    png, strokes = signature or (b"", [])
+    case = app.case_form(terminal, now, {
+        i: (hashlib.sha256(pdf).hexdigest(), len(slot_pages[i])) for i, pdf in pdfs.items()},
+        hashlib.sha256(png).hexdigest() if png else "")
+    uuid_ = outbox.create_case(f"apply:{app.entry.id}", case.model_dump(mode="json"))
+    for i, pdf in pdfs.items():
+        outbox.add_attachment(uuid_, pdf, "application/pdf", f"material:{i}")
+    if png:  # the signed promise: its picture and the strokes it was drawn with
+        outbox.add_attachment(uuid_, png, "image/png", "signature")
+        outbox.add_attachment(uuid_, json.dumps(strokes).encode(), "application/json",
+                              "signature-strokes")
+    outbox.finalize(uuid_)
+    log.info("application %s for %s saved as case %s", case.case_number, app.entry.id, uuid_)
+    return case, uuid_

@@ -10,15 +10,12 @@ receipt says it was accepted here and is sent once the network is back.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-from drivers.camera.output import pages_pdf
-from kiosk.application import Application, CaseForm
+from kiosk.application import Application, CaseForm, save_case
 from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
 from kiosk.guide import GuideUnavailable
 from kiosk.guide_view import Choice, GuideView, both
@@ -373,28 +370,10 @@ class ApplyFlow(Flow):
         self.host.run(self._save, self.app, on_done=self._saved, keep_on_leave=True)
 
     def _save(self, app: Application) -> tuple[CaseForm, str]:
-        """The photographed materials as PDFs, the case that names them, then each PDF
-        (sealed) and the case finalized: all in the outbox before anything is printed."""
-        pdfs = {i: pages_pdf([bytes(p) for p in self.slot_pages[i]], title=s.name)
-                for i, s in enumerate(app.slots)
-                if s.status == "photo" and self.slot_pages.get(i)}
-        png, strokes = self.signature if app.promise_signed and self.signature else (b"", [])
-        case = app.case_form(self.ctx.config.terminal.id, datetime.now().astimezone(), {
-            i: (hashlib.sha256(pdf).hexdigest(), len(self.slot_pages[i]))
-            for i, pdf in pdfs.items()}, hashlib.sha256(png).hexdigest() if png else "")
         assert self.ctx.outbox is not None
-        uuid = self.ctx.outbox.create_case(f"apply:{app.entry.id}",
-                                           case.model_dump(mode="json"))
-        for i, pdf in pdfs.items():
-            self.ctx.outbox.add_attachment(uuid, pdf, "application/pdf", f"material:{i}")
-        if png:  # the signed promise: its picture and the strokes it was drawn with
-            self.ctx.outbox.add_attachment(uuid, png, "image/png", "signature")
-            self.ctx.outbox.add_attachment(uuid, json.dumps(strokes).encode(),
-                                           "application/json", "signature-strokes")
-        self.ctx.outbox.finalize(uuid)
-        log.info("application %s for %s saved as case %s", case.case_number, app.entry.id,
-                 uuid)
-        return case, uuid
+        signature = self.signature if app.promise_signed else None
+        return save_case(self.ctx.outbox, app, self.slot_pages, signature,
+                         self.ctx.config.terminal.id, datetime.now().astimezone())
 
     def _saved(self, fut: Future[tuple[CaseForm, str]]) -> None:
         self.submitting = False
