@@ -183,11 +183,11 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         _, answer = store.call_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
         return JSONResponse(answer)
 
-    certificates.install(app, store.root, SignedJson, _parse, Refusal)
+    certificates.install(app, store, SignedJson, _parse, Refusal)
     cases.install(app, store, SignedJson, _parse)
     licences.install(app, SignedJson, _parse)
     from central.payments import install_payments  # 缴费: its own routes and tables
-    install_payments(app, store.root)
+    store.on_close(install_payments(app, store.root).close)
     return app
 
 

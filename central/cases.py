@@ -80,6 +80,7 @@ def cases_of(store: Any, book: CaseBook, id_number: str) -> list[dict[str, Any]]
 
 def install(app: FastAPI, store: Any, signed: Any, parse: Any) -> None:
     book = CaseBook.beside(store.root)
+    store.on_close(book.close)
 
     @app.post("/v1/cases/lookup")
     async def lookup(s: signed) -> JSONResponse:  # type: ignore[valid-type]

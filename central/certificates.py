@@ -91,6 +91,10 @@ class Registry:
                  doc.purpose, doc.holder_masked))
             return cur.rowcount == 1
 
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
     def find(self, code: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
@@ -101,10 +105,12 @@ class Registry:
         return {"digest": row[0], "title": row[1], "printed_at": row[2], "expires_on": row[3]}
 
 
-def install(app: FastAPI, root: Path, signed: Any, parse: Any, refusal: type[Exception]) -> None:
+def install(app: FastAPI, store: Any, signed: Any, parse: Any,
+            refusal: type[Exception]) -> None:
     """Add the certificate routes to the platform ``app`` (``signed``: the dependency that
     checks a terminal's signature; ``parse``: the body parser; ``refusal``: its error)."""
-    registry = Registry(root / "certificates.sqlite3")
+    registry = Registry(store.root / "certificates.sqlite3")
+    store.on_close(registry.close)
 
     @app.get("/v1/certificates")
     async def offered(s: signed) -> JSONResponse:  # type: ignore[valid-type]

@@ -233,6 +233,20 @@ class PaymentBook:
                         now + ORDER_VALIDITY, json.dumps(doc, ensure_ascii=False)))
             return True, self._order(db, order_no)
 
+    def verify(self, token: str) -> dict[str, Any]:
+        """The public check behind a receipt's verify QR (``ORDER-CODE``)."""
+        order_no, _, code = token.partition("-")
+        with self._tx() as db:
+            self._settle(db, time.time())
+            row = db.execute("SELECT request_id FROM pay_order WHERE order_no = ?",
+                             (order_no,)).fetchone()
+            if row is None or hashlib.sha256(f"{order_no}|{row[0]}".encode()).hexdigest()[
+                    :8] != code:
+                raise Refusal(404, "unknown_receipt", "no payment receipt with this code")
+            o = self._order(db, order_no)
+        return {"order_no": order_no, "status": o["status"], "amount_cents": o["amount_cents"],
+                "item": o["item"], "payee": o["payee"], "paid_at": o["paid_at"]}
+
     def order(self, order_no: str) -> dict[str, Any]:
         with self._tx() as db:
             self._settle(db, time.time())
@@ -347,5 +361,11 @@ def install_payments(app: FastAPI, root: Path) -> PaymentBook:
     async def payment_records(s: SignedJson) -> JSONResponse:
         _, q = _parse(RecordsQuery, s.body)
         return JSONResponse({"orders": book.paid_orders(q.id_number)})  # type: ignore[attr-defined]
+
+    @app.get("/v1/payments/verify/{token}")
+    async def verify_payment(token: Annotated[str, PathParam(max_length=40)]) -> JSONResponse:
+        """Public: what scanning a 缴费凭证's QR shows — paid or not, how much, to whom; no
+        personal data, and nothing for a number without its code."""
+        return JSONResponse(book.verify(token))
 
     return book

@@ -17,6 +17,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,7 @@ class UploadState:
 class PlatformStore:
     def __init__(self, db_path: Path) -> None:
         self.root = db_path.parent
+        self._closers: list[Callable[[], None]] = []
         self.blobs = self.root / "blobs"
         self.uploads = self.root / "uploads"
         self._db = open_db(db_path, durable=True)
@@ -98,10 +100,17 @@ class PlatformStore:
         self._lock = threading.RLock()
         self.accepted_requests = 0  # signed requests let through since start (monitoring)
 
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Close ``close``'s resource with the store (the routes' own databases)."""
+        self._closers.append(close)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
             self._nonces.close()
+        for close in self._closers:
+            close()
+        self._closers.clear()
 
     def _tx(self) -> Immediate:
         return Immediate(self._db, self._lock)

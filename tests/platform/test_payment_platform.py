@@ -190,3 +190,22 @@ def test_kiosk_platform_pay_marks_an_order_paid_while_the_platform_runs(tmp_path
     assert client.order(order["order_no"])["status"] == "paid"
     r = pay("JF0000000000000000")
     assert r.returncode == 1 and "unknown_order" in r.stderr
+
+
+def test_the_receipts_verify_qr_resolves_publicly_without_personal_data(platform, client):
+    import requests
+
+    bill = client.payment_bill("medical", id_number=valid_id())
+    order = client.create_order(str(uuid.uuid4()), bill["ref"], 40000,
+                                payer_id_number=valid_id(), payer_name="王小明")
+    token = order["verify_url"].rsplit("/", 1)[1]
+    url = f"{platform.url}/v1/payments/verify/"
+    assert requests.get(url + token, timeout=5).json()["status"] == "pending"
+    book = book_of(platform)
+    book.pay(order["order_no"])
+    book.close()
+    answer = requests.get(url + token, timeout=5)
+    assert answer.json()["status"] == "paid" and answer.json()["amount_cents"] == 40000
+    assert "王" not in answer.text and valid_id()[:6] not in answer.text
+    forged = requests.get(url + order["order_no"] + "-00000000", timeout=5)
+    assert forged.status_code == 404

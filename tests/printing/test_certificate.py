@@ -27,6 +27,7 @@ PRINTED_AT = datetime(2024, 5, 6, 9, 42, 30)
 SAMPLE_OF = {  # certificate template -> its sample data
     "social_insurance_payment": "social_insurance_payment",
     "household_registration": "household_registration",
+    "medical_insurance": "medical_insurance",
     "acceptance_receipt": "acceptance_receipt",
 }
 
