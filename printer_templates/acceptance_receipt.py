@@ -53,6 +53,7 @@ class AcceptanceReceipt:
     progress_url: str
     materials: tuple[Material, ...] = ()
     deferred: tuple[DeferredMaterial, ...] = ()
+    to_show: tuple[str, ...] = ()  # originals to show at the window when the result is taken
     delivery: str = ""  # how the result reaches the citizen, e.g. 免费邮寄到家
     phone: str = ""
 
@@ -94,6 +95,12 @@ def render_acceptance_receipt(
         b.line(f"已收材料（共{len(receipt.materials)}项）").bold(False)
         for i, m in enumerate(receipt.materials, 1):
             b.line(f"{i}. {m.name}（{m.form}{m.copies}份）", indent=3)
+
+    if receipt.to_show:
+        b.size(1, 1).rule("-").size(*_BODY_SIZE).bold(True)
+        b.line("领取结果时请带原件核验").bold(False)
+        for i, name in enumerate(receipt.to_show, 1):
+            b.line(f"{i}. {name}", indent=3)
 
     if receipt.deferred:
         b.size(1, 1).rule("-").size(*_BODY_SIZE).bold(True)

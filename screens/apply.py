@@ -323,6 +323,7 @@ class MaterialsScreen(Screen):
             cell.setContentsMargins(0, 0, 0, 0)
             cell.addWidget(name)
             cell.addWidget(status)
+            cell.addStretch(1)  # a row taller than its words keeps them together
             self.grid.addWidget(holder, i, 0)
             holder.show()
             actions = QHBoxLayout()

@@ -126,6 +126,72 @@ def shoot_certificate(win, ctx, save) -> None:  # noqa: ANN001
     win.nav.home()
 
 
+def shoot_apply(win, ctx, save, out: Path) -> None:  # noqa: ANN001
+    """自助申报 and 进度查询: list, a condition, the form with its errors, materials, the
+    signature, review, accepted, the rating; then the case followed by card."""
+    flow = win.nav.flows["apply"]
+    win.nav.home()
+    ctx.sim.place_card("resident")
+    until(lambda: ctx.sessions.current.identity is not None)
+    win.nav.start("apply")
+    until(lambda: win.screen("apply_list").tile("birth") is not None)
+    save("apply-list")
+    flow.choose("birth")
+    save("apply-condition")
+    for _ in flow.app.entry.conditions:
+        flow.answer(True)
+    flow.form_done()
+    save("apply-form-errors")
+    for field, value in (("relation", "mother"), ("child_name", "王小宝"),
+                         ("child_sex", "female"), ("child_birth", "2026-11-30"),
+                         ("phone", "13800138000"), ("delivery", "mail")):
+        flow.app.set(field, value)
+    flow.edit("phone")
+    save("apply-digits")
+    win.nav.back()
+    flow.form_done()
+    until(lambda: flow.app.slots[0].licence != "")
+    marriage = next(i for i, s in enumerate(flow.app.slots) if s.name == "结婚证")
+    flow.toggle(marriage)
+    save("apply-materials")
+    flow.promise()
+    save("apply-sign")
+    flow.signed(b"", [])
+    flow.review()
+    save("apply-review")
+    flow.submit()
+    until(lambda: win.current is win.screen("apply_done")
+          and win.screen("apply_done").done.isEnabled())
+    save("apply-done")
+    shutil.copy(ctx.sim.printer.pages[-1], out / "print-receipt-case.png")
+    flow.rate()
+    win.screen("apply_rating").scores[2].click()
+    save("apply-rating-why")
+    win.nav.end_visit("screenshots")
+    ctx.sim.place_card("resident")
+    until(lambda: ctx.sessions.current.identity is not None)
+    win.nav.start("progress")
+    until(lambda: bool(win.nav.flows["progress"].cases))
+    save("progress-list")
+    win.nav.flows["progress"].open_case(next(iter(win.nav.flows["progress"].cases)))
+    save("progress-case")
+    win.nav.end_visit("screenshots")
+
+
+def shoot_payment(win, ctx, save) -> None:  # noqa: ANN001
+    """缴费: the choice, an account on the digit pad."""
+    win.nav.home()
+    win.nav.start("payment")
+    save("payment-start")
+    account = win.screen("pay_account")
+    account.start("water")
+    win.nav.go("pay_account")
+    for k in "3301001234":
+        account.keys[k].click()
+    save("payment-account")
+    win.nav.end_visit("screenshots")
+
+
 def shoot(out: Path, orientation: str, elder: bool) -> None:
     data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     cfg = parse_config(f'[data]\ndir = "{data.as_posix()}"\n'
@@ -187,6 +253,8 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     shoot_capture(win, ctx, save)
     shoot_guide(win, ctx, save)
     shoot_certificate(win, ctx, save)
+    shoot_apply(win, ctx, save, out)
+    shoot_payment(win, ctx, save)
     win.nav.home()
     win.nav.start("report")  # 办不成事
     save("report")

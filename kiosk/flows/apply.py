@@ -400,16 +400,18 @@ class ApplyFlow(Flow):
             applicant=app.who.name, accepted_at=case.submitted_at.replace(tzinfo=None),
             promised_by=case.promised_by,
             progress_url=PROGRESS_URL.format(case=case.case_number),
-            materials=tuple(Material(s.name, {"e_license": "电子证照", "photo": "拍照件"}.get(
-                s.status, "窗口核验"), max(s.copies, 1))
-                            for s in app.slots if s.status in ("e_license", "counter", "photo")),
+            materials=tuple(Material(s.name, "电子证照" if s.status == "e_license" else "拍照件",
+                                     max(s.copies, 1))
+                            for s in app.slots if s.status in ("e_license", "photo")),
+            to_show=tuple(s.name for s in app.slots if s.status == "counter"),
             deferred=tuple(DeferredMaterial(m.name, m.deadline) for m in case.materials
                            if m.status == "deferred" and m.deadline is not None),
             delivery=("办结后免费邮寄" if delivery == "mail" else "办结后到窗口领取")
             + ("" if online else "（已在本机受理，联网后自动提交）"),
             phone=app.entry.phone)
-        job = f"case-{case.case_number}"
-        return self.ctx.print_receipt(job, render_acceptance_receipt(receipt, job),
+        # The case number is on it in big type: no job line under it.
+        return self.ctx.print_receipt(f"case-{case.case_number}",
+                                      render_acceptance_receipt(receipt),
                                       f"receipt of case {case.case_number}")
 
     def _printed(self, fut: Future[str]) -> None:

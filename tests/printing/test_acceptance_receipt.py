@@ -42,6 +42,8 @@ def test_acceptance_receipt_says_what_was_received_and_what_is_owed_by_when() ->
     assert "已收材料（共3项）" in text and "出生医学证明（复印件1份）" in text
     assert "户口簿首页及新生儿本人页" in text and "补交期限：2024年5月20日前" in text
     assert "承诺办结：2024年5月13日前" in text
+    # What is not received but shown at the window later is not listed as received.
+    assert "领取结果时请带原件核验" in text and "1. 申请人户口簿原件" in text
 
 
 def test_acceptance_receipt_masks_the_applicants_name() -> None:
