@@ -26,7 +26,7 @@ from kiosk.config import (
     default_config_path,
     load_config,
 )
-from kiosk.privacy import install_log_masking
+from kiosk.privacy import MaskingFormatter, install_log_masking
 
 log = logging.getLogger("kiosk")
 
@@ -43,16 +43,24 @@ DEVICE_COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """The log file and each rotated one readable by the kiosk's user and group only."""
+
+    def _open(self):  # noqa: ANN202 - logging API
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o640)
+        return stream
+
+
 def setup_logging(config: KioskConfig, verbose: bool = False) -> Path:
     """Log to a rotating file under the data folder and to stderr; personal data masked."""
     log_dir = config.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    file_h = logging.handlers.RotatingFileHandler(
-        log_dir / "kiosk.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
-    )
+    fmt = MaskingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    file_h = PrivateLogFile(log_dir / "kiosk.log", maxBytes=5_000_000, backupCount=5,
+                            encoding="utf-8")
     err_h = logging.StreamHandler()
     err_h.setLevel(logging.WARNING if not verbose else logging.DEBUG)
     for h in (file_h, err_h):

@@ -1,10 +1,12 @@
 """Masking of personal data for screens and logs.
 
-Logs never carry a full ID number or a name: ``MaskingFilter`` rewrites any 18-character
-ID number (or 15-digit old one) that slips into a log record, and code that logs a person
-uses ``mask_id_number`` / ``mask_name`` itself. Names cannot be found by pattern, so the
-filter also masks the names of the citizens currently being served (registered by the
-session while it holds them).
+Logs never carry a full ID number, a mobile number, a name or an address: ``mask_text``
+rewrites ID numbers however they are written (18 characters or 15 digits, with spaces or
+dashes between the parts, glued to a label such as ``ID``), old 15-character permanent
+residence numbers (``FRA318704220015``) and mobile numbers; names and addresses cannot be
+found by pattern, so the filter also masks those of the citizens currently being served
+(registered by the session while it holds them). ``MaskingFormatter`` applies the same to
+the finished line, traceback included, so nothing that reaches a log file escapes it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,25 @@ import threading
 # must never show personal data either.
 from drivers.idcard.privacy import mask_id_number, mask_name
 
-__all__ = ["MaskingFilter", "install_log_masking", "mask_id_number", "mask_name", "mask_text"]
+__all__ = ["MaskingFilter", "MaskingFormatter", "install_log_masking", "mask_id_number",
+           "mask_name", "mask_text"]
 
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8}|\d{5})(\d{3}[0-9Xx]?)(?![0-9A-Za-z])")
+# An ID number: 6 + 8 + 4 (or the old 6 + 6 + 3), maybe with a space or dash between the
+# parts, not inside a longer run of digits (a label such as "ID" may touch it).
+_ID_RE = re.compile(r"(?<!\d)(?:(\d{6})[ -]?(\d{8})[ -]?(\d{3}[0-9Xx])"
+                    r"|(\d{6})[ -]?(\d{6})[ -]?(\d{3}))(?![\dXx])")
+_PR_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(\d{12})(?!\d)")  # 外国人永久居留证 (old)
+_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def _mask_id(m: re.Match[str]) -> str:
+    return mask_id_number("".join(g for g in m.groups() if g))
 
 
 def mask_text(text: str) -> str:
-    return _ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _ID_RE.sub(_mask_id, text)
+    text = _PR_RE.sub(lambda m: m.group(1) + "*" * 9 + m.group(2)[-3:], text)
+    return _MOBILE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
 class MaskingFilter(logging.Filter):
@@ -42,16 +56,27 @@ class MaskingFilter(logging.Filter):
         with self._lock:
             self._names.difference_update(values)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = mask_text(record.getMessage())
+    def mask(self, text: str) -> str:
+        text = mask_text(text)
         with self._lock:
-            for name in self._names:
-                msg = msg.replace(name, mask_name(name))
-        record.msg, record.args = msg, None
+            for value in self._names:
+                text = text.replace(value, mask_name(value) if len(value) <= 8
+                                    else value[:6] + "*" * 6)  # a name; an address
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.mask(record.getMessage()), None
         return True
 
 
 masking_filter = MaskingFilter()
+
+
+class MaskingFormatter(logging.Formatter):
+    """Masks the whole formatted line, after the traceback and any ``extra`` are in it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return masking_filter.mask(super().format(record))
 
 
 def install_log_masking(logger: logging.Logger | None = None) -> None:

@@ -60,7 +60,7 @@ class SessionManager:
         if self.current.has_personal_data:
             self.wipe("new_card")
         self.current.identity = identity
-        masking_filter.protect(identity.name, identity.name_en)
+        masking_filter.protect(identity.name, identity.name_en, identity.address)
         log.info("session %s identified (%s)", self.current.id[:8], identity.document)
         for cb in list(self._on_identity):
             cb(self.current)
@@ -69,7 +69,7 @@ class SessionManager:
     def wipe(self, reason: str) -> None:
         s = self.current
         if s.identity is not None:
-            masking_filter.forget(s.identity.name, s.identity.name_en)
+            masking_filter.forget(s.identity.name, s.identity.name_en, s.identity.address)
         for buf in s.scans:
             buf[:] = b"\x00" * len(buf)
         s.scans.clear()

@@ -70,3 +70,45 @@ def test_one_identity_for_the_id_card_and_the_social_security_card():
         assert who.id_number_valid and not who.is_expired(date(2026, 1, 1))
         assert who.name not in repr(who) and who.id_number not in repr(who)
         assert "*" in who.masked_id_number
+
+
+def test_every_way_an_id_or_mobile_number_is_written_is_masked():
+    for text in ("ID11010519491231002X", "110105 19491231 002X", "110105-19491231-002X",
+                 "身份证号:11010519491231002X。"):
+        masked = mask_text(text)
+        assert "19491231" not in masked and "1101**********002X" in masked, text
+    assert mask_text("permit FRA318704220015 read") == "permit FRA*********015 read"
+    assert mask_text("phone 13800138000") == "phone 138****8000"
+    # Not personal: order numbers, dates, times, hall phones keep their digits.
+    for text in ("order JF2026120400001234", "0731-88761000", "2026-12-04 19:10"):
+        assert mask_text(text) == text
+
+
+def test_a_traceback_in_the_log_file_is_masked_and_the_file_is_private(tmp_path):
+    import os
+
+    from kiosk.cli import setup_logging
+    from kiosk.config import parse_config
+    from kiosk.privacy import masking_filter
+
+    config = parse_config(f'[data]\ndir = "{tmp_path.as_posix()}"\n', dev=True)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    path = setup_logging(config)
+    address = "北京市东城区示例路1号院2单元301室"
+    masking_filter.protect("王小明", address)
+    try:
+        try:
+            raise ValueError(f"card of 王小明 11010519491231002X at {address}")
+        except ValueError:
+            logging.getLogger("test.privacy").exception("reading failed")
+    finally:
+        masking_filter.forget("王小明", address)
+        for h in root.handlers[len(before):]:
+            h.close()
+            root.removeHandler(h)
+    text = path.read_text(encoding="utf-8")
+    assert "Traceback" in text and "ValueError" in text
+    assert "11010519491231002X" not in text and "王小明" not in text
+    assert "示例路1号院" not in text and "王*明" in text
+    assert os.stat(path).st_mode & 0o777 == 0o640
