@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -77,22 +78,26 @@ class _SignedBody:
                                                        H_SIGNATURE))
         if not (terminal and ts and nonce and sig):
             raise Refusal(401, "unsigned", "signature headers missing")
-        secret = store.secret(terminal)
-        if secret is None:
-            raise Refusal(401, "unknown_terminal", "this terminal is not registered")
-        if not ts.isdigit() or abs(time.time() - int(ts)) > SIGNATURE_WINDOW:
+        if not (ts.isascii() and ts.isdigit() and len(ts) <= 12):
+            raise Refusal(400, "bad_timestamp", "X-Timestamp must be Unix seconds (digits)")
+        if abs(time.time() - int(ts)) > SIGNATURE_WINDOW:
             raise Refusal(401, "expired", "timestamp outside the accepted window "
                           "(check the terminal's clock)")
+        # An unknown terminal is checked against a secret nobody has, and refused exactly
+        # like a wrong signature: the caller cannot tell which terminal ids exist.
+        secret = store.secret(terminal)
         path_qs = request.scope.get("raw_path", b"").decode("latin-1")
         if request.scope.get("query_string"):
             path_qs += "?" + request.scope["query_string"].decode("latin-1")
         msg = string_to_sign(request.method, path_qs, terminal, ts, nonce, body)
-        if not signature_matches(secret, msg, sig):
+        if not signature_matches(secret or _NOBODYS_SECRET, msg, sig) or secret is None:
             raise Refusal(401, "bad_signature", "signature does not match")
         if not store.remember_nonce(terminal, nonce, SIGNATURE_WINDOW):
             raise Refusal(401, "replayed", "this nonce was already used")
         return terminal
 
+
+_NOBODYS_SECRET = secrets.token_bytes(32)
 
 SignedJson = Annotated[Signed, Depends(_SignedBody(MAX_JSON))]
 SignedChunk = Annotated[Signed, Depends(_SignedBody(MAX_CHUNK))]
@@ -103,6 +108,8 @@ def _parse(model: type[BaseModel], body: bytes) -> tuple[dict[str, Any], BaseMod
         raw = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise Refusal(400, "bad_json", "the body is not JSON") from None
+    except RecursionError:
+        raise Refusal(400, "bad_json", "the body is nested too deeply") from None
     try:
         return raw, model.model_validate(raw)
     except ValidationError as e:

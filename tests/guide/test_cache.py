@@ -131,5 +131,5 @@ def test_a_platform_that_refuses_the_terminal_leaves_the_copy_in_use(platform, c
     stranger = CatalogCache(cache_dir, PlatformClient(platform.url, "T-9999", b"x" * 32,
                                                       deadline=5.0))
     got = stranger.refresh()
-    assert not got.online and "refused" in got.problem and "unknown_terminal" in got.problem
+    assert not got.online and "refused" in got.problem and "bad_signature" in got.problem
     assert got.catalog.entry("birth") is not None

@@ -67,7 +67,8 @@ def test_forged_expired_replayed_and_unknown_requests_are_refused(platform, s):
     assert old.put(url, data=body).json()["error"] == "expired"
     stranger = requests.Session()
     stranger.auth = HmacAuth("T-9999", SECRET)
-    assert stranger.put(url, data=body).json()["error"] == "unknown_terminal"
+    unknown = stranger.put(url, data=body)  # looks just like a wrong signature
+    assert (unknown.status_code, unknown.json()["error"]) == (401, "bad_signature")
     assert requests.put(url, data=body).json()["error"] == "unsigned"
     # A signed request captured on the wire and sent again is refused.
     prepared = requests.Request("PUT", url, data=body, auth=s.auth).prepare()
@@ -304,3 +305,18 @@ def test_a_registered_certificate_verifies_publicly_without_personal_data(platfo
                         timeout=5).json()["status"] == "expired"
     unknown = requests.get(f"{platform.url}/v1/verify/ZZZZ-ZZZZ-ZZZZ-ZZZZ", timeout=5)
     assert unknown.status_code == 404 and unknown.json()["status"] == "unknown"
+
+
+@pytest.mark.parametrize(("header", "value"), [("X-Timestamp", "²"),
+                                                ("X-Timestamp", "9" * 5000)])
+def test_a_malformed_header_is_a_400_with_a_reason_not_a_500(platform, s, header, value):
+    req = requests.Request("GET", f"{platform.url}/v1/catalog", auth=s.auth).prepare()
+    req.headers[header] = value
+    answer = s.send(req)
+    assert answer.status_code == 400 and answer.json()["error"] == "bad_timestamp"
+
+
+def test_json_nested_too_deep_is_a_400(platform, s):
+    body = b"[" * 100_000 + b"]" * 100_000
+    answer = s.post(f"{platform.url}/v1/certificates", data=body)
+    assert answer.status_code == 400 and answer.json()["error"] == "bad_json"
