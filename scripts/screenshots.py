@@ -5,13 +5,16 @@ mode, landscape and portrait, plus the last printed ticket. Run:
 
 from __future__ import annotations
 
+import io
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PIL import Image
+from PySide6.QtCore import QBuffer, QEventLoop, QIODevice, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from kiosk.config import parse_config
@@ -31,6 +34,16 @@ def until(cond, timeout_ms: int = 8000) -> None:  # noqa: ANN001
             return
         wait(50)
     raise TimeoutError("screen did not reach the expected state")
+
+
+def keep(image: QImage, path: Path) -> None:
+    """A screen as a 256-colour PNG: the flat colours of the UI lose nothing visible, and
+    the pictures of every screen stay a few MB in the repository."""
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    with Image.open(io.BytesIO(bytes(buf.data()))) as img:
+        img.convert("RGB").quantize(256).save(path, optimize=True)
 
 
 def shoot_capture(win, ctx, save) -> None:  # noqa: ANN001
@@ -207,7 +220,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
 
     def save(name: str, settle_ms: int = 300) -> None:  # 0: a moment in passing
         wait(settle_ms)
-        win.grab().save(str(out / f"{name}-{tag}.png"))
+        keep(win.grab().toImage(), out / f"{name}-{tag}.png")
 
     def take_ticket(card: str, prefix: str) -> None:  # a new citizen takes a number
         win.nav.home()
@@ -273,7 +286,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
         panel.show()
         panel._show_page(str(ctx.sim.printer.pages[-1]))
         wait(300)
-        panel.grab().save(str(out / "simulator-panel.png"))
+        keep(panel.grab().toImage(), out / "simulator-panel.png")
         panel.close()
     win.close()
     ctx.stop()
