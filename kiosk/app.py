@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from drivers.base import DeviceState, DeviceStatus
 from kiosk import devices as dev
-from kiosk.config import dev_mode
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from kiosk.identity import Identity
@@ -350,18 +349,7 @@ class KioskWindow(QWidget):
                 o.setGeometry(self.rect())
                 o.fit_dialog()
 
-    def allow_close(self) -> None:
-        """The kiosk is being stopped on purpose (a signal, the end of a run, staff)."""
-        self._closing_allowed = True
-
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
-        # A kiosk in the field is not left with Alt+F4 or the window system's close: only a
-        # stop on purpose closes it (development windows close as any window does).
-        if self.ctx.config.terminal.fullscreen and not dev_mode() and \
-                not getattr(self, "_closing_allowed", False):
-            event.ignore()
-            log.warning("window close request refused: the kiosk stays open")
-            return
         QApplication.instance().removeEventFilter(self)
         self._unsubscribe_language()
         self._unsubscribe_sync()

@@ -83,27 +83,22 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
         win.show()
     if sim_panel and open_panel is not None:
         open_panel()
-    def stop() -> None:
-        win.allow_close()
-        app.quit()
-
     if screenshot:
         def grab() -> None:
             win.grab().save(screenshot)
             print(f"saved {screenshot}")
-            stop()
+            app.quit()
 
         # Give the devices a moment to report, so the header shows their real state.
         QTimer.singleShot(1500, grab)
     # Ctrl+C in a terminal stops the kiosk cleanly (Qt would otherwise swallow it).
-    signal.signal(signal.SIGINT, lambda *_: stop())
-    signal.signal(signal.SIGTERM, lambda *_: stop())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
     keepalive = QTimer()
     keepalive.start(500)  # lets Python run its signal handlers during the Qt loop
     keepalive.timeout.connect(lambda: None)
     try:
         return app.exec()
     finally:
-        win.allow_close()
         win.close()
         ctx.stop()

@@ -28,17 +28,3 @@ def test_f12_does_nothing_in_the_field(qtbot: QtBot, window, monkeypatch) -> Non
     assert simulator_panel(window, window.ctx) is None
     qtbot.keyClick(window, Qt.Key.Key_F12)
     assert not _panels()
-
-
-def test_a_close_request_does_not_end_a_kiosk_in_the_field(qtbot, window, monkeypatch):
-    """Alt+F4 or the window system's close leaves a citizen at a desktop: refused, unless
-    the kiosk is stopped on purpose."""
-    from PySide6.QtGui import QCloseEvent
-
-    monkeypatch.delenv("KIOSK_DEV", raising=False)
-    assert window.ctx.config.terminal.fullscreen
-    request = QCloseEvent()
-    window.closeEvent(request)
-    assert not request.isAccepted() and window.isVisible()
-    window.allow_close()
-    assert window.close() and not window.isVisible()
