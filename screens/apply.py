@@ -14,6 +14,15 @@ from screens.theme import Theme
 from screens.widgets import Screen, button, label
 
 
+def _empty(grid: QGridLayout) -> None:
+    """Take every row out of ``grid`` before it is filled again."""
+    while grid.count():
+        w = grid.takeAt(0).widget()
+        if w is not None:
+            w.setParent(None)
+            w.deleteLater()
+
+
 class ConditionScreen(Screen):
     """受理条件 n of N: the condition in big type, 是 / 不符合."""
 
@@ -170,11 +179,7 @@ class FormScreen(Screen):
         self.rebuild()
 
     def rebuild(self) -> None:
-        while self.grid.count():
-            w = self.grid.takeAt(0).widget()
-            if w is not None:
-                w.setParent(None)
-                w.deleteLater()
+        _empty(self.grid)
         self.edit_buttons, self.error_labels = {}, {}
         per = self.per_page()
         lang = translator.language
@@ -296,11 +301,7 @@ class MaterialsScreen(Screen):
         self.rebuild()
 
     def rebuild(self) -> None:
-        while self.grid.count():
-            w = self.grid.takeAt(0).widget()
-            if w is not None:
-                w.setParent(None)
-                w.deleteLater()
+        _empty(self.grid)
         self.toggles, self.photos = {}, {}
         lang = translator.language
         small = self.theme.px(26)
