@@ -134,7 +134,7 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
 
     @app.get("/v1/cases/{id}/progress")
     async def progress(id: UUID, s: SignedJson) -> JSONResponse:  # noqa: A002 - API name
-        found = store.progress(str(id))
+        found = store.progress(str(id), s.terminal)
         if found is None:
             raise Refusal(404, "unknown_case", "no case with this id")
         return JSONResponse(found)

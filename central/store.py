@@ -143,9 +143,16 @@ class PlatformStore:
     # --- records ----------------------------------------------------------------------------
     def put_record(self, kind: str, rid: str, terminal: str, doc: dict[str, Any],
                    body_sha: str) -> tuple[str, str]:
-        """Store a record revision; returns (status, receipt). Raises Refusal(409)."""
+        """Store a record revision; returns (status, receipt). Raises Refusal(409), or
+        Refusal(404) when the id belongs to another terminal's record: each record is bound
+        to the terminal that created it, and others learn nothing of it, not even that it
+        exists."""
         revision = doc["revision"]
         with self._tx() as db:
+            owner = db.execute("SELECT terminal FROM record WHERE kind = ? AND id = ? LIMIT 1",
+                               (kind, rid)).fetchone()
+            if owner is not None and owner[0] != terminal:
+                raise Refusal(404, "unknown_record", f"no {kind} with this id")
             same = db.execute("SELECT body_sha256, receipt FROM record WHERE kind = ? AND id = ? "
                               "AND revision = ?", (kind, rid, revision)).fetchone()
             if same is not None:
@@ -173,9 +180,11 @@ class PlatformStore:
         return [{"id": i, "revision": r, "body": json.loads(b), "receipt": rc, "terminal": t}
                 for i, r, b, rc, t in rows]
 
-    def progress(self, rid: str) -> dict[str, Any] | None:
+    def progress(self, rid: str, terminal: str) -> dict[str, Any] | None:
+        """The case's steps, or None if there is none or it is another terminal's."""
         rows = self._rows("SELECT revision, service, receipt, received_at FROM record "
-                          "WHERE kind = 'case' AND id = ? ORDER BY revision", (rid,))
+                          "WHERE kind = 'case' AND id = ? AND terminal = ? ORDER BY revision",
+                          (rid, terminal))
         if not rows:
             return None
         steps = [{"status": "received" if r == 1 else "amended", "at": iso(at)}
