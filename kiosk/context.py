@@ -186,9 +186,10 @@ class KioskContext:
                                             datetime.fromisoformat(doc["issued_at"]), key)
         except (OutcomeUnknown, PlatformRefused, KeyError, ValueError) as e:
             log.warning("queue service unavailable, issuing an offline number: %s", e)
+        assert self.outbox is not None  # the platform learns of it later: room for that first
+        self.outbox.require_room(1024)
         issued = self.queue.issue_offline(prefix, datetime.now().astimezone(),
                                           self.config.queue.offline_slot, key)
-        assert self.outbox is not None  # the platform learns of it later
         self.outbox.add_record(Kind.TICKET, "queue", OfflineTicket(
             number=issued.number, prefix=issued.prefix, issued_at=issued.issued_at,
             request_id=key).body())

@@ -35,7 +35,7 @@ from typing import Any
 
 from offline_cache.crypto import SEAL_OVERHEAD, Sealer, SealError
 from offline_cache.durable import atomic_write, sweep_temp
-from offline_cache.sqlite import Immediate, open_db
+from offline_cache.sqlite import Immediate, StoreError, open_db
 from offline_cache.wire import canonical_json
 
 
@@ -93,16 +93,6 @@ CREATE TABLE IF NOT EXISTS command (
     received_at REAL NOT NULL, state TEXT NOT NULL DEFAULT 'received');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-class StoreError(Exception):
-    """A store operation refused, with a stable ``code`` for the citizen's message
-    (``error.store.*`` in the catalogs) and a technician message without personal data."""
-
-    def __init__(self, code: str, tech: str) -> None:
-        super().__init__(f"[{code}] {tech}")
-        self.code = code
-        self.tech = tech
 
 
 @dataclass(frozen=True)
@@ -234,19 +224,17 @@ class CaseOutbox:
         return uuid
 
     def edit_case(self, uuid: str, form: dict[str, Any]) -> None:
+        sealed = self._seal_body(uuid, {"form": form})
+        self.require_room(len(sealed))
         with self._tx() as db:
             self._reopen(db, uuid, "edited")
-            db.execute("UPDATE record SET body = ? WHERE uuid = ?",
-                       (self._seal_body(uuid, {"form": form}), uuid))
+            db.execute("UPDATE record SET body = ? WHERE uuid = ?", (sealed, uuid))
         self._notify()
 
     def add_attachment(self, uuid: str, data: bytes, media_type: str, role: str) -> str:
         """Store a file for a case (sealed, written atomically); returns its SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
-        alert = self.disk_alert(incoming=len(data))
-        if alert.level == "full":
-            raise StoreError("store.full", f"store full: {alert.used} of {alert.limit} bytes "
-                                           f"used, {alert.free} free on disk")
+        self.require_room(len(data))
         self._require_editable(uuid, Kind.CASE)
         # The file first, then the row: a crash in between leaves an orphan file (swept by
         # ``verify``), never a row pointing at nothing.
@@ -480,11 +468,12 @@ class CaseOutbox:
         uuid = str(uuidlib.uuid4())
         now = self.clock()
         finalized = now if state is State.FINALIZED else None
+        sealed = self._seal_body(uuid, body)
+        self.require_room(len(sealed))
         with self._tx() as db:
             db.execute("INSERT INTO record(uuid, kind, service, state, body, created_at, "
                        "updated_at, finalized_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (uuid, kind, service, state, self._seal_body(uuid, body), now, now,
-                        finalized))
+                       (uuid, kind, service, state, sealed, now, now, finalized))
             self._audit(db, uuid, "created", f"{kind} {service} {state}")
         return uuid
 
@@ -512,6 +501,14 @@ class CaseOutbox:
             self._audit(db, uuid, event if done else f"{event}_superseded",
                         f"revision {revision} {detail}".strip())
         return bool(done)
+
+    def require_room(self, incoming: int) -> None:
+        """Raises ``store.full`` unless ``incoming`` more bytes fit. Every write checks this
+        first (SQLite's own "disk full" becomes the same ``store.full`` in ``Immediate``)."""
+        alert = self.disk_alert(incoming=incoming)
+        if alert.level == "full":
+            raise StoreError("store.full", f"store full: {alert.used} of {alert.limit} bytes "
+                                           f"used, {alert.free} free on disk")
 
     def _state(self, db: sqlite3.Connection, uuid: str) -> State:
         row = db.execute("SELECT state FROM record WHERE uuid = ?", (uuid,)).fetchone()

@@ -5,6 +5,10 @@ WAL mode lets a reader (``kiosk sync status`` in another process) run beside the
 power cut the moment it is saved. The sync worker's own state changes may use
 ``durable=False``: losing the last "uploading"/"synced" mark in a power cut only repeats an
 upload, which the platform answers idempotently.
+
+A write that finds the disk (or the store's page limit) full is refused with
+``StoreError("store.full")``, whichever statement hit it: the caller shows the citizen a
+plain message instead of failing on a raw ``sqlite3.OperationalError``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,27 @@ import threading
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(Exception):
+    """A store operation refused, with a stable ``code`` for the citizen's message
+    (``error.store.*`` in the catalogs) and a technician message without personal data."""
+
+    def __init__(self, code: str, tech: str) -> None:
+        super().__init__(f"[{code}] {tech}")
+        self.code = code
+        self.tech = tech
+
+
+def is_full(e: BaseException) -> bool:
+    """SQLite ran out of room: the disk, or the page limit set on the store."""
+    return isinstance(e, sqlite3.OperationalError) and (
+        getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or "disk is full" in str(e))
+
+
+def full_error(e: BaseException, where: Path | str) -> StoreError:
+    return StoreError("store.full", f"no room to write {where}: {e}")
 
 
 def open_db(path: Path, durable: bool = True) -> sqlite3.Connection:
@@ -47,9 +72,24 @@ class Immediate:
             raise
         return self._db
 
-    def __exit__(self, exc_type: object, *_: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, _: object) -> None:
         try:
-            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+            if not exc_type:
+                self._db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            exc = e
+            if not is_full(e):
+                raise
         finally:
+            # SQLite rolls back by itself on some errors (a full disk among them).
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             if self._lock is not None:
                 self._lock.release()
+        if exc is not None and is_full(exc):
+            raise full_error(exc, _db_name(self._db)) from exc
+
+
+def _db_name(db: sqlite3.Connection) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]).name if row and row[2] else "the store"

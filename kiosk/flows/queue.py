@@ -16,7 +16,7 @@ from typing import Any
 from kiosk.config import QueueCategory
 from kiosk.flow import Flow, IdentityNeed, Needs, Tile
 from kiosk.records import Evaluation
-from offline_cache.outbox import Kind
+from offline_cache.outbox import Kind, StoreError
 from printer_templates.queue_ticket import QueueTicket, render_queue_ticket
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ class QueueFlow(Flow):
         self.prefix, self.issuing = prefix, False
         try:
             out = fut.result()
+        except StoreError as e:  # no room to keep the number: nothing was issued
+            log.error("no queue number: %s", e.tech)
+            view = TicketView("—", {}, 0, False, e.code)
         except Exception:  # a bug in the flow: the citizen still gets a clear message
             log.exception("ticket flow failed")
             view = TicketView("—", {}, 0, False, "kiosk.internal")
