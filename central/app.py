@@ -128,8 +128,9 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
     etag = '"' + hashlib.sha256(canonical_json(catalog)).hexdigest()[:32] + '"'
     _install_error_handlers(app)
 
+    hooks: dict[str, Any] = {}  # kind → what checks a record before and follows after
     for kind, collection in COLLECTIONS.items():
-        app.add_api_route(f"/v1/{collection}/{{id}}", _record_route(store, kind),
+        app.add_api_route(f"/v1/{collection}/{{id}}", _record_route(store, kind, hooks),
                           methods=["PUT"], status_code=201)
 
     @app.get("/v1/cases/{id}/progress")
@@ -191,25 +192,31 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         return JSONResponse(answer)
 
     certificates.install(app, store, SignedJson, _parse, Refusal)
-    cases.install(app, store, SignedJson, _parse)
+    cases.install(app, store, SignedJson, _parse, Refusal, hooks)
     licences.install(app, SignedJson, _parse)
     from central.payments import install_payments  # 缴费: its own routes and tables
     store.on_close(install_payments(app, store.root).close)
     return app
 
 
-def _record_route(store: PlatformStore, kind: str) -> Callable[..., Awaitable[JSONResponse]]:
+def _record_route(store: PlatformStore, kind: str, hooks: dict[str, Any]
+                  ) -> Callable[..., Awaitable[JSONResponse]]:
     model = models.DOCUMENTS[kind]
 
     async def put_record(id: UUID, s: SignedJson) -> JSONResponse:  # noqa: A002 - API name
         raw, doc = _parse(model, s.body)
-        if kind == "case":
+        if kind in ("case", "supplement"):
             missing = store.missing_attachments(raw["attachments"])
             if missing:
                 raise Refusal(412, "missing_attachments", f"{len(missing)} attachment(s) not "
                               "complete on the platform", missing=missing)
+        hook = hooks.get(kind)
+        if hook is not None:
+            hook.check(raw)
         body_sha = hashlib.sha256(canonical_json(raw)).hexdigest()
         status, receipt = store.put_record(kind, str(id), s.terminal, raw, body_sha)
+        if hook is not None and status == "accepted":
+            hook.stored(raw)
         return JSONResponse({"id": str(id), "kind": kind, "revision": raw["revision"],
                              "body_sha256": body_sha, "receipt": receipt, "status": status},
                             status_code=200 if status == "duplicate" else 201)

@@ -1,7 +1,10 @@
 """The reference platform's case life (进度查询): a case submitted at a kiosk moves along
 已提交 → 已受理 → 审查中 → 补正 → 办结 / 不予受理, each step with its date and a note, moved by
-``kiosk platform case advance CASE STATE [--note]`` so a technician can demo the whole life;
-a kiosk looks up the cases of the person at it by ID number (in the body, never a URL).
+``kiosk platform case advance CASE STATE [--note] [--material M --due DATE]`` so a technician
+can demo the whole life; a 补正 step names the materials asked for and by when. A kiosk looks
+up the cases of the person at it by ID number (in the body, never a URL), or one case by its
+number together with that ID number (a case number alone reveals nothing). A 补交 (a
+supplement record with the material's PDF) for a case in 补正 moves it back to 审查中.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at
@@ -9,7 +12,7 @@ a kiosk looks up the cases of the person at it by ID number (in the body, never 
 import json
 import sqlite3
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ FINAL = ("done", "rejected")
 class Lookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(pattern=r"^[0-9]{17}[0-9X]$")
+    case_number: str | None = Field(None, min_length=1, max_length=64)
 
 
 class CaseBook:
@@ -34,64 +38,106 @@ class CaseBook:
         self._lock = threading.Lock()
         self._db.execute("CREATE TABLE IF NOT EXISTS case_step (case_number TEXT NOT NULL, "
                          "state TEXT NOT NULL, note TEXT NOT NULL, at TEXT NOT NULL)")
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(case_step)")}
+        if "materials" not in columns:  # a book from before 补正 named its materials
+            self._db.execute("ALTER TABLE case_step ADD COLUMN materials TEXT NOT NULL "
+                             "DEFAULT '[]'")
+            self._db.execute("ALTER TABLE case_step ADD COLUMN due TEXT NOT NULL DEFAULT ''")
 
     @classmethod
     def beside(cls, folder: Path) -> "CaseBook":
         return cls(folder / "cases.sqlite3")
 
-    def steps(self, case_number: str) -> list[dict[str, str]]:
+    def steps(self, case_number: str) -> list[dict[str, Any]]:
         with self._lock:
-            rows = self._db.execute("SELECT state, note, at FROM case_step WHERE "
-                                    "case_number = ? ORDER BY rowid", (case_number,)).fetchall()
-        return [{"state": s, "note": n, "at": a} for s, n, a in rows]
+            rows = self._db.execute("SELECT state, note, at, materials, due FROM case_step "
+                                    "WHERE case_number = ? ORDER BY rowid",
+                                    (case_number,)).fetchall()
+        return [{"state": s, "note": n, "at": a, "materials": json.loads(m), "due": d}
+                for s, n, a, m, d in rows]
 
-    def advance(self, case_number: str, state: str, note: str = "") -> list[dict[str, str]]:
+    def advance(self, case_number: str, state: str, note: str = "",
+                materials: tuple[str, ...] = (), due: str = "") -> list[dict[str, Any]]:
+        """One step more. Materials and a due date only for 补正 (what to hand in, by when)."""
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
+        if (materials or due) and state != "correction":
+            raise ValueError("--material and --due only go with correction")
+        if due:
+            date.fromisoformat(due)  # ValueError: not a date
+        materials = tuple(m.strip() for m in materials if m.strip())
         done = self.steps(case_number)
         if done and done[-1]["state"] in FINAL:
             raise ValueError(f"case {case_number} is already {done[-1]['state']}")
         with self._lock:
-            self._db.execute("INSERT INTO case_step VALUES (?, ?, ?, ?)",
+            self._db.execute("INSERT INTO case_step VALUES (?, ?, ?, ?, ?, ?)",
                              (case_number, state, note,
-                              datetime.now(UTC).isoformat(timespec="seconds")))
+                              datetime.now(UTC).isoformat(timespec="seconds"),
+                              json.dumps(list(materials), ensure_ascii=False), due))
         return self.steps(case_number)
 
     def close(self) -> None:
         self._db.close()
 
 
-def cases_of(store: Any, book: CaseBook, id_number: str) -> list[dict[str, Any]]:
-    """The cases whose applicant has ``id_number``, newest first, each with its steps."""
+def cases_of(store: Any, book: CaseBook, id_number: str,
+             case_number: str | None = None) -> list[dict[str, Any]]:
+    """The cases whose applicant has ``id_number``, newest first, each with its steps; with
+    ``case_number``, only that one (and none if it is not this person's). A case in 补正
+    says what it needs (``needs``: the materials and the date) from its last step."""
     latest: dict[str, dict[str, Any]] = {}
     for rec in store.records("case"):
         form = rec["body"].get("form", {})
-        if form.get("applicant", {}).get("id_number") == id_number and "case_number" in form:
+        if form.get("applicant", {}).get("id_number") == id_number and "case_number" in form \
+                and case_number in (None, form["case_number"]):
             latest[rec["id"]] = form
     out = []
     for form in latest.values():
-        steps = [{"state": "submitted", "note": "", "at": form["submitted_at"]},
-                 *book.steps(form["case_number"])]
+        steps = [{"state": "submitted", "note": "", "at": form["submitted_at"],
+                  "materials": [], "due": ""}, *book.steps(form["case_number"])]
+        last = steps[-1]
         out.append({"case_number": form["case_number"], "entry_name": form["entry_name"],
                     "submitted_at": form["submitted_at"], "promised_by": form["promised_by"],
-                    "state": steps[-1]["state"], "steps": steps})
+                    "state": last["state"], "steps": steps,
+                    "needs": {"materials": last["materials"], "due": last["due"]}
+                    if last["state"] == "correction" else None})
     return sorted(out, key=lambda c: c["submitted_at"], reverse=True)
 
 
-def install(app: FastAPI, store: Any, signed: Any, parse: Any) -> None:
+class Supplements:
+    """补交: a supplement is taken only for a case of the ID number it names, and once
+    stored moves a case in 补正 back to 审查中 with a note of what came."""
+
+    def __init__(self, store: Any, book: CaseBook, refusal: Any) -> None:
+        self.store, self.book, self.refusal = store, book, refusal
+
+    def check(self, doc: dict[str, Any]) -> None:
+        if not cases_of(self.store, self.book, doc["id_number"], doc["case_number"]):
+            raise self.refusal(422, "unknown_case", "no case with this number for this person")
+
+    def stored(self, doc: dict[str, Any]) -> None:
+        steps = self.book.steps(doc["case_number"])
+        if steps and steps[-1]["state"] not in FINAL:
+            self.book.advance(doc["case_number"], "reviewing", f"已补交 {doc['material']}")
+
+
+def install(app: FastAPI, store: Any, signed: Any, parse: Any, refusal: Any,
+            hooks: dict[str, Any]) -> None:
     book = CaseBook.beside(store.root)
     store.on_close(book.close)
+    hooks["supplement"] = Supplements(store, book, refusal)
 
     @app.post("/v1/cases/lookup")
     async def lookup(s: signed) -> JSONResponse:  # type: ignore[valid-type]
         _, req = parse(Lookup, s.body)
-        return JSONResponse({"cases": cases_of(store, book, req.id_number)})
+        return JSONResponse({"cases": cases_of(store, book, req.id_number, req.case_number)})
 
 
-def advance_cli(folder: Path, case_number: str, state: str, note: str) -> str:
+def advance_cli(folder: Path, case_number: str, state: str, note: str,
+                materials: tuple[str, ...] = (), due: str = "") -> str:
     book = CaseBook.beside(folder)
     try:
-        steps = book.advance(case_number, state, note)
+        steps = book.advance(case_number, state, note, materials, due)
     finally:
         book.close()
     return json.dumps(steps[-1], ensure_ascii=False)

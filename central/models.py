@@ -55,9 +55,20 @@ class TicketDocument(_Record):
     request_id: UUID | None = None  # the key of the hall number it replaces (then cancelled)
 
 
+class SupplementDocument(_Record):
+    """补交材料 for a case in 补正: the material asked for, photographed as one PDF."""
+
+    case_number: str = Field(min_length=1, max_length=64)
+    id_number: str = Field(pattern=r"^[0-9]{17}[0-9X]$")
+    material: str = Field(min_length=1, max_length=60)
+    pages: int = Field(ge=1, le=50)
+    submitted_at: AwareDatetime
+    attachments: list[Attachment] = Field(min_length=1, max_length=5)
+
+
 DOCUMENTS: dict[str, type[_Record]] = {
     "case": CaseDocument, "evaluation": EvaluationDocument, "report": ReportDocument,
-    "ticket": TicketDocument,
+    "ticket": TicketDocument, "supplement": SupplementDocument,
 }
 
 

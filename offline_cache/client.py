@@ -311,10 +311,13 @@ class PlatformClient:
             raise OutcomeUnknown("the licences answer has no list")
         return found
 
-    def cases_of(self, id_number: str) -> list[dict[str, Any]]:
-        """进度查询: this person's cases, newest first, each with its steps."""
-        _, doc = self._call("POST", "/v1/cases/lookup",
-                            body=canonical_json({"id_number": id_number}), ok=(200,))
+    def cases_of(self, id_number: str, case_number: str | None = None) -> list[dict[str, Any]]:
+        """进度查询: this person's cases, newest first, each with its steps; with
+        ``case_number`` (from a receipt's QR) only that one, and only if it is theirs."""
+        query: dict[str, Any] = {"id_number": id_number}
+        if case_number:
+            query["case_number"] = case_number
+        _, doc = self._call("POST", "/v1/cases/lookup", body=canonical_json(query), ok=(200,))
         cases = doc.get("cases")
         if not isinstance(cases, list):
             raise OutcomeUnknown("the cases answer has no list")

@@ -44,6 +44,7 @@ class Kind(StrEnum):
     EVALUATION = "evaluation"
     REPORT = "report"  # 办不成事: what the citizen could not get done
     TICKET = "ticket"  # a queue number the terminal issued while offline
+    SUPPLEMENT = "supplement"  # 补交材料 for a case in 补正: a draft until its file is in
 
 
 class State(StrEnum):
@@ -215,10 +216,14 @@ class CaseOutbox:
         """A new case in draft; returns its id."""
         return self._insert(Kind.CASE, service, {"form": form}, State.DRAFT)
 
+    def create_supplement(self, service: str, body: dict[str, Any]) -> str:
+        """补交材料 in draft (its files are attached, then it is finalized); returns its id."""
+        return self._insert(Kind.SUPPLEMENT, service, body, State.DRAFT)
+
     def add_record(self, kind: Kind, service: str, body: dict[str, Any]) -> str:
         """An evaluation, report or offline ticket: complete when made, so finalized at once."""
-        if kind is Kind.CASE:
-            raise ValueError("cases are created as drafts with create_case")
+        if kind in (Kind.CASE, Kind.SUPPLEMENT):
+            raise ValueError("cases and supplements are created as drafts")
         uuid = self._insert(kind, service, body, State.FINALIZED)
         self._notify()
         return uuid
@@ -235,7 +240,7 @@ class CaseOutbox:
         """Store a file for a case (sealed, written atomically); returns its SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
         self.require_room(len(data))
-        self._require_editable(uuid, Kind.CASE)
+        self._require_editable(uuid, (Kind.CASE, Kind.SUPPLEMENT))
         # The file first, then the row: a crash in between leaves an orphan file (swept by
         # ``verify``), never a row pointing at nothing.
         atomic_write(self._blob_path(uuid, sha), self.sealer.seal(data, _blob_aad(uuid, sha)))
@@ -516,11 +521,11 @@ class CaseOutbox:
             raise StoreError("store.unknown", f"no record {uuid}")
         return State(row[0])
 
-    def _require_editable(self, uuid: str, kind: Kind) -> None:
+    def _require_editable(self, uuid: str, kinds: tuple[Kind, ...]) -> None:
         """Checked before a file is written (``_reopen`` checks again inside the write)."""
         row = self._read("SELECT kind, state FROM record WHERE uuid = ?", (uuid,)).fetchone()
-        if row is None or row[0] != kind:
-            raise StoreError("store.unknown", f"no {kind} {uuid}")
+        if row is None or row[0] not in kinds:
+            raise StoreError("store.unknown", f"no {'/'.join(kinds)} {uuid}")
         if State(row[1]) not in _EDITABLE:
             raise StoreError("store.locked", f"record {uuid} is {row[1]}: the platform has it")
 

@@ -254,7 +254,7 @@ class SyncEngine:
     # --- one record (on a ``sync-record`` thread) --------------------------------------------
     def _deliver(self, claim: Claim, result: RoundResult) -> None:
         try:
-            if claim.kind is Kind.CASE:
+            if claim.kind in (Kind.CASE, Kind.SUPPLEMENT):  # their files first
                 self._upload_attachments(claim)
             receipt = self.client.put_record(claim.kind, claim.uuid, document(claim))
         except OutcomeUnknown as e:
@@ -404,7 +404,8 @@ def document(claim: Claim) -> dict[str, Any]:
     every retry sends the very same bytes (the platform compares their hash)."""
     doc = {**claim.body, "revision": claim.revision, "service": claim.service,
            "created_at": iso(claim.created_at)}
-    if claim.kind is Kind.CASE:
+    if claim.kind in (Kind.CASE, Kind.SUPPLEMENT):
         doc["attachments"] = [a.document() for a in claim.attachments]
+    if claim.kind is Kind.CASE:
         doc["finalized_at"] = iso(claim.finalized_at)
     return doc

@@ -8,7 +8,7 @@ from typing import Any
 
 # Where each kind of outbox record is put: PUT /v1/<collection>/<id>.
 COLLECTIONS = {"case": "cases", "evaluation": "evaluations", "report": "reports",
-               "ticket": "tickets"}
+               "ticket": "tickets", "supplement": "supplements"}
 MAX_ATTACHMENT = 64 << 20  # the largest attachment the platform takes
 MAX_CHUNK = 8 << 20  # the largest chunk body
 MAX_JSON = 1 << 20  # the largest JSON body

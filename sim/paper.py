@@ -52,9 +52,23 @@ def _canvas(fmt: PageFormat, landscape: bool, colour: tuple[int, int, int]) -> I
     return Image.new("RGB", (round(w * _PX_PER_MM), round(h * _PX_PER_MM)), colour)
 
 
+_PICTURES: dict[str, np.ndarray] = {}
+
+
+def show_picture(name: str, bgr: np.ndarray) -> None:
+    """A flat picture (a printed 受理回执 with its QR, a phone's screen) becomes the paper
+    ``name`` the camera can be shown (``SimulatedCamera.place(name)``)."""
+    img = np.ascontiguousarray(bgr)
+    img.setflags(write=False)
+    _PICTURES[name] = img
+    render_paper.cache_clear()
+
+
 @functools.lru_cache(maxsize=32)
 def render_paper(kind: str, seed: int = 0) -> np.ndarray:
     """The flat sheet as a BGR image (read-only: it is shared by the cache)."""
+    if kind in _PICTURES:
+        return _PICTURES[kind]
     rng = random.Random(f"{kind}:{seed}")
     draw_fn = {
         "letter": _letter, "form": _form, "idcard_front": _id_front,

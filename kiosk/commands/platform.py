@@ -42,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "rejected"])
     case.add_argument("--note", default="", help="what the citizen is told, e.g. which "
                       "material to hand in for 补正")
+    case.add_argument("--material", action="append", default=[], help="for correction: "
+                      "a material to hand in (补正), e.g. 户口簿; may be repeated")
+    case.add_argument("--due", default="", help="for correction: the date to hand it in by "
+                      "(YYYY-MM-DD)")
     case.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
                       "embedded platform's)")
     case.set_defaults(handler=cmd_case)
@@ -71,7 +75,8 @@ def cmd_case(args: argparse.Namespace, config: KioskConfig) -> int:
     cases = dev_import("central.cases", "the reference platform's case life")
     db = args.db or platform_db(config)
     try:
-        print(cases.advance_cli(db.parent, args.case_number, args.state, args.note))
+        print(cases.advance_cli(db.parent, args.case_number, args.state, args.note,
+                                tuple(args.material), args.due))
     except ValueError as e:
         print(f"kiosk platform case: {e}", file=sys.stderr)
         return 1
