@@ -86,8 +86,7 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
     ctx = KioskContext.build(config)
     ctx.start(sync=False)  # looking must not send the outbox
     try:
-        assert ctx.outbox is not None
-        outbox = ctx.outbox.status().as_dict(time.time())
+        outbox = ctx.outbox.status().as_dict(time.time()) if ctx.outbox else None
         ctx.devices.wait_first_status(timeout=args.wait)
         rows = []
         for name, w in ctx.devices.workers.items():
@@ -104,17 +103,25 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
             })
     finally:
         ctx.stop()
-    ok = all(r["state"] == "ready" for r in rows)
+    ok = all(r["state"] == "ready" for r in rows) and not ctx.damaged
     if args.json:
         print(json.dumps({"terminal": config.terminal.id, "ok": ok, "devices": rows,
-                          "outbox": outbox}, ensure_ascii=False, indent=2))
+                          "outbox": outbox, "damaged": [d.as_dict() for d in ctx.damaged]},
+                         ensure_ascii=False, indent=2))
     else:
         print(f"terminal {config.terminal.id} ({config.terminal.mode})")
         for r in rows:
             extra = f" [{r['code']}] {r['reason']}" if r["code"] else ""
             print(f"  {r['device']:<10} {r['state']:<7} {r['configured']}{extra}")
-        print(f"  outbox     pending {outbox['pending']}, failed {outbox['failed']}, rejected "
-              f"{outbox['rejected']}, oldest unsent {outbox['oldest_unsent_age_s'] or 0:.0f} s")
+        if outbox is not None:
+            print(f"  outbox     pending {outbox['pending']}, failed {outbox['failed']}, "
+                  f"rejected {outbox['rejected']}, oldest unsent "
+                  f"{outbox['oldest_unsent_age_s'] or 0:.0f} s")
+        for d in ctx.damaged:
+            print(f"  DAMAGED    {d.line()}")
+        if ctx.damaged:
+            print("  OUT OF SERVICE until every file above is taken out of the data folder "
+                  "(examine or restore it first: nothing in it was deleted)")
     return 0 if ok else 1
 
 

@@ -238,6 +238,14 @@ class QueueConfig(_Section):
 class DataConfig(_Section):
     dir: str = ""  # empty: the platform's per-user data folder
 
+    @field_validator("dir")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        # A relative folder would depend on where the kiosk happens to be started from.
+        if v and not Path(v).is_absolute():
+            raise ValueError("must be an absolute path (or empty for the per-user folder)")
+        return v
+
 
 class KioskConfig(_Section):
     terminal: TerminalConfig = TerminalConfig()
@@ -329,4 +337,11 @@ def load_config(path: str | os.PathLike[str] | None = None,
         if explicit:
             raise ConfigError(f"configuration file not found: {p}")
         return parse_config("", f"{p} (absent)", dev)
-    return parse_config(p.read_text(encoding="utf-8"), str(p), dev)
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise ConfigError(f"configuration error in {p}: not UTF-8 text (byte 0x{raw[e.start]:02x} "
+                          f"on line {line}); save the file as UTF-8") from None
+    return parse_config(text, str(p), dev)

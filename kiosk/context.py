@@ -27,6 +27,7 @@ from kiosk.devices import (
     SocialSecurityCardWorker,
 )
 from kiosk.devtree import dev_import
+from kiosk.integrity import Damage, check_local_files
 from kiosk.link import (
     PlatformLink,
     build_engine,
@@ -73,12 +74,15 @@ class KioskContext:
     link: PlatformLink | None = None
     sync: SyncEngine | None = None
     queue_client: PlatformClient | None = None  # short deadline: a citizen is waiting
+    # Damaged local files found at start (moved aside): the kiosk is out of service and
+    # opens none of its stores (see kiosk.integrity).
+    damaged: list[Damage] = field(default_factory=list)
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
         data = config.data_dir
         data.mkdir(parents=True, exist_ok=True)
-        ctx = cls(config=config)
+        ctx = cls(config=config, damaged=check_local_files(config))
         dev = config.devices
         ports = {"idcard": dev.idcard.port, "printer": dev.printer.port,
                  "sscard": dev.sscard.port}
@@ -103,6 +107,10 @@ class KioskContext:
         if dev.camera.port != "none":
             ctx.devices.add(CameraWorker, "camera", dev.camera.port,
                             simulator=ctx.sim.camera if ctx.sim else None)
+        if ctx.damaged:
+            log.error("out of service: %d damaged local file(s); see kiosk doctor",
+                      len(ctx.damaged))
+            return ctx
         ctx.queue = QueueNumberStore(data / "queue.sqlite3")
         ctx._connect_platform()
         return ctx

@@ -70,6 +70,8 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
     use_onscreen_keyboard()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     ctx = KioskContext.build(config)
+    if ctx.damaged:
+        return _out_of_service(app, config, ctx, screenshot)
     ctx.start()
     win = create_window(config, ctx)
     if elder:  # --elder: this kiosk's visits start in 大字 mode
@@ -91,14 +93,46 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
 
         # Give the devices a moment to report, so the header shows their real state.
         QTimer.singleShot(1500, grab)
+    try:
+        return _exec(app)
+    finally:
+        win.close()
+        ctx.stop()
+
+
+def _exec(app: QApplication) -> int:
     # Ctrl+C in a terminal stops the kiosk cleanly (Qt would otherwise swallow it).
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     keepalive = QTimer()
     keepalive.start(500)  # lets Python run its signal handlers during the Qt loop
     keepalive.timeout.connect(lambda: None)
+    return app.exec()
+
+
+def _out_of_service(app: QApplication, config: KioskConfig, ctx: KioskContext,
+                    screenshot: str | None) -> int:
+    """Damaged local files (moved aside, see kiosk.integrity): citizens see a notice
+    instead of services; staff see why in ``kiosk doctor``."""
+    from screens.out_of_service import OutOfServiceWindow
+
+    ctx.start()  # the devices only: no store is open
+    win = OutOfServiceWindow([d.path.name for d in ctx.damaged])
+    win.setFixedSize(*SIZES[config.terminal.orientation])
+    if config.terminal.fullscreen and not screenshot:
+        win.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+        win.showFullScreen()
+    else:
+        win.show()
+    if screenshot:
+        def grab() -> None:
+            win.grab().save(screenshot)
+            print(f"saved {screenshot}")
+            app.quit()
+
+        QTimer.singleShot(300, grab)
     try:
-        return app.exec()
+        return _exec(app)
     finally:
         win.close()
         ctx.stop()
