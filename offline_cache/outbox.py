@@ -35,7 +35,7 @@ from typing import Any
 
 from offline_cache.crypto import SEAL_OVERHEAD, Sealer, SealError
 from offline_cache.durable import atomic_write, sweep_temp
-from offline_cache.sqlite import Immediate, StoreError, open_db
+from offline_cache.sqlite import Immediate, StoreError, open_db, shred_wal
 from offline_cache.wire import canonical_json
 
 
@@ -56,6 +56,7 @@ class State(StrEnum):
     REJECTED = "rejected"
 
 
+DRAFT_MAX_AGE = 3600.0  # seconds: no visit lasts this long, so such a draft is abandoned
 UNSENT = (State.FINALIZED, State.UPLOADING, State.FAILED)
 _EDITABLE = (State.DRAFT, State.FINALIZED, State.UPLOADING, State.FAILED, State.REJECTED)
 
@@ -195,6 +196,7 @@ class CaseOutbox:
         self.clock = clock
         self._lock = threading.Lock()
         self._queued: list[Callable[[], None]] = []
+        self._shred_pending = False
         self._db = open_db(folder / "outbox.sqlite3", durable=durable)
         self._db.executescript(_SCHEMA)
         sweep_temp(self.blobs)
@@ -352,20 +354,32 @@ class CaseOutbox:
         return [{"id": i, "name": n, "args": json.loads(a), "state": s} for i, n, a, s in rows]
 
     # --- retention, status, consistency -------------------------------------------------
-    def purge(self, older_than: float) -> int:
+    def purge(self, older_than: float, drafts_older_than: float = DRAFT_MAX_AGE) -> int:
         """Delete the personal data of records the platform confirmed ``older_than`` seconds
-        ago; the rows stay as receipts. Returns how many were purged."""
-        cutoff = self.clock() - older_than
+        ago; the rows stay as receipts. Drafts untouched for ``drafts_older_than`` belong to
+        a visit long over: they go whole (no receipt: they were never sent). Afterwards no
+        copy is left in the file's free pages (secure_delete) nor in its WAL (checkpointed
+        and truncated). Returns how many were purged or dropped."""
+        now = self.clock()
         with self._tx() as db:
             rows = db.execute(
                 "UPDATE record SET body = NULL, purged_at = ? WHERE state = ? AND "
                 "purged_at IS NULL AND synced_at <= ? RETURNING uuid",
-                (self.clock(), State.SYNCED, cutoff)).fetchall()
+                (now, State.SYNCED, now - older_than)).fetchall()
             for (uuid,) in rows:
                 self._audit(db, uuid, "purged")
-        for (uuid,) in rows:
+            drafts = db.execute("SELECT uuid FROM record WHERE state = ? AND updated_at <= ?",
+                                (State.DRAFT, now - drafts_older_than)).fetchall()
+            for (uuid,) in drafts:
+                db.execute("DELETE FROM attachment WHERE case_uuid = ?", (uuid,))
+                db.execute("DELETE FROM record WHERE uuid = ?", (uuid,))
+                self._audit(db, uuid, "abandoned", "a draft of a visit long over")
+        for (uuid,) in rows + drafts:
             shutil.rmtree(self.blobs / uuid, ignore_errors=True)
-        return len(rows)
+        if rows or drafts or self._shred_pending:  # a reader held it last time: again
+            with self._lock:
+                self._shred_pending = not shred_wal(self._db)
+        return len(rows) + len(drafts)
 
     def status(self) -> OutboxStatus:
         counts = dict(self._read("SELECT state, COUNT(*) FROM record GROUP BY state"))

@@ -49,7 +49,17 @@ def open_db(path: Path, durable: bool = True) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
     db.execute("PRAGMA foreign_keys=ON")
+    # Deleted content is overwritten with zeros, not left in free pages for anyone with the
+    # file (and the key) to recover; purges then also checkpoint the WAL away (``shred_wal``).
+    db.execute("PRAGMA secure_delete=ON")
     return db
+
+
+def shred_wal(db: sqlite3.Connection) -> bool:
+    """Copy the WAL into the database and truncate it to nothing, so no earlier version of
+    a page (a purged body among them) survives in it. False if a reader kept it busy."""
+    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
 
 
 class Immediate:
