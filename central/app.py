@@ -1,14 +1,16 @@
 """The reference platform's HTTP API (FastAPI), as written in ``docs/platform-openapi.yaml``.
 
-Every route first takes the whole body, refuses it if it is shorter or longer than its
-``Content-Length`` (a body cut in transit must never be acted on), then checks the
-terminal's signature, timestamp and nonce. Handlers are ``async`` and do their SQLite and
+Every route first checks the signature headers and the declared length, then takes the
+body as it streams (never more than announced, nor than the route's cap), refuses it if it
+is shorter than its ``Content-Length`` (a body cut in transit must never be acted on), then
+checks the terminal's signature and nonce. Handlers are ``async`` and do their SQLite and
 file work inline, so requests are handled one at a time: simple, and enough for a
 reference server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -41,6 +43,7 @@ from offline_cache.signing import (
 from offline_cache.wire import COLLECTIONS, MAX_ATTACHMENT, MAX_CHUNK, MAX_JSON, canonical_json
 
 SIGNATURE_WINDOW = 300.0  # seconds a timestamp may differ from the platform's clock
+BODY_DEADLINE = 120.0  # seconds a body may take to arrive (8 MiB at 0.5 Mbit/s)
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
 _SHA = r"^[0-9a-f]{64}$"
 
@@ -52,27 +55,36 @@ class Signed:
 
 
 class _SignedBody:
-    """Dependency: the complete, signed body of the request, or a refusal."""
+    """Dependency: the complete, signed body of the request, or a refusal.
+
+    The signature headers, the timestamp and the declared length are checked before a
+    byte of the body is read, and the body is read as it streams, never past the
+    declared length nor the route's cap nor ``BODY_DEADLINE``: an unsigned or oversized
+    upload costs the platform nothing but the refusal (and its connection is closed, so
+    the rest is not read either)."""
 
     def __init__(self, max_body: int) -> None:
         self.max_body = max_body
 
     async def __call__(self, request: Request) -> Signed:
+        request.state.body_unread = True  # until the whole body is in: close after a refusal
+        terminal, ts, nonce, sig = self._head(request)
         declared = request.headers.get("content-length")
+        if declared is None and "transfer-encoding" in request.headers:
+            raise Refusal(400, "length_required", "a body needs a Content-Length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             raise Refusal(413 if declared.isdigit() else 400, "too_large",
                           f"bodies up to {self.max_body} bytes are taken here")
-        body = await request.body()
-        if declared is None and body:
-            raise Refusal(400, "length_required", "a body needs a Content-Length")
+        body = await _read_body(request, int(declared or 0))
+        request.state.body_unread = False
         if declared is not None and int(declared) != len(body):
             raise Refusal(400, "short_body", f"Content-Length says {declared} bytes, "
                           f"{len(body)} arrived; nothing was done")
-        return Signed(terminal=self._verify(request, body), body=body)
+        self._verify(request, terminal, ts, nonce, sig, body)
+        return Signed(terminal=terminal, body=body)
 
     @staticmethod
-    def _verify(request: Request, body: bytes) -> str:
-        store: PlatformStore = request.app.state.store
+    def _head(request: Request) -> tuple[str, str, str, str]:
         h = request.headers
         terminal, ts, nonce, sig = (h.get(k) for k in (H_TERMINAL, H_TIMESTAMP, H_NONCE,
                                                        H_SIGNATURE))
@@ -83,6 +95,12 @@ class _SignedBody:
         if abs(time.time() - int(ts)) > SIGNATURE_WINDOW:
             raise Refusal(401, "expired", "timestamp outside the accepted window "
                           "(check the terminal's clock)")
+        return terminal, ts, nonce, sig
+
+    @staticmethod
+    def _verify(request: Request, terminal: str, ts: str, nonce: str, sig: str,
+                body: bytes) -> None:
+        store: PlatformStore = request.app.state.store
         # An unknown terminal is checked against a secret nobody has, and refused exactly
         # like a wrong signature: the caller cannot tell which terminal ids exist.
         secret = store.secret(terminal)
@@ -94,7 +112,21 @@ class _SignedBody:
             raise Refusal(401, "bad_signature", "signature does not match")
         if not store.remember_nonce(terminal, nonce, SIGNATURE_WINDOW):
             raise Refusal(401, "replayed", "this nonce was already used")
-        return terminal
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    parts, got = [], 0
+    try:
+        async with asyncio.timeout(BODY_DEADLINE):
+            async for part in request.stream():
+                got += len(part)
+                if got > limit:
+                    raise Refusal(400, "long_body", f"more than the {limit} bytes announced")
+                parts.append(part)
+    except TimeoutError:
+        raise Refusal(408, "slow_body", f"the body took longer than {BODY_DEADLINE:.0f} s; "
+                      "nothing was done") from None
+    return b"".join(parts)
 
 
 _NOBODYS_SECRET = secrets.token_bytes(32)
@@ -227,9 +259,12 @@ def _record_route(store: PlatformStore, kind: str, hooks: dict[str, Any]
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refusal)
-    async def refusal(_: Request, e: Refusal) -> JSONResponse:
+    async def refusal(request: Request, e: Refusal) -> JSONResponse:
+        # Refused before its body was read: the connection goes, and the body with it.
+        close = getattr(request.state, "body_unread", False)
         return JSONResponse({"error": e.error, "detail": e.detail, **e.extra},
-                            status_code=e.status)
+                            status_code=e.status, headers={"Connection": "close"} if close
+                            else None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:

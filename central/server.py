@@ -8,19 +8,65 @@ import socket
 import threading
 from pathlib import Path
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from central.app import create_app
 from central.store import PlatformStore
 
 log = logging.getLogger(__name__)
 
+HEAD_TIMEOUT = 10.0  # seconds a request's head (line and headers) may take to arrive
+MAX_CONNECTIONS = 256  # open connections; one more is closed at once
+MAX_REQUESTS = 128  # requests in progress; beyond, 503 (uvicorn's limit_concurrency)
+MAX_HEAD = 16 << 10  # bytes of request line and headers
+
+
+class GuardedH11(H11Protocol):
+    """uvicorn's HTTP/1.1 with what it lacks against a slow or greedy client: a deadline
+    for each request's head (a slow-loris connection that trickles header bytes is closed)
+    and a cap on open connections."""
+
+    def connection_made(self, transport) -> None:  # noqa: ANN001 - asyncio API
+        super().connection_made(transport)
+        self._head_timer = None
+        if len(self.connections) > self.config.max_connections:
+            transport.close()  # connection_lost forgets it
+            return
+        self._arm_head_timer()
+
+    def _arm_head_timer(self) -> None:
+        self._head_timer = self.loop.call_later(self.config.head_timeout, self._head_late)
+
+    def _head_late(self) -> None:
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self._head_timer is not None and self.conn.their_state is not h11.IDLE:
+            self._head_timer.cancel()  # the head is in; the app bounds the body
+            self._head_timer = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self._head_timer is None:
+            self._arm_head_timer()  # the next request's head, on a kept-alive connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        super().connection_lost(exc)
+
 
 class PlatformServer:
     """The platform on a real socket. ``port=0`` takes a free port (see ``url``)."""
 
     def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0,
-                 ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
+                 ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
+                 head_timeout: float = HEAD_TIMEOUT,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         self.store = PlatformStore(db_path)
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so,
         # and without it every answer sent in two writes waits ~40 ms for a delayed ACK.
@@ -32,7 +78,11 @@ class PlatformServer:
         self.scheme = "https" if ssl_certfile else "http"
         config = uvicorn.Config(create_app(self.store), log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=2, ssl_certfile=ssl_certfile,
-                                ssl_keyfile=ssl_keyfile, lifespan="off")
+                                ssl_keyfile=ssl_keyfile, lifespan="off", http=GuardedH11,
+                                limit_concurrency=MAX_REQUESTS, timeout_keep_alive=5,
+                                h11_max_incomplete_event_size=MAX_HEAD)
+        config.head_timeout = head_timeout  # read by GuardedH11
+        config.max_connections = max_connections
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
