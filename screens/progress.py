@@ -98,6 +98,7 @@ class CaseScreen(Screen):
         self.supply = button(primary=True)
         self.supply.clicked.connect(self.supply_requested.emit)
         self.supplied = label("Hint")
+        self.receipt = label("Hint")  # the 补交回执: take it, or why it did not print
         self.steps = label("Hint")
         self.promised = label("")
         lay.addWidget(self.title)
@@ -112,6 +113,7 @@ class CaseScreen(Screen):
             now.addWidget(w)
         now.addWidget(self.supply, 0, Qt.AlignmentFlag.AlignLeft)
         now.addWidget(self.supplied)
+        now.addWidget(self.receipt)
         now.addStretch(1)
         life = QVBoxLayout()
         life.setSpacing(10)
@@ -167,8 +169,8 @@ class CaseScreen(Screen):
     def retranslate(self) -> None:
         c = self._case
         if not c:
-            for w in (self.title, self.age, self.state, self.next, self.supplied, self.steps,
-                      self.promised):
+            for w in (self.title, self.age, self.state, self.next, self.supplied, self.receipt,
+                      self.steps, self.promised):
                 w.setText("")
             self.supply.setVisible(False)
             return
@@ -185,6 +187,13 @@ class CaseScreen(Screen):
         self.supply.setVisible(correction and self._can_supply and self._done != "saving")
         self.supplied.setText(self._supplied_text())
         self.supplied.setVisible(bool(self.supplied.text()))
+        handed_in = self._done in ("supplied", "supplied_offline")
+        self.receipt.setText("" if not handed_in else tr("progress.receipt_printed")
+                             if not self._printed else tr("progress.receipt_not_printed",
+                                                         reason=tr(f"error.{self._printed}")))
+        self.receipt.setVisible(handed_in)
+        self.receipt.setStyleSheet("color: #B3261E; font-weight: bold;" if self._printed
+                                   else "font-weight: bold;")
         self.steps.setText("\n".join(
             tr("progress.step", at=s["at"][:10], state=tr(f"progress.state.{s['state']}"),
                note=f"：{s['note']}" if s["note"] else "") for s in c["steps"]))
@@ -206,11 +215,7 @@ class CaseScreen(Screen):
         if self._done == "saving":
             return tr("progress.saving")
         if self._done in ("supplied", "supplied_offline"):
-            text = tr(f"progress.{self._done}")
-            if self._printed:
-                return text + "\n" + tr("progress.receipt_not_printed",
-                                        reason=tr(f"error.{self._printed}"))
-            return text + "\n" + tr("progress.receipt_printed")
+            return tr(f"progress.{self._done}")
         if self._done:
             return tr(f"error.{self._done}")
         if self._waiting:

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from drivers.camera.qr import decode_qr
 from drivers.idcard.privacy import mask_id_number
 from kiosk.flow import Flow, IdentityNeed, Needs, NetworkNeed, Tile
+from kiosk.flows.apply import PROGRESS_URL  # what the 受理回执's QR says
 from kiosk.guide_view import Choice, both
 from kiosk.i18n import catalog
 from kiosk.link import citizen_client
@@ -39,7 +40,6 @@ from printer_templates.supplement_receipt import SupplementReceipt, render_suppl
 
 log = logging.getLogger(__name__)
 
-PROGRESS_URL = "https://zwfw.example.gov.cn/progress?case={case}"
 SCAN_EVERY = 0.6  # seconds between two reads of the camera for a receipt's QR
 
 

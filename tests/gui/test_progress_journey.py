@@ -123,8 +123,9 @@ def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, 
     assert "户口簿" in window.screen("progress_capture").title.text()
     photograph(qtbot, window, ctx, ("letter", "form"))  # two pages: one PDF
     assert window.current is detail
-    qtbot.waitUntil(lambda: "请取走补交回执" in detail.supplied.text(), timeout=20000)
-    assert "已提交补交材料" in detail.supplied.text() and not detail.supply.isVisible()
+    qtbot.waitUntil(lambda: detail.receipt.text() == "请取走补交回执。", timeout=20000)
+    assert detail.state.text() == "已提交补交材料" and not detail.supply.isVisible()
+    assert "请等待审查" in detail.supplied.text()
     store = ctx.link.server.store
     qtbot.waitUntil(lambda: len(store.records("supplement")) == 1, timeout=30000)
     (sent,) = store.records("supplement")
