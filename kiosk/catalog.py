@@ -123,7 +123,9 @@ class FormField(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
     label: _Text  # what the form calls it
     label_en: _Text
-    type: Literal["text", "phone", "choice", "date", "number"] = "text"
+    # address: picked from the catalog's 行政区划 (province → city → county → town), then
+    # the street and number typed; id_number: 18 characters with a GB 11643 check digit.
+    type: Literal["text", "phone", "choice", "date", "number", "address", "id_number"] = "text"
     required: bool = True
     choices: tuple[FieldChoice, ...] = ()  # a choice field's values
     # Filled from the card read: name, id_number, address, nation or birth ("" none).
@@ -228,6 +230,15 @@ class CatalogError(ValueError):
     """The catalog contradicts itself (an id used twice, a reference to nothing …)."""
 
 
+class Region(_Model):
+    """One 行政区划 (GB/T 2260 code and name) and the ones under it, for the address pickers.
+    The platform publishes them with the catalog, so a kiosk picks addresses offline too."""
+
+    code: Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3})?$")]
+    name: _Text
+    children: tuple[Region, ...] = ()
+
+
 class Catalog(_Model):
     version: _Text
     departments: Annotated[tuple[Department, ...], Field(min_length=1)]
@@ -235,6 +246,7 @@ class Catalog(_Model):
     services: tuple[Item, ...]  # the items (事项)
     bundles: tuple[Bundle, ...] = ()  # 一件事
     popular: tuple[str, ...] = ()  # 常办事项: ids offered when a search finds nothing
+    regions: tuple[Region, ...] = ()  # 行政区划 for address pickers (provinces at the top)
 
     _by_code: dict[str, Entry] = PrivateAttr(default_factory=dict)
 
@@ -322,6 +334,18 @@ class Catalog(_Model):
     def bundles_with(self, item: Entry) -> list[Bundle]:
         """The bundles an item can also be applied for in (一件事联办)."""
         return [b for b in self.bundles if item.id in b.members]
+
+    def region_path(self, codes: list[str]) -> list[Region]:
+        """The regions along ``codes`` from a province down (an unknown code ends it)."""
+        path: list[Region] = []
+        level = self.regions
+        for code in codes:
+            found = next((r for r in level if r.code == code), None)
+            if found is None:
+                break
+            path.append(found)
+            level = found.children
+        return path
 
     def popular_entries(self) -> list[Entry]:
         return [self._by_code[p] for p in self.popular]

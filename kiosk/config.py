@@ -68,6 +68,8 @@ class TerminalConfig(_Section):
     idle_timeout: Annotated[int, Field(ge=15, le=600)] = 60
     idle_grace: Annotated[int, Field(ge=5, le=60)] = 15
     help_phone: Annotated[str, Field(max_length=20)] = ""
+    # Where the hall's 智能文件柜 (pickup locker) stands; empty: the hall has none.
+    pickup_cabinet: Annotated[str, Field(max_length=30)] = ""
 
 
 class IdCardConfig(_Section):

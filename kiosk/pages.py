@@ -23,6 +23,7 @@ class PageTaker:
 
     def __init__(self, flow: Any, step: str, pages: Callable[[], list[bytearray]]) -> None:
         self.flow, self.step, self.pages = flow, step, pages
+        self.mode = "document"  # or "photo": a person's picture, colours kept (证件照)
 
     @property
     def camera(self) -> Any:
@@ -57,7 +58,7 @@ class PageTaker:
     def capture(self, auto: bool) -> None:
         screen = self.screen
         screen.start_capture()
-        fut = self.camera.capture("document", screen.earlier_hashes())
+        fut = self.camera.capture(self.mode, screen.earlier_hashes())
         # The page is the session's even if the citizen looked at another screen meanwhile.
         self.flow.host.watch(fut, lambda f: self._captured(f, auto), keep_on_leave=True)
 

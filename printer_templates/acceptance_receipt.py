@@ -54,6 +54,8 @@ class AcceptanceReceipt:
     materials: tuple[Material, ...] = ()
     deferred: tuple[DeferredMaterial, ...] = ()
     to_show: tuple[str, ...] = ()  # originals to show at the window when the result is taken
+    pledged: tuple[str, ...] = ()  # 告知承诺制: replaced by the signed promise
+    agent: str = ""  # 帮代办: the agent, masked, and the relation
     delivery: str = ""  # how the result reaches the citizen, e.g. 免费邮寄到家
     phone: str = ""
 
@@ -83,6 +85,8 @@ def render_acceptance_receipt(
 
     _labelled(b, "办理事项", receipt.matter)
     _labelled(b, "申请人", mask_name(receipt.applicant))
+    if receipt.agent:
+        _labelled(b, "代办人", receipt.agent)
     _labelled(b, "受理时间", receipt.accepted_at.strftime("%Y-%m-%d %H:%M"))
     b.bold(True)
     _labelled(b, "承诺办结", f"{_date(receipt.promised_by)}前")
@@ -100,6 +104,12 @@ def render_acceptance_receipt(
         b.size(1, 1).rule("-").size(*_BODY_SIZE).bold(True)
         b.line("领取结果时请带原件核验").bold(False)
         for i, name in enumerate(receipt.to_show, 1):
+            b.line(f"{i}. {name}", indent=3)
+
+    if receipt.pledged:
+        b.size(1, 1).rule("-").size(*_BODY_SIZE).bold(True)
+        b.line("告知承诺：已签署承诺书，以下材料免交").bold(False)
+        for i, name in enumerate(receipt.pledged, 1):
             b.line(f"{i}. {name}", indent=3)
 
     if receipt.deferred:

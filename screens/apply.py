@@ -191,15 +191,20 @@ class FormScreen(Screen):
                                 + ("" if r["value"] else " color: #8a94a0;"))
             error = label("Error", tr(r["error"]) if r["error"] else "")
             error.setVisible(bool(r["error"]))
-            # The field's name above what it holds, what is wrong under it: one column, so a
-            # long name or address wraps instead of pushing 修改 off a narrow screen.
+            # The field's name above what it holds, what is wrong beside it (landscape) or
+            # under it (portrait): a long name or address wraps instead of pushing 修改 off a
+            # narrow screen, and a page of wrong fields still fits a wide one.
             holder = QWidget()
             cell = QVBoxLayout(holder)
             cell.setSpacing(2)
             cell.setContentsMargins(0, 0, 0, 0)
             cell.addWidget(name)
-            cell.addWidget(value)
-            cell.addWidget(error)
+            line = QBoxLayout(QBoxLayout.Direction.TopToBottom if self.portrait
+                              else QBoxLayout.Direction.LeftToRight)
+            line.setSpacing(2 if self.portrait else 24)
+            line.addWidget(value, 1)
+            line.addWidget(error, 1)
+            cell.addLayout(line)
             self.grid.addWidget(holder, i, 0)
             self.error_labels[r["id"]] = error
             shown = [holder]
@@ -238,6 +243,7 @@ class MaterialsScreen(Screen):
     toggle_requested = Signal(int)
     photo_requested = Signal(int)
     promise_toggled = Signal()
+    pledge_requested = Signal(int)
     next_requested = Signal()
 
     def __init__(self) -> None:
@@ -316,8 +322,9 @@ class MaterialsScreen(Screen):
                 else r["status"]
             status = label("", tr(f"apply.material_{key}", deadline=r["deadline"],
                                   n=r.get("pages", 0), number=r.get("licence", "")))
+            promised = r["status"] in ("deferred", "pledged")
             status.setStyleSheet(f"font-size: {small}px; color: "
-                                 f"{'#9a5b00' if r['status'] == 'deferred' else '#44505c'};")
+                                 f"{'#9a5b00' if promised else '#44505c'};")
             holder = QWidget()
             cell = QVBoxLayout(holder)
             cell.setSpacing(0)
@@ -341,6 +348,12 @@ class MaterialsScreen(Screen):
                 b.clicked.connect(lambda _=False, n=i: self.toggle_requested.emit(n))
                 actions.addWidget(b)
                 self.toggles[i] = b
+            if r.get("pledgeable") and r["status"] in ("counter", "pledged", "photo"):
+                b = button(tr("apply.material_unpledge" if r["status"] == "pledged"
+                              else "apply.material_pledge"))
+                b.clicked.connect(lambda _=False, n=i: self.pledge_requested.emit(n))
+                actions.addWidget(b)
+                self.toggles[i] = b
             if actions.count():
                 box = QWidget()
                 box.setLayout(actions)
@@ -349,7 +362,7 @@ class MaterialsScreen(Screen):
                 box.show()
         self.grid.setColumnStretch(0, 1)
         self.grid.setRowStretch(len(self.rows), 1)
-        deferred = any(r["status"] == "deferred" for r in self.rows)
+        promised = any(r["status"] in ("deferred", "pledged") for r in self.rows)
         self.title.setText(tr("apply.materials_title_paged", page=self.page + 1,
                               pages=self.pages()) if self.pages() > 1
                            else tr("apply.materials_title"))
@@ -359,11 +372,11 @@ class MaterialsScreen(Screen):
             b.setVisible(self.pages() > 1)
         self.prev.setEnabled(self.page > 0)
         self.more.setEnabled(self.page < self.pages() - 1)
-        self.promise.setVisible(deferred)
+        self.promise.setVisible(promised)
         self.promise.setProperty("primary", False)
         self.promise.setText(tr("apply.promise_signed" if self.promised else "apply.promise"))
         self.next.setText(tr("apply.materials_next"))
-        self.next.setEnabled(not deferred or self.promised)
+        self.next.setEnabled(not promised or self.promised)
 
     def retranslate(self) -> None:
         self.rebuild()
@@ -432,8 +445,11 @@ class ReviewScreen(Screen):
                 f"{(f['label_en'] if lang == 'en' else f['label'])}：{f['value']}"
                 for f in v["fields"]))
             self.text.setText(tr("apply.review_text", entry=v["entry"][lang],
-                                 applicant=v["applicant"], promised=v["promised"]))
-            self.materials.setText(tr("apply.review_materials", **v["counts"]))
+                                 applicant=v["applicant"], promised=v["promised"])
+                              + (tr("apply.review_agent", agent=v["agent"])
+                                 if v.get("agent") else ""))
+            self.materials.setText(tr("apply.review_materials", list="、".join(
+                tr(f"apply.count.{k}", n=n) for k, n in v["counts"].items() if n)))
         self.error.setVisible(bool(self.error.text()))
         self.submit.setText(tr("apply.submitting") if self.busy else tr("apply.submit"))
         self.submit.setEnabled(not self.busy)

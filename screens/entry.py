@@ -184,6 +184,7 @@ class DigitPadScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._title_key, self._hint_key, self._max = "", "", 11
+        self._x_last = False  # an ID number: X may end it, in place of 清空
         self._fmt: dict[str, object] = {}
         self.digits = ""
         lay = QVBoxLayout(self)
@@ -236,17 +237,26 @@ class DigitPadScreen(Screen):
         return b
 
     def prompt(self, title_key: str, hint_key: str, max_digits: int, value: str = "",
-               **fmt: object) -> None:
+               x_last: bool = False, **fmt: object) -> None:
+        """``x_last``: an ID number, whose last character may be X (the key 清空 becomes X,
+        usable only as the last character)."""
         self._title_key, self._hint_key, self._max, self._fmt = (title_key, hint_key,
                                                                  max_digits, fmt)
-        self.digits = "".join(c for c in value if c.isdigit())[:max_digits]
+        self._x_last = x_last
+        self.digits = "".join(c for c in value.upper()
+                              if c.isdigit() or (x_last and c == "X"))[:max_digits]
         self.retranslate()
 
     def press(self, key: str) -> None:
         if key == "del":
             self.digits = self.digits[:-1]
+        elif key == "clear" and self._x_last:
+            if len(self.digits) == self._max - 1:
+                self.digits += "X"
         elif key == "clear":
             self.digits = ""
+        elif "X" in self.digits:
+            pass  # nothing comes after the X
         elif len(self.digits) < self._max:
             self.digits += key
         self.retranslate()
@@ -260,6 +270,8 @@ class DigitPadScreen(Screen):
         self.hint.setText(tr(self._hint_key) if self._hint_key else "")
         self.shown.setText(self.digits or "—")
         self.keys["del"].setText(tr("apply.key_delete"))  # type: ignore[attr-defined]
-        self.keys["clear"].setText(tr("apply.key_clear"))  # type: ignore[attr-defined]
+        clear = self.keys["clear"]
+        clear.setText("X" if self._x_last else tr("apply.key_clear"))  # type: ignore[attr-defined]
+        clear.setEnabled(not self._x_last or len(self.digits) == self._max - 1)  # type: ignore[attr-defined]
         self.ok.setText(tr("apply.ok"))
         self.ok.setEnabled(bool(self.digits))

@@ -752,7 +752,8 @@ class Keyboard(QQuickWidget):
         def walk(item: QQuickItem) -> None:
             for c in item.childItems():
                 if c.metaObject().className().startswith((
-                        "Key_", "SpaceKey_", "EnterKey_", "BackspaceKey_", "HideKeyboardKey_")
+                        "Key_", "SpaceKey_", "EnterKey_", "BackspaceKey_", "HideKeyboardKey_",
+                        "SymbolModeKey_")
                 ) and c.isVisible():
                     out[str(c.property("text") or c.metaObject().className().split("_")[0])] = c
                 walk(c)

@@ -1,12 +1,12 @@
-"""签名: a signature written with a finger on the screen, under the text being signed (the
-容缺受理承诺书). The strokes (points in the pad's coordinates) and a PNG of them are what the
-flow keeps with the case."""
+"""签名: a signature written with a finger on the screen, beside or under the text being
+signed (the 承诺书 of 容缺受理 and 告知承诺). The strokes (points in the pad's coordinates)
+and a PNG of them are what the flow keeps with the case."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.i18n import tr
 from screens.widgets import Screen, button, label
@@ -113,11 +113,21 @@ class SignatureScreen(Screen):
         row.addWidget(self.clear)
         row.addStretch(1)
         row.addWidget(self.ok)
+        # Landscape: the text on the left, the pad beside it (a long promise — 容缺 and
+        # 告知承诺 together — still leaves room to write); portrait: the text above.
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(24)
+        self.body.addWidget(self.text, 3, Qt.AlignmentFlag.AlignTop)
+        self.body.addWidget(self.pad, 2)
         lay.addWidget(self.title)
-        lay.addWidget(self.text)
-        lay.addWidget(self.pad, 1)
+        lay.addLayout(self.body, 1)
         lay.addLayout(row)
         self.retranslate()
+
+    def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction
+        self.body.setDirection(d.TopToBottom if portrait else d.LeftToRight)
+        self.body.setStretch(0, 0 if portrait else 3)
 
     def ask(self, text: str) -> None:
         self._text = text

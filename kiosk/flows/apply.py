@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 PROGRESS_URL = "https://zwfw.example.gov.cn/progress?case={case}"
 _DIGITS = {"phone": ("apply.phone_hint", 12), "date": ("apply.date_hint", 8),
-           "number": ("apply.number_hint", 20)}
+           "number": ("apply.number_hint", 20), "id_number": ("apply.id_number_hint", 18)}
+TYPE_IN = "type"  # the region pickers' tile for typing the whole address instead
 
 
 class ApplyFlow(Flow):
@@ -46,10 +47,12 @@ class ApplyFlow(Flow):
                   devices=("printer",))
     steps = {
         "apply_list": "screens.entry:ChoiceScreen:apply_list",
+        "apply_who": "screens.entry:ChoiceScreen:apply_who",
         "apply_condition": "screens.apply:ConditionScreen",
         "apply_refused": "screens.apply:RefusedScreen",
         "apply_form": "screens.apply:FormScreen",
         "apply_choice": "screens.entry:ChoiceScreen:apply_choice",
+        "apply_region": "screens.entry:ChoiceScreen:apply_region",
         "apply_text": "screens.entry:TextEntryScreen",
         "apply_digits": "screens.entry:DigitPadScreen",
         "apply_materials": "screens.apply:MaterialsScreen",
@@ -81,6 +84,9 @@ class ApplyFlow(Flow):
         self.licences_asked = False
         self.app: Application | None = None
         self.editing = ""  # the field being changed
+        self.entry_id = ""
+        self.region: list[str] = []  # the address pickers' codes so far (province first)
+        self.region_text = ""  # their names, before the street typed
         self.condition = 0
         self.submitting = False
         self.case: CaseForm | None = None
@@ -94,6 +100,8 @@ class ApplyFlow(Flow):
     def bind(self, step: str, screen: Any) -> None:
         connect = {
             "apply_list": ("chosen", self.choose),
+            "apply_who": ("chosen", self.who_chosen),
+            "apply_region": ("chosen", self.region_chosen),
             "apply_condition": ("answered", self.answer),
             "apply_form": ("edit_requested", self.edit),
             "apply_choice": ("chosen", self.entered),
@@ -111,6 +119,7 @@ class ApplyFlow(Flow):
             screen.next_requested.connect(self.form_done)
         elif step == "apply_materials":
             screen.promise_toggled.connect(self.promise)
+            screen.pledge_requested.connect(self.pledge)
             screen.next_requested.connect(self.review)
             screen.photo_requested.connect(self.photo)
         elif step == "apply_rating":
@@ -172,9 +181,24 @@ class ApplyFlow(Flow):
             for e in self.guide.cached.catalog.entries() if e.terminal])
 
     def choose(self, entry_id: str) -> None:
+        """For oneself, or 帮代办 for someone else (the card read is the agent's)."""
+        self.entry_id = entry_id
+        entry = self.guide.entry(entry_id)
+        self.host.screen("apply_who").set_content("apply.who_title", [
+            Choice("self", both("为本人申请", "For myself"),
+                   both("申请人就是刷卡的您", "You are the applicant"), "本"),
+            Choice("agent", both("帮他人代办", "For someone else"),
+                   both("如帮父母、孩子或村民办理，需填写申请人信息",
+                        "e.g. for a parent, a child or a villager"), "代")],
+            entry=both(entry.name, entry.name_en)[translator.language])
+        self.host.go("apply_who")
+
+    def who_chosen(self, who_key: str) -> None:
         who = self.ctx.sessions.current.identity
         assert who is not None
-        self.app = Application.start(self.guide.entry(entry_id), who, datetime.now().date())
+        self.app = Application.start(self.guide.entry(self.entry_id), who,
+                                     datetime.now().date(), on_behalf=who_key == "agent",
+                                     cabinet=self.ctx.config.terminal.pickup_cabinet)
         self.condition = 0
         self._show_condition()
 
@@ -223,7 +247,10 @@ class ApplyFlow(Flow):
         assert app is not None
         f = app.field(field_id)
         self.editing = field_id
-        if f.type == "choice":
+        if f.type == "address":
+            self.region = []
+            self._pick_region()
+        elif f.type == "choice":
             self.host.screen("apply_choice").set_content(
                 "apply.choose_title", [Choice(c.value, both(c.label, c.label_en))
                                        for c in f.choices], label=self._label(f))
@@ -232,12 +259,52 @@ class ApplyFlow(Flow):
             hint, most = _DIGITS[f.type]
             self.host.screen("apply_digits").prompt(
                 "apply.type_title", hint, min(most, f.max_length),
-                app.values.get(field_id, "").replace("-", ""), label=self._label(f))
+                app.values.get(field_id, "").replace("-", ""), label=self._label(f),
+                x_last=f.type == "id_number")
             self.host.go("apply_digits")
         else:
             self.host.screen("apply_text").prompt("apply.type_title", "", "apply.type_hint",
                                                   f.max_length, app.values.get(field_id, ""),
                                                   label=self._label(f))
+            self.host.go("apply_text")
+
+    # --- 邮寄地址: province → city → county → town, then the street typed ------------------
+    def _pick_region(self) -> None:
+        """The next level of the catalog's 行政区划 under the codes picked so far; below the
+        last one (or on 直接输入), the rest of the address is typed."""
+        catalog = self.guide.cached.catalog if self.guide.cached else None
+        path = catalog.region_path(self.region) if catalog else []
+        level = path[-1].children if path else catalog.regions if catalog else ()
+        if not level:
+            self._type_address("".join(r.name for r in path))
+            return
+        self.host.screen("apply_region").set_content(
+            f"apply.region_title.{min(len(path), 3)}",
+            [Choice(r.code, both(r.name, r.name)) for r in level]
+            + [Choice(TYPE_IN, both("直接输入完整地址", "Type the whole address"))])
+        if self.host.step == "apply_region":
+            self.host.replace("apply_region")  # back goes to the form, not up a level
+        else:
+            self.host.go("apply_region")
+
+    def region_chosen(self, code: str) -> None:
+        if code == TYPE_IN:
+            self._type_address("")
+            return
+        self.region.append(code)
+        self._pick_region()
+
+    def _type_address(self, region: str) -> None:
+        assert self.app is not None
+        f = self.app.field(self.editing)
+        self.region_text = region
+        self.host.screen("apply_text").prompt(
+            "apply.address_title" if region else "apply.type_title",
+            "apply.address_placeholder" if region else "", "apply.type_hint",
+            f.max_length - len(region), "", label=self._label(f), region=region)
+        if self.host.step == "apply_region":
+            self.host.replace("apply_text")
+        else:
             self.host.go("apply_text")
 
     @staticmethod
@@ -251,6 +318,8 @@ class ApplyFlow(Flow):
         f = app.field(self.editing)
         if f.type == "date" and len(value) == 8 and value.isdigit():
             value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+        elif f.type == "address":
+            value = self.region_text + value
         app.set(self.editing, value)
         page = self.host.screen("apply_form").page_of(self.editing)
         self.editing = ""
@@ -276,7 +345,7 @@ class ApplyFlow(Flow):
             if self._client is None:
                 assert self.ctx.link is not None
                 self._client = citizen_client(self.ctx.config, self.ctx.link.url)
-            self.host.run(self._client.licences, app.who.id_number, wanted,
+            self.host.run(self._client.licences, app.applicant_id, wanted,
                           on_done=self._licences)
 
     def _licences(self, fut: Future[list[dict[str, str]]]) -> None:
@@ -297,14 +366,19 @@ class ApplyFlow(Flow):
         camera = self.ctx.devices.camera is not None
         self.host.screen("apply_materials").show_materials(
             [{"name": s.name, "name_en": s.name_en, "status": s.status, "deadline": deadline,
-              "deferrable": s.deferrable, "pages": len(self.slot_pages.get(i, [])),
-              "licence": s.licence,
+              "deferrable": s.deferrable, "pledgeable": s.pledgeable,
+              "pages": len(self.slot_pages.get(i, [])), "licence": s.licence,
               "photo": camera and s.status in ("counter", "photo")}
              for i, s in enumerate(app.slots)], app.promise_signed)
 
     def toggle(self, index: int) -> None:
         assert self.app is not None
         self.app.toggle_defer(index)
+        self._show_materials()
+
+    def pledge(self, index: int) -> None:
+        assert self.app is not None
+        self.app.toggle_pledge(index)
         self._show_materials()
 
     def photo(self, index: int) -> None:
@@ -314,9 +388,14 @@ class ApplyFlow(Flow):
             page[:] = bytes(len(page))
         self.slot = index
         slot = self.app.slots[index]
+        self.taker.mode = "photo" if slot.portrait else "document"
         screen = self.host.screen("apply_capture")
         screen.reset()
-        screen.set_heading(both(slot.name, slot.name_en))
+        if slot.id_card:  # front and back make the one 复印件 page
+            screen.set_heading(both(f"{slot.name}：先拍正面（人像面），再拍反面（国徽面）",
+                                    f"{slot.name_en}: the front, then the back"))
+        else:
+            screen.set_heading(both(slot.name, slot.name_en))
         self.host.go("apply_capture")
 
     def photographed(self) -> None:
@@ -331,7 +410,7 @@ class ApplyFlow(Flow):
         """容缺受理承诺书: signed on the screen; tapped again once signed, it is withdrawn."""
         app = self.app
         assert app is not None
-        if app.promise_signed or not app.deferred():
+        if app.promise_signed or not app.needs_promise():
             app.promise_signed, self.signature = False, None
             self._show_materials()
             return
@@ -350,10 +429,11 @@ class ApplyFlow(Flow):
         app = self.app
         assert app is not None
         counts = {k: sum(s.status == v for s in app.slots)
-                  for k, v in (("e", "e_license"), ("c", "counter"), ("d", "deferred"))}
+                  for k, v in (("e", "e_license"), ("c", "counter"), ("d", "deferred"),
+                               ("p", "photo"), ("g", "pledged"))}
         self.host.screen("apply_review").show_review({
             "entry": both(app.entry.name, app.entry.name_en),
-            "applicant": app.masked_applicant(),
+            "applicant": app.masked_applicant(), "agent": app.masked_agent(),
             "fields": [{"label": f.label, "label_en": f.label_en, "value": app.display(f)}
                        for f in app.visible_fields()
                        if f.id not in ("applicant_name", "applicant_id")],
@@ -393,11 +473,15 @@ class ApplyFlow(Flow):
     def _print(self, case: CaseForm, online: bool) -> str:
         app = self.app
         assert app is not None
-        delivery = case.fields.get("delivery", "pickup")
+        delivery = {"mail": "办结后免费邮寄",
+                    "cabinet": f"办结后存入智能柜（{self.ctx.config.terminal.pickup_cabinet}），"
+                               "凭短信取件码领取"}.get(case.fields.get("delivery", ""),
+                                                   "办结后到窗口领取")
         receipt = AcceptanceReceipt(
             hall_name=self.ctx.config.terminal.hall_name, terminal_id=case.terminal,
             case_number=case.case_number, matter=case.entry_name,
-            applicant=app.who.name, accepted_at=case.submitted_at.replace(tzinfo=None),
+            applicant=app.applicant_name, agent=app.masked_agent(),
+            accepted_at=case.submitted_at.replace(tzinfo=None),
             promised_by=case.promised_by,
             progress_url=PROGRESS_URL.format(case=case.case_number),
             materials=tuple(Material(s.name, "电子证照" if s.status == "e_license" else "拍照件",
@@ -406,8 +490,8 @@ class ApplyFlow(Flow):
             to_show=tuple(s.name for s in app.slots if s.status == "counter"),
             deferred=tuple(DeferredMaterial(m.name, m.deadline) for m in case.materials
                            if m.status == "deferred" and m.deadline is not None),
-            delivery=("办结后免费邮寄" if delivery == "mail" else "办结后到窗口领取")
-            + ("" if online else "（已在本机受理，联网后自动提交）"),
+            pledged=tuple(s.name for s in app.pledged()),
+            delivery=delivery + ("" if online else "（已在本机受理，联网后自动提交）"),
             phone=app.entry.phone)
         # The case number is on it in big type: no job line under it.
         return self.ctx.print_receipt(f"case-{case.case_number}",

@@ -25,6 +25,7 @@ def start_birth(qtbot, window, ctx):
     listing = window.screen("apply_list")
     qtbot.waitUntil(lambda: listing.tile("birth") is not None, timeout=10000)
     tap(window, listing.tile("birth"))
+    tap(window, window.screen("apply_who").tile("self"))
 
 
 def edit(window, field: str) -> None:
@@ -177,6 +178,7 @@ def test_offline_the_receipt_says_so_and_the_case_arrives_once_when_back(qtbot, 
     ctx.network.set_up(False)
     tap_service(window, "apply")
     tap(window, window.screen("apply_list").tile("birth"))
+    tap(window, window.screen("apply_who").tile("self"))
     for _ in range(3):
         tap(window, window.screen("apply_condition").yes)
     fill_form(qtbot, window)

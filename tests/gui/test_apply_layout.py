@@ -41,6 +41,8 @@ def test_every_apply_screen_fits(qtbot, window, ctx, elder, language):
                     timeout=10000)
     check("list")
     flow.choose("birth")
+    check("who")
+    flow.who_chosen("self")
     check("condition")
     flow.answer(False)
     check("refused")
@@ -86,3 +88,39 @@ def test_every_apply_screen_fits(qtbot, window, ctx, elder, language):
     check("rating")
     window.screen("apply_rating").scores[1].click()
     check("rating-why")
+    # 帮代办 of 退休一件事: the applicant typed (ID number with X on the pad), the address
+    # picked level by level, a material replaced by 告知承诺.
+    window.nav.home()
+    window.nav.start("apply")
+    flow.choose("retirement")
+    flow.who_chosen("agent")
+    for _ in flow.app.entry.conditions:
+        flow.answer(True)
+    flow.form_done()
+    check("agent-form-errors")
+    flow.edit("applicant_id")
+    check("digits-id")
+    window.nav.back()
+    flow.app.set("delivery", "mail")
+    flow._show_form(0)
+    flow.edit("address")
+    check("region-province")
+    for code, what in (("430000", "city"), ("430100", "county"), ("430104", "town")):
+        flow.region_chosen(code)
+        check(f"region-{what}")
+    flow.region_chosen("430104010")
+    check("address-text")
+    window.nav.back()
+    for field, value in (("applicant_name", "王秀兰"), ("applicant_id", "43010419560308018X"),
+                         ("agent_relation", "child"), ("phone", "13800138000"),
+                         ("address", "湖南省长沙市岳麓区梅溪湖街道枫林三路8号")):
+        flow.app.set(field, value)
+    flow.form_done()
+    pledge = next(i for i, s in enumerate(flow.app.slots) if s.pledgeable)
+    flow.pledge(pledge)
+    check("materials-pledged")
+    flow.promise()
+    check("sign-pledge")
+    flow.signed(b"", [])
+    flow.review()
+    check("review-agent")

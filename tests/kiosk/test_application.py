@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import cv2
+import numpy as np
 import pytest
 
 from central.app import CATALOG_PATH
-from kiosk.application import Application, add_working_days
+from drivers.camera.output import encode_jpeg
+from kiosk.application import Application, Slot, _pages_of, add_working_days
 from kiosk.catalog import parse_catalog
 from kiosk.identity import Identity
+from sim.paper import render_paper
 
 TODAY = date(2026, 12, 4)  # a Friday
 CATALOG = parse_catalog(__import__("json").loads(CATALOG_PATH.read_text(encoding="utf-8")))
@@ -80,3 +84,41 @@ def test_deferring_needs_the_promise_and_the_case_lists_the_deadline():
 def test_working_days_skip_weekends():
     assert add_working_days(TODAY, 1) == date(2026, 12, 7)  # Friday + 1 → Monday
     assert add_working_days(TODAY, 5) == date(2026, 12, 11)
+
+
+def test_for_someone_else_the_applicant_is_typed_and_checked_and_the_agent_recorded():
+    app = Application.start(CATALOG.entry("retirement"), WHO, TODAY, on_behalf=True)
+    assert app.values["applicant_name"] == "" and app.values["address"] == ""
+    assert app.set("applicant_id", "110105194912310021") == "apply.error.id_number"
+    app.set("applicant_id", WHO.id_number.lower())
+    assert app.errors()["applicant_id"] == "apply.error.same_person"
+    for f, v in (("applicant_name", "王秀兰"), ("applicant_id", "43010419560308018x"),
+                 ("agent_relation", "child"), ("phone", "13800138000"),
+                 ("delivery", "pickup")):
+        app.set(f, v)
+    assert app.errors() == {}
+    case = app.case_form("SIM-0001", datetime(2026, 12, 4, 9, 30))
+    assert case.applicant == {"name": "王秀兰", "id_number": "43010419560308018X"}
+    assert case.agent == {"name": "王小明", "id_number": WHO.id_number, "relation": "child"}
+    assert app.masked_applicant() == "王*兰" and app.masked_agent() == "王*明（子女）"
+
+
+def test_a_pledged_material_needs_the_signed_promise_and_its_words():
+    app = Application.start(CATALOG.entry("retirement"), WHO, TODAY)
+    i = next(n for n, s in enumerate(app.slots) if s.pledgeable)
+    app.toggle_pledge(i)
+    assert app.slots[i].status == "pledged" and app.needs_promise()
+    assert "告知承诺" in app.promise_text() and app.slots[i].name in app.promise_text()
+    app.toggle_pledge(i)
+    assert app.slots[i].status == "counter" and not app.needs_promise()
+
+
+def test_an_id_card_photographed_front_and_back_is_one_copy_page():
+    pages = [bytearray(encode_jpeg(render_paper(kind), 300))
+             for kind in ("idcard_front", "idcard_back")]
+    card = Slot("居民身份证", "ID card", "required", "photo", False, 1, "original")
+    (page,) = _pages_of(card, pages)
+    sheet = cv2.imdecode(np.frombuffer(page, np.uint8), cv2.IMREAD_COLOR)
+    assert sheet.shape[0] > sheet.shape[1]  # one A4 portrait sheet with both sides
+    other = Slot("户口簿", "Hukou", "required", "photo", False, 1, "original")
+    assert len(_pages_of(other, pages)) == 2
