@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QBoxLayout, QVBoxLayout
 
 from kiosk.guide_view import Choice
 from kiosk.i18n import tr
 from kiosk.supplement import age_parts
+from screens.capture import FrameRelay, PreviewView
 from screens.entry import ChoiceScreen
 from screens.theme import Theme
 from screens.widgets import Screen, button, label
@@ -224,7 +225,8 @@ class CaseScreen(Screen):
 
 
 class ScanScreen(Screen):
-    """扫描回执二维码: put the 受理回执 under the camera; the case opens when its QR is read."""
+    """扫描回执二维码: the live camera picture, and what to do; the case opens when the
+    receipt's QR is read (the flow reads the camera's stills)."""
 
     name = "progress_scan"
     help_key = "progress.help.progress_scan"
@@ -232,21 +234,50 @@ class ScanScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._result = ""
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(80, 60, 80, 60)
-        lay.setSpacing(28)
+        self.relay = FrameRelay()
+        self.poll = QTimer(self)  # runs only while shown
+        self.poll.setInterval(30)
+        self.poll.timeout.connect(self._on_frame)
         self.title = label("Title")
+        self.preview = PreviewView()
         self.hint = label("")
         self.status = label("Hint")
-        lay.addStretch(1)
-        for w in (self.title, self.hint, self.status):
-            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            lay.addWidget(w)
-        lay.addStretch(2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(40, 12, 40, 12)
+        lay.setSpacing(16)
+        lay.addWidget(self.title)
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(32)
+        self.body.addWidget(self.preview, 3)
+        words = QVBoxLayout()
+        words.setSpacing(24)
+        words.addWidget(self.hint)
+        words.addWidget(self.status)
+        words.addStretch(1)
+        self.body.addLayout(words, 2)
+        lay.addLayout(self.body, 1)
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.body.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                               else QBoxLayout.Direction.LeftToRight)
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
-        self.hint.setStyleSheet(f"font-size: {theme.px(34)}px;")
+        self.hint.setStyleSheet(f"font-size: {theme.px(32)}px;")
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.relay.take()  # a frame left from the last visit is not news
+        self.poll.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.poll.stop()
+        super().hideEvent(event)
+
+    def _on_frame(self) -> None:
+        frame, _ = self.relay.take()
+        if frame is not None:
+            self.preview.show_frame(frame)
 
     def show_result(self, result: str) -> None:
         self._result = result
@@ -254,6 +285,7 @@ class ScanScreen(Screen):
 
     def reset(self) -> None:
         self._result = ""
+        self.preview.show_frame(None)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -261,4 +293,5 @@ class ScanScreen(Screen):
         self.hint.setText(tr("progress.scan_hint"))
         self.status.setText(tr(f"progress.scan_result.{self._result or 'waiting'}"))
         bad = self._result not in ("", "looking")
-        self.status.setStyleSheet("color: #B3261E; font-weight: bold;" if bad else "")
+        self.status.setStyleSheet("color: #B3261E; font-weight: bold;" if bad
+                                  else "font-weight: bold;")

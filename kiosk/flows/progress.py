@@ -96,6 +96,7 @@ class ProgressFlow(Flow):
         self.saving = False
         self._scanning = False
         self._next_scan = 0.0
+        self._asked = self._not_found = ""  # a receipt's case asked for, and found not theirs
 
     def close(self) -> None:
         if self._client is not None:
@@ -113,8 +114,13 @@ class ProgressFlow(Flow):
             screen.finished.connect(self.supplied)
 
     def shown(self, step: str) -> None:
-        if self.ctx.devices.camera is not None:
-            self.taker.shown(step)
+        cam = self.ctx.devices.camera
+        if cam is None:
+            return
+        self.taker.shown(step)  # streams for the capture step, stops elsewhere
+        if step == "progress_scan":  # the live picture, to lay the receipt under it
+            cam.frame_sink = self.host.screen(step).relay.push
+            cam.set_streaming(True)
 
     def device_changed(self, device: str, status: Any) -> None:
         if self.ctx.devices.camera is not None:
@@ -297,6 +303,7 @@ class ProgressFlow(Flow):
         self.host.go("progress_scan")
         self._scanning = False  # a read left unanswered when the citizen went back
         self._next_scan = 0.0
+        self._not_found = ""
 
     def tick(self, now: float) -> bool:
         # Paced by the real clock: reading the camera is the machine's pace, not the citizen's.
@@ -329,9 +336,12 @@ class ProgressFlow(Flow):
         if case is None:
             screen.show_result("not_receipt")
             return
+        if case == self._not_found:
+            return  # the same receipt still lying there: its answer is on the screen
         who = self.ctx.sessions.current.identity
         assert who is not None
         self._scanning = True  # no more reads while it is looked up
+        self._asked = case
         screen.show_result("looking")
         self.host.run(self._lookup, who.id_number, case, on_done=self._scanned)
 
@@ -345,6 +355,7 @@ class ProgressFlow(Flow):
             screen.show_result("unavailable")
             return
         if not found.cases:
+            self._not_found = self._asked
             screen.show_result("not_yours")
             return
         self._adopt(found)

@@ -71,11 +71,11 @@ def test_someone_with_no_case_is_told_so_and_where_else_to_look(qtbot, window, c
 ID = SAMPLE_CARDS["resident"].id_number
 
 
-def platform_case(qtbot, ctx, case: str = "T-0001-20261204-QX12AB") -> str:
-    """A case of the resident's, in the kiosk's outbox and synced to the platform (as an
-    application at this kiosk would leave it)."""
+def platform_case(qtbot, ctx, case: str = "T-0001-20261204-QX12AB", id_number: str = ID) -> str:
+    """A case of the resident's (or of ``id_number``'s), in the kiosk's outbox and synced to
+    the platform (as an application at this kiosk would leave it)."""
     form = {"case_number": case, "entry_name": "新生儿出生一件事",
-            "applicant": {"id_number": ID, "name": "王小明"},
+            "applicant": {"id_number": id_number, "name": "王小明"},
             "submitted_at": "2026-12-04T10:00:00+08:00", "promised_by": "2026-12-11"}
     uuid = ctx.outbox.create_case("apply:birth", form)
     ctx.outbox.finalize(uuid)
@@ -188,18 +188,23 @@ def test_the_receipts_qr_under_the_camera_opens_that_case(qtbot, window, ctx):
     ctx.sim.camera.remove()
     case = platform_case(qtbot, ctx, "T-0001-20261204-QR34CD")
     other = platform_case(qtbot, ctx, "T-0001-20261203-OLD999")
+    someone_elses = platform_case(qtbot, ctx, "T-0001-20261204-NOTYOU", "440305199001011234")
     listing = open_progress(qtbot, window, ctx, other)
-    receipt = AcceptanceReceipt(
-        hall_name="示例市政务服务中心", terminal_id="T-0001", case_number=case,
-        matter="新生儿出生一件事", applicant="王小明", accepted_at=datetime(2026, 12, 4, 10),
-        promised_by=date(2026, 12, 11), progress_url=PROGRESS_URL.format(case=case))
-    (paper,) = render_escpos(render_acceptance_receipt(receipt))
-    show_picture("acceptance_receipt", cv2.cvtColor(np.asarray(paper.convert("L")),
-                                                    cv2.COLOR_GRAY2BGR))
+    for number in (case, someone_elses):
+        receipt = AcceptanceReceipt(
+            hall_name="示例市政务服务中心", terminal_id="T-0001", case_number=number,
+            matter="新生儿出生一件事", applicant="王小明", accepted_at=datetime(2026, 12, 4, 10),
+            promised_by=date(2026, 12, 11), progress_url=PROGRESS_URL.format(case=number))
+        (paper,) = render_escpos(render_acceptance_receipt(receipt))
+        show_picture(f"receipt-{number}", cv2.cvtColor(np.asarray(paper.convert("L")),
+                                                       cv2.COLOR_GRAY2BGR))
     tap(window, listing.scan)
     scan = window.screen("progress_scan")
     assert window.current is scan
-    ctx.sim.camera.place("acceptance_receipt")
+    ctx.sim.camera.place(f"receipt-{someone_elses}")  # a case number alone shows nothing
+    qtbot.waitUntil(lambda: "没有查到这件申请" in scan.status.text(), timeout=30000)
+    assert window.current is scan and scan.preview.frames_shown > 0  # the live picture
+    ctx.sim.camera.place(f"receipt-{case}")
     detail = window.screen("progress_case")
     qtbot.waitUntil(lambda: window.current is detail, timeout=30000)
     assert case in detail.title.text() and detail.state.text() == "已提交"
