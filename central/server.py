@@ -66,8 +66,13 @@ class PlatformServer:
     def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0,
                  ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
                  head_timeout: float = HEAD_TIMEOUT,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+                 max_connections: int = MAX_CONNECTIONS,
+                 retention: float | None = None) -> None:
+        """``retention``: seconds records and files are kept (purged at start and hourly);
+        None keeps them (a platform of record)."""
         self.store = PlatformStore(db_path)
+        self.retention = retention
+        self._stopping = threading.Event()
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so,
         # and without it every answer sent in two writes waits ~40 ms for a delayed ACK.
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -100,13 +105,29 @@ class PlatformServer:
         if not self._server.started:
             raise RuntimeError("the reference platform did not start")
         log.info("reference platform at %s", self.url)
+        if self.retention is not None:
+            threading.Thread(target=self._purge_hourly, name="platform-purge",
+                             daemon=True).start()
         return self
+
+    def _purge_hourly(self) -> None:
+        assert self.retention is not None
+        while not self._stopping.is_set():
+            try:
+                gone = self.store.purge(self.retention)
+            except Exception:  # noqa: BLE001 - a failed purge is retried, never fatal
+                log.exception("platform purge failed")
+            else:
+                if gone:
+                    log.info("platform: %d record revision(s) past retention purged", gone)
+            self._stopping.wait(3600)
 
     def serve_forever(self) -> None:
         """Run in the calling thread until interrupted (Ctrl+C / SIGTERM)."""
         self._server.run(sockets=[self._sock])
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -23,16 +24,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from offline_cache.crypto import Sealer
 from offline_cache.durable import fsync_dir
-from offline_cache.sqlite import Immediate, open_db
+from offline_cache.sqlite import Immediate, open_db, shred_wal
 from offline_cache.wire import iso
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS terminal (id TEXT PRIMARY KEY, secret TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terminal (id TEXT PRIMARY KEY, secret BLOB NOT NULL);  -- sealed
 CREATE TABLE IF NOT EXISTS record (
     kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL,
     terminal TEXT NOT NULL, service TEXT NOT NULL, body_sha256 TEXT NOT NULL,
-    body TEXT NOT NULL, receipt TEXT NOT NULL, received_at REAL NOT NULL,
+    body BLOB NOT NULL, receipt TEXT NOT NULL, received_at REAL NOT NULL,  -- body: sealed
     PRIMARY KEY (kind, id, revision));
 CREATE TABLE IF NOT EXISTS receipt_seq (n INTEGER PRIMARY KEY AUTOINCREMENT, at REAL);
 CREATE TABLE IF NOT EXISTS command (
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS nonce (
 CREATE INDEX IF NOT EXISTS nonce_at ON nonce(at);
 """
 
+log = logging.getLogger(__name__)
 _NUMBER_RE = re.compile(r"^([A-Z])(\d{3,4})$")
 
 
@@ -81,11 +84,23 @@ class UploadState:
 
 
 class PlatformStore:
+    """Records and terminal secrets are sealed at rest with the platform's own key
+    (``platform.key`` beside the database, as the outbox's ``store.key``); the folder is
+    the platform's user's alone (0700) and the database file 0600."""
+
     def __init__(self, db_path: Path) -> None:
         self.root = db_path.parent
         self._closers: list[Callable[[], None]] = []
         self.blobs = self.root / "blobs"
         self.uploads = self.root / "uploads"
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.chmod(0o700)
+        except PermissionError:  # a folder of someone else's (e.g. /tmp): files are 0600
+            log.warning("platform folder %s is not ours: left as it is", self.root)
+        os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's own -wal/-shm
+        db_path.chmod(0o600)  # files take the database file's mode
+        self._sealer = Sealer.from_key_file(self.root / "platform.key", "sm4-gcm")
         self._db = open_db(db_path, durable=True)
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(queue_counter)")}
@@ -98,7 +113,33 @@ class PlatformStore:
         # The server thread and in-process callers (tests, the embedded kiosk) share these
         # connections: one lock keeps their transactions apart.
         self._lock = threading.RLock()
+        self._seal_plain_rows()
         self.accepted_requests = 0  # signed requests let through since start (monitoring)
+
+    def _seal_plain_rows(self) -> None:
+        """A database from before sealing: its plain secrets and bodies are sealed now."""
+        with self._tx() as db:
+            for tid, hexed in db.execute("SELECT id, secret FROM terminal WHERE "
+                                         "typeof(secret) = 'text'").fetchall():
+                db.execute("UPDATE terminal SET secret = ? WHERE id = ?",
+                           (self._seal_secret(tid, bytes.fromhex(hexed)), tid))
+            for kind, rid, rev, body in db.execute(
+                    "SELECT kind, id, revision, body FROM record WHERE typeof(body) = 'text'"
+                    ).fetchall():
+                db.execute("UPDATE record SET body = ? WHERE kind = ? AND id = ? AND "
+                           "revision = ?", (self._seal_body(kind, rid, rev, json.loads(body)),
+                                            kind, rid, rev))
+        shred_wal(self._db)
+
+    def _seal_secret(self, terminal: str, secret: bytes) -> bytes:
+        return self._sealer.seal(secret, f"terminal/{terminal}".encode())
+
+    def _seal_body(self, kind: str, rid: str, revision: int, doc: dict[str, Any]) -> bytes:
+        return self._sealer.seal(json.dumps(doc, ensure_ascii=False).encode(),
+                                 f"{kind}/{rid}/{revision}".encode())
+
+    def _open_body(self, kind: str, rid: str, revision: int, sealed: bytes) -> dict[str, Any]:
+        return json.loads(self._sealer.open(sealed, f"{kind}/{rid}/{revision}".encode()))
 
     def on_close(self, close: Callable[[], None]) -> None:
         """Close ``close``'s resource with the store (the routes' own databases)."""
@@ -123,11 +164,12 @@ class PlatformStore:
     def register_terminal(self, terminal: str, secret: bytes) -> None:
         with self._tx() as db:
             db.execute("INSERT INTO terminal VALUES (?, ?) ON CONFLICT(id) DO UPDATE "
-                       "SET secret = excluded.secret", (terminal, secret.hex()))
+                       "SET secret = excluded.secret",
+                       (terminal, self._seal_secret(terminal, secret)))
 
     def secret(self, terminal: str) -> bytes | None:
         rows = self._rows("SELECT secret FROM terminal WHERE id = ?", (terminal,))
-        return bytes.fromhex(rows[0][0]) if rows else None
+        return self._sealer.open(rows[0][0], f"terminal/{terminal}".encode()) if rows else None
 
     def remember_nonce(self, terminal: str, nonce: str, window: float) -> bool:
         """False if this nonce was already used (a replay). Old nonces are forgotten once
@@ -168,7 +210,7 @@ class PlatformStore:
             receipt = latest[1] or self._new_receipt(db)
             db.execute("INSERT INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (kind, rid, revision, terminal, doc["service"], body_sha,
-                        json.dumps(doc, ensure_ascii=False), receipt, time.time()))
+                        self._seal_body(kind, rid, revision, doc), receipt, time.time()))
             if kind == "ticket":
                 self._note_offline_ticket(db, doc, terminal)
         return ("amended" if latest[0] is not None else "accepted"), receipt
@@ -177,8 +219,25 @@ class PlatformStore:
         """Every stored revision of a kind (for tests and inspection)."""
         rows = self._rows("SELECT id, revision, body, receipt, terminal FROM record "
                           "WHERE kind = ? ORDER BY id, revision", (kind,))
-        return [{"id": i, "revision": r, "body": json.loads(b), "receipt": rc, "terminal": t}
-                for i, r, b, rc, t in rows]
+        return [{"id": i, "revision": r, "body": self._open_body(kind, i, r, b), "receipt": rc,
+                 "terminal": t} for i, r, b, rc, t in rows]
+
+    def purge(self, older_than: float) -> int:
+        """Retention (the embedded platform keeps what the kiosk keeps): records received
+        ``older_than`` seconds ago go, with the attachment files no remaining record names
+        and uploads left unfinished as long; nothing of them stays in the WAL. Returns how
+        many record revisions went."""
+        cutoff = time.time() - older_than
+        with self._tx() as db:
+            gone = db.execute("DELETE FROM record WHERE received_at <= ?", (cutoff,)).rowcount
+        named = {a["sha256"] for kind in ("case", "supplement") for r in self.records(kind)
+                 for a in r["body"].get("attachments", [])}
+        for path in [*self.blobs.glob("*/*"), *self.uploads.glob("*.part")]:
+            if path.name.split(".")[0] not in named and path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+        with self._lock:
+            shred_wal(self._db)
+        return gone
 
     def progress(self, rid: str, terminal: str) -> dict[str, Any] | None:
         """The case's steps, or None if there is none or it is another terminal's."""
@@ -229,7 +288,7 @@ class PlatformStore:
             raise Refusal(400, "past_end", "the chunk runs past the announced length")
         part = self.uploads / f"{sha}.{total}.part"
         part.parent.mkdir(parents=True, exist_ok=True)
-        with part.open("ab") as f:
+        with os.fdopen(os.open(part, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as f:
             f.write(data)
             if offset + len(data) == total:
                 f.flush()

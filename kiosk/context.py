@@ -93,6 +93,7 @@ class KioskContext:
                 sscard=dev.sscard.port == "sim", a4printer=dev.a4printer.port == "sim",
                 printer_width_dots=ctx.receipt_profile.width_dots,
                 camera=dev.camera.port == "sim",
+                spool_retention=config.store.purge_after_hours * 3600.0,
             )
             ctx.network = ctx.sim.network
             ports.update(ctx.sim.start())

@@ -92,7 +92,8 @@ def watched_files(config: KioskConfig) -> list[tuple[Path, Callable[[Path], str 
     return [(data / "store.key", _key_problem), (secret, _secret_problem),
             (data / "outbox" / "outbox.sqlite3", _sqlite_problem),
             (data / "queue.sqlite3", _sqlite_problem),
-            (data / "platform" / "platform.sqlite3", _sqlite_problem)]
+            (data / "platform" / "platform.sqlite3", _sqlite_problem),
+            (data / "platform" / "platform.key", _key_problem)]
 
 
 def move_aside(path: Path) -> Path | None:

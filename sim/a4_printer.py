@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from drivers.a4printer import ipp
+from sim.spool import RETENTION, kept, open_spool, purge_spool
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,10 @@ class VirtualA4Printer:
         *,
         processing_seconds: float = 0.2,
         on_document: Callable[[Path], None] | None = None,
+        retention: float = RETENTION,
     ) -> None:
         self.output_dir = Path(output_dir)
+        self.retention = retention
         self.queue = queue
         self.processing_seconds = processing_seconds
         self.on_document = on_document
@@ -93,7 +96,8 @@ class VirtualA4Printer:
     def plug(self) -> None:
         if self._server is not None:
             return
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        open_spool(self.output_dir)
+        purge_spool(self.output_dir, "a4-*.pdf", self.retention)
         handler = functools.partial(_Handler, self)
         self._server = ThreadingHTTPServer((self.host, self.port or 0), handler)
         self._server.daemon_threads = True
@@ -219,7 +223,8 @@ class VirtualA4Printer:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.output_dir / f"a4-{stamp}-job{job.id}.pdf"
         path.write_bytes(bytes(job.data))
-        self.documents.append(path)
+        self.documents.append(kept(path))
+        purge_spool(self.output_dir, "a4-*.pdf", self.retention)
         self._cond.notify_all()
         log.info("virtual A4: job %d printed to %s", job.id, path.name)
         if self.on_document is not None:

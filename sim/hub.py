@@ -24,6 +24,7 @@ from sim.pcscd import FRIENDLY_NAME, PrivatePcscd, shared_pcscd
 from sim.receipt_printer import VirtualPrinter
 from sim.sam import SamSimulator
 from sim.scene import Pose
+from sim.spool import RETENTION
 from sim.ss_samples import SAMPLE_SSCARDS
 from sim.vpcd import VpcdSlot
 
@@ -38,17 +39,20 @@ CAMERA_SAMPLES = ("letter", "form", "idcard_front", "idcard_back", "photo", "bla
 class SimulatorHub:
     def __init__(self, data_dir: Path, idcard: bool = True, printer: bool = True,
                  sscard: bool = True, a4printer: bool = False,
-                 printer_width_dots: int = 576, camera: bool = False) -> None:
+                 printer_width_dots: int = 576, camera: bool = False,
+                 spool_retention: float = RETENTION) -> None:
         self.dir = data_dir / "sim"
         self.printer_dir = data_dir / "printer"
         link = str(self.dir / "idcard-sam")
         self.sam = SamSimulator(link_path=link, delay=0.002) if idcard else None
         self.printer = (
-            VirtualPrinter(output_dir=self.printer_dir, width_dots=printer_width_dots)
+            VirtualPrinter(output_dir=self.printer_dir, width_dots=printer_width_dots,
+                           retention=spool_retention)
             if printer else None
         )
         # A CUPS-speaking A4 printer; each printed PDF lands in <data>/a4printer/.
-        self.a4printer = VirtualA4Printer(data_dir / "a4printer") if a4printer else None
+        self.a4printer = (VirtualA4Printer(data_dir / "a4printer", retention=spool_retention)
+                          if a4printer else None)
         # The document camera over a desk; in-process, as OpenCV has no virtual UVC device
         # to feed without a kernel module (v4l2loopback).
         self.camera = SimulatedCamera(auto=True) if camera else None

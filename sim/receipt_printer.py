@@ -26,6 +26,7 @@ from PIL import Image
 from drivers.escpos import spec
 from drivers.escpos.fonts import GlyphCache
 from drivers.escpos.render import EscPosInterpreter
+from sim.spool import RETENTION, kept, open_spool, purge_spool
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,10 @@ class VirtualPrinter:
         *,
         chinese_default: bool = True,
         width_dots: int = spec.PAPER_WIDTH_DOTS,
+        retention: float = RETENTION,
     ) -> None:
         self.output_dir = Path(output_dir)
+        self.retention = retention
         self.on_page = on_page
         self.chinese_default = chinese_default
         self.width_dots = width_dots
@@ -98,7 +101,8 @@ class VirtualPrinter:
         """(Re)connect: listen on the same port, or re-create the pty behind the same link."""
         if self._thread is not None or self._mode is None:
             return
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        open_spool(self.output_dir)
+        purge_spool(self.output_dir, "receipt-*.png", self.retention)
         self._wake = socket.socketpair()
         if self._mode == "tcp":
             listener = socket.create_server((self.host, self.port or 0))  # SO_REUSEADDR on
@@ -222,7 +226,7 @@ class VirtualPrinter:
                 return
             path = self._page_path()
             page.save(path)
-            self.pages.append(path)
+            self.pages.append(kept(path))
             self._pages_changed.notify_all()
         log.info("virtual printer: printed %s", path.name)
         if self.on_page is not None:

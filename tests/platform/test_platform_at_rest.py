@@ -1,0 +1,92 @@
+"""The embedded platform on a kiosk keeps nothing readable (security issue, items 6 and
+10): records and terminal secrets sealed, files the owner's alone, records and the
+simulated printers' spools purged by retention."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+import uuid
+
+from offline_cache.wire import canonical_json
+from sim.a4_printer import VirtualA4Printer
+from sim.id_samples import SAMPLE_CARDS
+from tests.platform.harness import SECRET, signed_session
+
+PERSON = SAMPLE_CARDS["resident"]
+NOW = "2026-05-09T10:00:00+08:00"
+
+
+def raw(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("platform.sqlite3*")))
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def put_case(platform, s, attachments=()):
+    rid = str(uuid.uuid4())
+    doc = {"revision": 1, "service": "birth", "created_at": NOW, "finalized_at": NOW,
+           "form": {"applicant": {"name": PERSON.name, "id_number": PERSON.id_number}},
+           "attachments": list(attachments)}
+    r = s.put(f"{platform.url}/v1/cases/{rid}", data=canonical_json(doc))
+    assert r.status_code == 201, r.text
+    return rid
+
+
+def upload(platform, s, data: bytes) -> dict:
+    sha = hashlib.sha256(data).hexdigest()
+    r = s.patch(f"{platform.url}/v1/attachments/{sha}", data=data,
+                headers={"Upload-Offset": "0", "Upload-Length": str(len(data))})
+    assert r.status_code == 200 and r.json()["complete"], r.text
+    return {"sha256": sha, "size": len(data), "media_type": "application/pdf", "role": "p1"}
+
+
+def test_records_and_secrets_are_sealed_and_files_private(platform):
+    s = signed_session()
+    att = upload(platform, s, b"%PDF-1.7 " + os.urandom(64))
+    rid = put_case(platform, s, [att])
+    folder = platform.store.root
+    data = raw(folder)
+    for plain in (PERSON.name.encode(), PERSON.id_number.encode(), SECRET,
+                  SECRET.hex().encode()):
+        assert plain not in data
+    # The platform reads them back whole.
+    [rec] = platform.store.records("case")
+    assert rec["id"] == rid and rec["body"]["form"]["applicant"]["name"] == PERSON.name
+    assert platform.store.secret("T-0001") == SECRET
+    assert mode(folder) == 0o700
+    for path in (folder / "platform.sqlite3", folder / "platform.key",
+                 platform.store.blob_path(att["sha256"])):
+        assert mode(path) == 0o600, path
+
+
+def test_records_and_their_files_go_with_retention(platform):
+    s = signed_session()
+    att = upload(platform, s, b"%PDF-1.7 " + os.urandom(64))
+    put_case(platform, s, [att])
+    sealed = platform.store._rows("SELECT body FROM record")[0][0]
+    assert platform.store.purge(older_than=3600) == 0  # too young
+    assert platform.store.purge(older_than=-1) == 1
+    assert platform.store.records("case") == []
+    assert not platform.store.blob_path(att["sha256"]).exists()
+    assert sealed[20:52] not in raw(platform.store.root)
+
+
+def test_the_simulated_a4_printers_spool_is_private_and_purged(tmp_path):
+    spool = tmp_path / "a4printer"
+    spool.mkdir()
+    old, fresh = spool / "a4-20260101-000000-job1.pdf", spool / "a4-20260509-100000-job2.pdf"
+    for path in (old, fresh):
+        path.write_bytes(b"%PDF " + PERSON.id_number.encode())
+    os.utime(old, (time.time() - 3 * 3600,) * 2)
+    printer = VirtualA4Printer(spool, retention=3600)
+    printer.start()
+    try:
+        assert not old.exists() and fresh.exists()
+        assert mode(spool) == 0o700
+    finally:
+        printer.stop()
