@@ -97,7 +97,9 @@ def platform_server_class() -> type:
 def connect_platform(config: KioskConfig) -> PlatformLink:
     if config.platform.url != "embedded":
         return PlatformLink(config.platform.url)
-    server = platform_server_class()(platform_db(config)).start()
+    # The embedded platform keeps citizens' data no longer than the kiosk's outbox does.
+    server = platform_server_class()(
+        platform_db(config), retention=config.store.purge_after_hours * 3600.0).start()
     server.store.register_terminal(config.terminal.id, terminal_secret(config))
     proxy = dev_import("central.faultproxy", _EMBEDDED).FaultProxy(server.host, server.port)
     return PlatformLink(proxy.start().url, server, proxy)
