@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 import cv2
 import numpy as np
+import zxingcpp
+from PIL import Image
 
 from central.cases import CaseBook
 from drivers.escpos.render import render_escpos
@@ -135,7 +137,9 @@ def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, 
     (att,) = ctx.outbox.attachments(local.uuid)
     pdf = ctx.outbox.read_blob(local.uuid, att.sha256)
     assert pdf.startswith(b"%PDF") and store.blob_path(att.sha256).read_bytes() == pdf
-    assert any(ctx.sim.printer_dir.glob("*.png"))  # the 补交回执 came out of the printer
+    slip = ctx.sim.printer.pages[-1]  # the 补交回执: its QR follows the case
+    assert [c.text for c in zxingcpp.read_barcodes(Image.open(slip))] == [
+        PROGRESS_URL.format(case=case)]
     book = CaseBook.beside(store.root)  # the platform moved the case back to 审查中
     qtbot.waitUntil(lambda: book.steps(case)[-1]["state"] == "reviewing", timeout=5000)
     book.close()
