@@ -69,7 +69,7 @@ def start_process(args: list[str]) -> tuple[subprocess.Popen[str], str]:
 
 
 def platform_process(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    cfg = make_terminal(folder / "platform-cfg", "http://unused", TERMINAL, SECRET)
+    cfg = make_terminal(folder / "platform-cfg", "http://127.0.0.1:9", TERMINAL, SECRET)
     return start_process([sys.executable, "-m", "kiosk.cli", "--config", str(cfg.config_path),
                           "platform", "serve", "--port", "0", "--db",
                           str(folder / "platform" / "platform.sqlite3")])
@@ -243,7 +243,7 @@ def soak(a: argparse.Namespace, folder: Path) -> None:
               f"SIGKILLs mid-upload, {time.perf_counter() - t:.0f} s: "
               f"{problems or 'exactly once, byte-identical, consistent'}")
         server.store.register_terminal(f"{TERMINAL}-F", SECRET)  # its cases counted apart
-        term = make_terminal(folder / "faults", "http://unused", f"{TERMINAL}-F", SECRET,
+        term = make_terminal(folder / "faults", "http://127.0.0.1:9", f"{TERMINAL}-F", SECRET,
                              chunk_kb=64, deadline=1)
         fill(term, a.cases, 2, 150_000, rng)
         t = time.perf_counter()

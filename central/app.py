@@ -34,9 +34,12 @@ from central import cases, certificates, licences, models
 from central.store import PlatformStore, Refusal
 from offline_cache.signing import (
     H_NONCE,
+    H_REPLY_SIGNATURE,
     H_SIGNATURE,
     H_TERMINAL,
     H_TIMESTAMP,
+    reply_to_sign,
+    signature,
     signature_matches,
     string_to_sign,
 )
@@ -112,6 +115,7 @@ class _SignedBody:
             raise Refusal(401, "bad_signature", "signature does not match")
         if not store.remember_nonce(terminal, nonce, SIGNATURE_WINDOW):
             raise Refusal(401, "replayed", "this nonce was already used")
+        request.state.reply_key = (secret, nonce)  # the answer is signed (_SignReplies)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -133,6 +137,40 @@ _NOBODYS_SECRET = secrets.token_bytes(32)
 
 SignedJson = Annotated[Signed, Depends(_SignedBody(MAX_JSON))]
 SignedChunk = Annotated[Signed, Depends(_SignedBody(MAX_CHUNK))]
+
+
+class _SignReplies:
+    """ASGI middleware: the answer to an authenticated request carries
+    ``X-Reply-Signature``, an HMAC with the terminal's secret over its status, the request's
+    nonce and its body (``offline_cache.signing.reply_to_sign``). Answers are small JSON
+    documents, so the body is gathered before the head is sent."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # where _SignedBody leaves the key
+        held: list[dict[str, Any]] = []
+
+        async def signing_send(message: dict[str, Any]) -> None:
+            if not held and state.get("reply_key") is None:
+                await send(message)  # not authenticated: nothing to sign with
+                return
+            held.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                start, *bodies = held
+                body = b"".join(m.get("body", b"") for m in bodies)
+                secret, nonce = state["reply_key"]
+                sig = signature(secret, reply_to_sign(start["status"], nonce, body))
+                headers = [*start.get("headers", []),
+                           (H_REPLY_SIGNATURE.lower().encode(), sig.encode())]
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, signing_send)
 
 
 def _parse(model: type[BaseModel], body: bytes) -> tuple[dict[str, Any], BaseModel]:
@@ -159,6 +197,7 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
     catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
     etag = '"' + hashlib.sha256(canonical_json(catalog)).hexdigest()[:32] + '"'
     _install_error_handlers(app)
+    app.add_middleware(_SignReplies)
 
     hooks: dict[str, Any] = {}  # kind → what checks a record before and follows after
     for kind, collection in COLLECTIONS.items():

@@ -104,10 +104,15 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
     finally:
         ctx.stop()
     ok = all(r["state"] == "ready" for r in rows) and not ctx.damaged
+    warnings = []
+    if config.platform.insecure:
+        warnings.append(f"platform {config.platform.url} is plain http:// to another machine "
+                        "(allow_insecure = true): cases and ID numbers cross the network "
+                        "unencrypted; use https://")
     if args.json:
         print(json.dumps({"terminal": config.terminal.id, "ok": ok, "devices": rows,
-                          "outbox": outbox, "damaged": [d.as_dict() for d in ctx.damaged]},
-                         ensure_ascii=False, indent=2))
+                          "outbox": outbox, "damaged": [d.as_dict() for d in ctx.damaged],
+                          "warnings": warnings}, ensure_ascii=False, indent=2))
     else:
         print(f"terminal {config.terminal.id} ({config.terminal.mode})")
         for r in rows:
@@ -117,6 +122,8 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
             print(f"  outbox     pending {outbox['pending']}, failed {outbox['failed']}, "
                   f"rejected {outbox['rejected']}, oldest unsent "
                   f"{outbox['oldest_unsent_age_s'] or 0:.0f} s")
+        for w in warnings:
+            print(f"  WARNING    {w}")
         for d in ctx.damaged:
             print(f"  DAMAGED    {d.line()}")
         if ctx.damaged:

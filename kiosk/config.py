@@ -11,14 +11,23 @@ device that never works. The commented example is ``kiosk/kiosk.example.toml``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "gov-kiosk"
 EXAMPLE_PATH = Path(__file__).with_name("kiosk.example.toml")
@@ -167,6 +176,9 @@ class PlatformConfig(_Section):
     heartbeat_interval: Annotated[int, Field(ge=10, le=3600)] = 60
     request_deadline: Annotated[int, Field(ge=1, le=600)] = 60
     chunk_kb: Annotated[int, Field(ge=16, le=8192)] = 2048  # the largest; sized to the link
+    # http:// to a platform beyond this machine sends citizens' data in plain text: only
+    # when this says so (a lab), and doctor warns about it.
+    allow_insecure: bool = False
 
     @field_validator("url")
     @classmethod
@@ -174,6 +186,31 @@ class PlatformConfig(_Section):
         if v and not _URL_RE.match(v):
             raise ValueError("must be 'embedded' or an http(s):// URL")
         return v
+
+    @model_validator(mode="after")
+    def _plain_http(self) -> PlatformConfig:
+        if insecure_url(self.url) and not self.allow_insecure:
+            raise ValueError(f"url {self.url} is plain http:// to another machine: citizens' "
+                             "data would cross the network unencrypted; use https:// (or, in "
+                             "a lab only, set allow_insecure = true)")
+        return self
+
+    @property
+    def insecure(self) -> bool:
+        return insecure_url(self.url)
+
+
+def insecure_url(url: str) -> bool:
+    """http:// to anything but this machine."""
+    if not url.startswith("http://"):
+        return False
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
     @field_validator("ca_file")
     @classmethod
@@ -279,7 +316,8 @@ def _format_errors(err: ValidationError, source: str) -> str:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key (misspelt?)"
-        shown = "" if e["type"] == "extra_forbidden" else f" (got {e['input']!r})"
+        shown = ("" if e["type"] == "extra_forbidden" or isinstance(e["input"], dict)
+                 else f" (got {e['input']!r})")
         lines.append(f"  {key}: {msg}{shown}")
     return "\n".join(lines)
 

@@ -11,12 +11,20 @@ Three rules from hard experience with ``requests`` on bad links:
 * ``timeout=`` bounds each socket read, not the request: a server trickling one byte at a
   time could hold a request for ever. Each request here has its own total deadline; when
   it passes, a watchdog shuts the connection's socket and the request fails.
+
+And one from security: an answer counts only if the platform signed it (``X-Reply-
+Signature`` over its status, body and this request's nonce, with the terminal's secret).
+A success or a refusal of the request's content without that signature is not the
+platform's (a fake server, something in the middle): outcome unknown, nothing marked sent.
+Only the refusals of the signature itself (401) come unsigned, as the platform cannot know
+which secret to sign them with.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import socket
 import threading
@@ -29,9 +37,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from offline_cache.signing import HmacAuth
+from offline_cache.signing import H_NONCE, H_REPLY_SIGNATURE, HmacAuth, reply_to_sign, signature
 from offline_cache.wire import COLLECTIONS, canonical_json
 
+UNSIGNED_REFUSALS = ("unsigned", "bad_timestamp", "expired", "bad_signature", "replayed")
 MAX_REPLY = 256 << 10  # the platform's answers are small; a bigger one is not the platform
 CONNECT_TIMEOUT = 10.0
 
@@ -401,18 +410,31 @@ class PlatformClient:
         if watch.fired:
             raise OutcomeUnknown(f"{method} {path}: cut short (deadline or shutdown)")
         etag = resp.headers.get("ETag", "")
-        if resp.status_code == 304 and 304 in ok:
+        signed = self._signed_by_platform(resp, raw)
+        if resp.status_code == 304 and 304 in ok and signed:
             return 304, {}, etag
         doc = _json_object(raw, resp.headers.get("Content-Type", ""))
         if doc is None:
             raise OutcomeUnknown(f"{method} {path}: HTTP {resp.status_code} without the "
                                  "platform's JSON (captive portal or proxy?)")
+        if not signed and not (resp.status_code == 401
+                               and doc.get("error") in UNSIGNED_REFUSALS):
+            raise OutcomeUnknown(f"{method} {path}: HTTP {resp.status_code} not signed by the "
+                                 "platform (another server answered?)")
         if resp.status_code in ok:
             return resp.status_code, doc, etag
         if 400 <= resp.status_code < 500 and isinstance(doc.get("error"), str):
             raise PlatformRefused(resp.status_code, doc["error"], str(doc.get("detail", "")),
                                   doc)
         raise OutcomeUnknown(f"{method} {path}: HTTP {resp.status_code}")
+
+
+    def _signed_by_platform(self, resp: requests.Response, raw: bytes) -> bool:
+        given = resp.headers.get(H_REPLY_SIGNATURE, "")
+        nonce = resp.request.headers.get(H_NONCE, "")
+        secret = self.session.auth.secret  # type: ignore[union-attr]
+        return bool(given) and hmac.compare_digest(
+            signature(secret, reply_to_sign(resp.status_code, nonce, raw)), given)
 
 
 def _read_capped(resp: requests.Response) -> bytes:

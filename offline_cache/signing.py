@@ -6,6 +6,11 @@ with the terminal's secret. The platform refuses a signature that does not match
 or altered in transit), a timestamp outside its window and a nonce it has already seen
 (a replay). A retry is therefore always signed afresh; idempotency comes from record ids
 and content hashes, never from resending the same bytes.
+
+The platform signs its answer to an authenticated request the same way, keyed with the
+same secret, over the status, the request's nonce and the SHA-256 of the answer's body
+(``X-Reply-Signature``): a server without the secret (a fake one, or one in the middle)
+cannot make the terminal believe a record was received.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ H_TERMINAL = "X-Terminal-Id"
 H_TIMESTAMP = "X-Timestamp"
 H_NONCE = "X-Nonce"
 H_SIGNATURE = "X-Signature"
+H_REPLY_SIGNATURE = "X-Reply-Signature"
 SECRET_BYTES = 32
 
 
@@ -32,6 +38,11 @@ def string_to_sign(method: str, path_qs: str, terminal: str, timestamp: str, non
                    body: bytes) -> bytes:
     return "\n".join((method.upper(), path_qs, terminal, timestamp, nonce,
                       hashlib.sha256(body).hexdigest())).encode()
+
+
+def reply_to_sign(status: int, nonce: str, body: bytes) -> bytes:
+    """What the platform signs of its answer (never the same text as a request's)."""
+    return "\n".join(("reply", str(status), nonce, hashlib.sha256(body).hexdigest())).encode()
 
 
 def signature(secret: bytes, message: bytes) -> str:

@@ -1,6 +1,6 @@
 """``kiosk platform serve``: run the reference central platform in the foreground.
 
-    kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE]
+    kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE] [--tls-cert PEM --tls-key PEM]
     kiosk platform pay ORDER [--db FILE]     # the simulated payment channel (缴费)
 
 It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8700, help="port (0: any free port)")
     serve.add_argument("--db", type=Path, help="SQLite file (attachments go beside it); "
                        "default: the embedded platform's, under the data folder")
+    serve.add_argument("--tls-cert", help="PEM certificate (chain): serve https:// (what a "
+                       "kiosk beyond this machine must be given)")
+    serve.add_argument("--tls-key", help="PEM private key of --tls-cert")
     serve.set_defaults(handler=cmd_serve)
     pay = platform_sub.add_parser("pay", help="the simulated payment channel: mark an order "
                                   "paid (缴费)")
@@ -55,9 +58,17 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
     from kiosk.link import platform_db, platform_server_class, terminal_secret
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("kiosk platform serve: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
     db = args.db or platform_db(config)
-    server = platform_server_class()(db, host=args.host, port=args.port)
+    server = platform_server_class()(db, host=args.host, port=args.port,
+                                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     server.store.register_terminal(config.terminal.id, terminal_secret(config))
+    if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"kiosk platform serve: WARNING plain http on {args.host}: kiosks elsewhere "
+              "would send citizens' data unencrypted (give --tls-cert/--tls-key)",
+              file=sys.stderr)
     print(f"reference platform at {server.url} (database {db}; terminal "
           f"{config.terminal.id} registered)", flush=True)
     try:

@@ -20,7 +20,7 @@ from tests.platform.harness import SECRET, TERMINAL
 
 def test_faults_on_the_link_neither_lose_nor_duplicate(tmp_path, platform):
     rng = random.Random(20260509)
-    term = terminal(tmp_path / "t", "http://unused", TERMINAL, SECRET, chunk_kb=64,
+    term = terminal(tmp_path / "t", "http://127.0.0.1:9", TERMINAL, SECRET, chunk_kb=64,
                     deadline=2)
     fill(term, cases=12, files_per_case=2, size=150_000, rng=rng)
     # A trickle costs a whole deadline each: the soak has them; a dedicated test here too.
