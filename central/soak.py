@@ -22,6 +22,7 @@ from central.faultproxy import Fault, FaultProxy, random_faults
 from central.store import PlatformStore
 from kiosk.config import KioskConfig, parse_config
 from kiosk.link import build_engine, open_outbox
+from offline_cache.crypto import SealError
 from offline_cache.outbox import CaseOutbox, Kind, State
 
 ALL_FAULTS = (Fault.RESET, Fault.CUT_UP, Fault.CUT_DOWN, Fault.DELAY, Fault.HTTP_500,
@@ -166,8 +167,11 @@ def delivery_problems(term: SoakTerminal, store: PlatformStore) -> list[str]:
         if body is not None and r["body"]["form"] != body["form"]:
             problems.append(f"{r['id']}: the platform's form differs from the terminal's")
     for sha, data in term.files.items():
-        path = store.blob_path(sha)
-        if not path.exists() or path.read_bytes() != data:
+        try:
+            same = store.read_blob(sha) == data
+        except (OSError, SealError):
+            same = False
+        if not same:
             problems.append(f"attachment {sha[:12]} missing or different on the platform")
     problems += [f"{u}: {rec.state}" for u, rec in local.items() if rec.state is not State.SYNCED]
     return problems

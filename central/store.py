@@ -3,8 +3,8 @@
 Records are stored per (kind, id, revision) with the SHA-256 of their canonical body, which
 is what makes a repeated upload recognisable. Attachments are content-addressed and live
 only as files, so a chunk costs no database commit: a partial upload grows in
-``uploads/<sha>.<announced size>.part`` (its size is the offset the platform reports) and
-moves to ``blobs/<sha[:2]>/<sha>`` once complete and verified.
+``uploads/<sha>.<announced size>.<counter>.part`` (its size is the offset the platform
+reports) and is sealed into ``blobs/<sha[:2]>/<sha>`` once complete and verified.
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from offline_cache.crypto import Sealer
-from offline_cache.durable import fsync_dir
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from offline_cache.crypto import SEAL_OVERHEAD, Sealer, SealError, load_or_create_key
+from offline_cache.durable import atomic_write
 from offline_cache.sqlite import Immediate, open_db, shred_wal
 from offline_cache.wire import iso
 
@@ -100,7 +104,10 @@ class PlatformStore:
             log.warning("platform folder %s is not ours: left as it is", self.root)
         os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's own -wal/-shm
         db_path.chmod(0o600)  # files take the database file's mode
-        self._sealer = Sealer.from_key_file(self.root / "platform.key", "sm4-gcm")
+        master = load_or_create_key(self.root / "platform.key")
+        self._sealer = Sealer(master, "sm4-gcm")
+        self._upload_key = HKDF(hashes.SHA256(), 32, salt=None,
+                                info=b"gov-kiosk platform uploads").derive(master)
         self._db = open_db(db_path, durable=True)
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(queue_counter)")}
@@ -257,13 +264,24 @@ class PlatformStore:
         return f"ZW{datetime.now():%Y%m%d}{n:06d}"
 
     # --- attachments ------------------------------------------------------------------------
+    # A complete attachment is sealed like a record (``read_blob`` opens it). While it
+    # arrives, its part file is AES-CTR ciphertext under a key of its own and a random
+    # counter prefix in the file's name, so each chunk is appended as it comes, at no
+    # cost, and the file's size is still the offset reached; the SHA-256 checked when it
+    # is complete is what proves the content.
     def blob_path(self, sha: str) -> Path:
         return self.blobs / sha[:2] / sha
+
+    def read_blob(self, sha: str) -> bytes:
+        data = self._sealer.open(self.blob_path(sha).read_bytes(), f"blob/{sha}".encode())
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise SealError(f"attachment {sha[:12]} does not match its hash")
+        return data
 
     def upload_state(self, sha: str) -> UploadState:
         final = self.blob_path(sha)
         if final.exists():
-            size = final.stat().st_size
+            size = final.stat().st_size - SEAL_OVERHEAD
             return UploadState(sha, size, size, True)
         part = self._part(sha)
         if part is None:
@@ -271,7 +289,15 @@ class PlatformStore:
         return UploadState(sha, int(part.name.split(".")[1]), part.stat().st_size, False)
 
     def _part(self, sha: str) -> Path | None:
-        return next(iter(self.uploads.glob(f"{sha}.*.part")), None)
+        return next(iter(self.uploads.glob(f"{sha}.*.*.part")), None)
+
+    def _ctr(self, part: Path, offset: int, data: bytes) -> bytes:
+        """The part file's cipher at ``offset`` (the same call encrypts and decrypts)."""
+        start = int(part.name.split(".")[2], 16) << 64 | offset // 16
+        skip = offset % 16
+        enc = Cipher(algorithms.AES(self._upload_key), modes.CTR(start.to_bytes(16, "big"))
+                     ).encryptor()
+        return enc.update(bytes(skip) + data)[skip:]
 
     def append_chunk(self, sha: str, total: int, offset: int, data: bytes) -> UploadState:
         """Append at ``offset``. Callers run one at a time (the server's event loop)."""
@@ -286,10 +312,10 @@ class PlatformStore:
                           f"of {sha[:12]}, the chunk starts at {offset}", received=state.received)
         if offset + len(data) > total:
             raise Refusal(400, "past_end", "the chunk runs past the announced length")
-        part = self.uploads / f"{sha}.{total}.part"
+        part = self._part(sha) or self.uploads / f"{sha}.{total}.{secrets.token_hex(8)}.part"
         part.parent.mkdir(parents=True, exist_ok=True)
         with os.fdopen(os.open(part, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as f:
-            f.write(data)
+            f.write(self._ctr(part, offset, data))
             if offset + len(data) == total:
                 f.flush()
                 os.fsync(f.fileno())
@@ -298,14 +324,16 @@ class PlatformStore:
         return self._complete(sha, total, part)
 
     def _complete(self, sha: str, total: int, part: Path) -> UploadState:
-        if hashlib.sha256(part.read_bytes()).hexdigest() != sha:
+        data = self._ctr(part, 0, part.read_bytes())
+        if hashlib.sha256(data).hexdigest() != sha:
             part.unlink()
             raise Refusal(422, "hash_mismatch", f"the {total} bytes received do not hash to "
                           f"{sha[:12]}; the upload was discarded")
         final = self.blob_path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(part, final)
-        fsync_dir(final.parent)  # the blob is durable before any case may point at it
+        # 0600, durable (file and folder) before any case may point at it.
+        atomic_write(final, self._sealer.seal(data, f"blob/{sha}".encode()))
+        part.unlink()
         return UploadState(sha, total, total, True)
 
     def missing_attachments(self, listed: list[dict[str, Any]]) -> list[str]:

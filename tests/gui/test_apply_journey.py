@@ -153,7 +153,7 @@ def test_birth_bundle_applied_for_by_taps_is_saved_printed_and_delivered(qtbot, 
     assert body["materials"][0]["licence"].startswith("DZZZ")
     roles = {a["role"]: a["sha256"] for a in store.records("case")[0]["body"]["attachments"]}
     assert roles["signature"] == body["signature"]  # the signed promise, with its strokes
-    assert store.blob_path(roles["signature"]).read_bytes().startswith(b"\x89PNG")
+    assert store.read_blob(roles["signature"]).startswith(b"\x89PNG")
     assert "signature-strokes" in roles
     tap(window, done.done)  # 完成 → 好差评 of this case (一事一评)
     rating = window.screen("apply_rating")
@@ -239,5 +239,5 @@ def test_a_material_photographed_reaches_the_platform_byte_for_byte(qtbot, windo
     assert material["status"] == "photo" and material["pages"] == 1
     (attachment,) = [a for a in body["attachments"] if a["role"].startswith("material:")]
     assert attachment["sha256"] == material["attachment"]
-    blob = store.blob_path(attachment["sha256"]).read_bytes()
+    blob = store.read_blob(attachment["sha256"])
     assert blob.startswith(b"%PDF") and hashlib.sha256(blob).hexdigest() == material["attachment"]

@@ -136,7 +136,7 @@ def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, 
     (local,) = [r for r in ctx.outbox.records() if r.kind is Kind.SUPPLEMENT]
     (att,) = ctx.outbox.attachments(local.uuid)
     pdf = ctx.outbox.read_blob(local.uuid, att.sha256)
-    assert pdf.startswith(b"%PDF") and store.blob_path(att.sha256).read_bytes() == pdf
+    assert pdf.startswith(b"%PDF") and store.read_blob(att.sha256) == pdf
     slip = ctx.sim.printer.pages[-1]  # the 补交回执: its QR follows the case
     assert [c.text for c in zxingcpp.read_barcodes(Image.open(slip))] == [
         PROGRESS_URL.format(case=case)]

@@ -68,7 +68,7 @@ class Rig:
         stored = self.platform.store.records("case")
         assert sorted(r["id"] for r in stored) == sorted(sent)  # each once
         for sha, data in self.files.items():
-            assert self.platform.store.blob_path(sha).read_bytes() == data
+            assert self.platform.store.read_blob(sha) == data
         assert self.outbox.verify() == []
         assert {r.state for r in self.outbox.records()} <= {State.SYNCED}
 

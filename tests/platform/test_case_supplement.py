@@ -69,7 +69,7 @@ def test_correction_names_materials_and_a_date_and_a_supplement_ends_it(kiosk, p
     (stored,) = platform.store.records("supplement")
     assert stored["body"]["case_number"] == CASE and stored["body"]["pages"] == 2
     assert stored["body"]["attachments"][0]["sha256"] == sha
-    assert platform.store.blob_path(sha).read_bytes() == outbox.read_blob(uuid, sha)
+    assert platform.store.read_blob(sha) == outbox.read_blob(uuid, sha)
     (case,) = client.cases_of(ID)
     assert case["state"] == "reviewing" and case["needs"] is None
     assert case["steps"][-1]["note"] == "已补交 户口簿、结婚证"

@@ -54,6 +54,9 @@ def test_records_and_secrets_are_sealed_and_files_private(platform):
     for plain in (PERSON.name.encode(), PERSON.id_number.encode(), SECRET,
                   SECRET.hex().encode()):
         assert plain not in data
+    # The attachment too: sealed once complete, ciphertext while it arrives.
+    assert platform.store.blob_path(att["sha256"]).read_bytes().find(b"%PDF") == -1
+    assert platform.store.read_blob(att["sha256"]).startswith(b"%PDF-1.7 ")
     # The platform reads them back whole.
     [rec] = platform.store.records("case")
     assert rec["id"] == rid and rec["body"]["form"]["applicant"]["name"] == PERSON.name
@@ -62,6 +65,24 @@ def test_records_and_secrets_are_sealed_and_files_private(platform):
     for path in (folder / "platform.sqlite3", folder / "platform.key",
                  platform.store.blob_path(att["sha256"])):
         assert mode(path) == 0o600, path
+
+
+def test_an_upload_in_progress_is_ciphertext_and_resumes(platform):
+    s = signed_session()
+    data = b"%PDF-1.7 " + PERSON.id_number.encode() * 100
+    sha = hashlib.sha256(data).hexdigest()
+
+    def chunk(offset: int, end: int):
+        return s.patch(f"{platform.url}/v1/attachments/{sha}", data=data[offset:end],
+                       headers={"Upload-Offset": str(offset), "Upload-Length": str(len(data))})
+
+    assert chunk(0, 777).json()["received"] == 777
+    [part] = platform.store.uploads.glob(f"{sha}.*.part")
+    assert part.stat().st_size == 777 and b"%PDF" not in part.read_bytes()
+    assert mode(part) == 0o600
+    assert chunk(777, len(data)).json()["complete"] is True
+    assert platform.store.read_blob(sha) == data
+    assert PERSON.id_number.encode() not in platform.store.blob_path(sha).read_bytes()
 
 
 def test_records_and_their_files_go_with_retention(platform):
