@@ -177,6 +177,6 @@ def test_social_security_card_with_a_photo_and_the_pickup_locker(qtbot, window, 
     body = store.records("case")[0]["body"]
     assert body["form"]["fields"]["delivery"] == "cabinet"
     material = next(m for m in body["form"]["materials"] if "照片" in m["name"])
-    blob = store.blob_path(material["attachment"]).read_bytes()
+    blob = store.read_blob(material["attachment"])
     assert blob.startswith(b"%PDF") and blob.count(b"/Type /Page\n") == 1
 

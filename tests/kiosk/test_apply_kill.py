@@ -175,12 +175,12 @@ def test_a_case_submitted_just_before_a_kill_reaches_the_platform_once(tmp_path,
         assert listed == {role: (sha, size) for sha, size, role in files}
         for sha, size, role in files:
             kept = outbox.read_blob(uuid, sha)  # what the kiosk sealed at 提交
-            held = store.blob_path(sha).read_bytes()
+            held = store.read_blob(sha)
             assert len(held) == size and held == kept, f"{role}: not the same bytes"
             assert hashlib.sha256(held).hexdigest() == sha
         material = next(m for m in body["form"]["materials"] if m["attachment"])
         assert material["status"] == "photo" and material["pages"] == 1
-        pdf = store.blob_path(material["attachment"]).read_bytes()
+        pdf = store.read_blob(material["attachment"])
         assert pdf.startswith(b"%PDF")
     finally:
         store.close()
