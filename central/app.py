@@ -262,6 +262,20 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         _, answer = store.call_number(prefix, str(doc.request_id))  # type: ignore[attr-defined]
         return JSONResponse(answer)
 
+    @app.post("/v1/enrol")
+    async def enrol(request: Request) -> JSONResponse:
+        """Unsigned: the one-time token is the credential (the answer's secret is why a
+        kiosk beyond this machine must be served over TLS)."""
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit() or int(declared) > 4096:
+            raise Refusal(400, "bad_request", "an enrolment is a small JSON body")
+        request.state.body_unread = True
+        _, doc = _parse(models.Enrolment, await _read_body(request, int(declared)))
+        request.state.body_unread = False
+        terminal = doc.terminal_id  # type: ignore[attr-defined]
+        secret = store.enrol(terminal, doc.token)  # type: ignore[attr-defined]
+        return JSONResponse({"terminal_id": terminal, "secret": secret.hex()})
+
     certificates.install(app, store, SignedJson, _parse, Refusal)
     cases.install(app, store, SignedJson, _parse, Refusal, hooks)
     licences.install(app, SignedJson, _parse)

@@ -85,6 +85,11 @@ class OutboxReport(_Body):
     oldest_unsent_age_s: float | None = Field(None, ge=0)
 
 
+class Enrolment(_Body):
+    terminal_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,32}$")
+    token: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
 class Heartbeat(_Body):
     terminal_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,32}$")
     version: str = Field(max_length=32)

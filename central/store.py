@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS queue_key (
     request_id TEXT PRIMARY KEY, terminal TEXT NOT NULL, day TEXT NOT NULL,
     prefix TEXT NOT NULL, n INTEGER, offline_number TEXT);
 CREATE INDEX IF NOT EXISTS queue_key_number ON queue_key(day, prefix, n);
+CREATE TABLE IF NOT EXISTS enrolment (  -- one-time tokens; only their SHA-256 is kept
+    token_sha256 TEXT PRIMARY KEY, terminal TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS nonce (
     terminal TEXT NOT NULL, nonce TEXT NOT NULL, at REAL NOT NULL,
     PRIMARY KEY (terminal, nonce));
@@ -177,6 +179,44 @@ class PlatformStore:
     def secret(self, terminal: str) -> bytes | None:
         rows = self._rows("SELECT secret FROM terminal WHERE id = ?", (terminal,))
         return self._sealer.open(rows[0][0], f"terminal/{terminal}".encode()) if rows else None
+
+    # --- enrolment, rotation, revocation ---------------------------------------------------
+    # A terminal is added by issuing a one-time token (staff carry it to the kiosk, which
+    # enrols with it over TLS and receives a secret made here); rotating issues another for
+    # an enrolled terminal, whose old secret works until the new one is taken; revoking
+    # deletes the secret, and as every request reads it afresh, the very next is refused.
+    def issue_token(self, terminal: str, ttl: float = 86400.0, rotate: bool = False) -> str:
+        known = self.secret(terminal) is not None
+        if known != rotate:
+            raise Refusal(409, "terminal_exists" if known else "unknown_terminal",
+                          f"terminal {terminal} is {'already' if known else 'not'} enrolled"
+                          f"{' (rotate it instead)' if known else ''}")
+        token = secrets.token_urlsafe(24)
+        with self._tx() as db:
+            db.execute("INSERT INTO enrolment VALUES (?, ?, ?)",
+                       (hashlib.sha256(token.encode()).hexdigest(), terminal,
+                        time.time() + ttl))
+        return token
+
+    def enrol(self, terminal: str, token: str) -> bytes:
+        """The terminal's new secret, for a valid token (used once). Raises Refusal(401)
+        alike for a wrong, used or expired token."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self._tx() as db:
+            db.execute("DELETE FROM enrolment WHERE expires_at < ?", (time.time(),))
+            row = db.execute("DELETE FROM enrolment WHERE token_sha256 = ? AND terminal = ? "
+                             "RETURNING terminal", (digest, terminal)).fetchone()
+        if row is None:
+            raise Refusal(401, "bad_token", "no such enrolment token for this terminal "
+                          "(wrong, used or expired)")
+        secret = secrets.token_bytes(32)
+        self.register_terminal(terminal, secret)
+        return secret
+
+    def revoke(self, terminal: str) -> bool:
+        with self._tx() as db:
+            db.execute("DELETE FROM enrolment WHERE terminal = ?", (terminal,))
+            return db.execute("DELETE FROM terminal WHERE id = ?", (terminal,)).rowcount == 1
 
     def remember_nonce(self, terminal: str, nonce: str, window: float) -> bool:
         """False if this nonce was already used (a replay). Old nonces are forgotten once

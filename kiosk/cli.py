@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.sync",
     "kiosk.commands.platform",
     "kiosk.commands.guide",
+    "kiosk.commands.enroll",
 )
 DEVICE_COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.device_cards",

@@ -113,7 +113,14 @@ class KioskContext:
                       len(ctx.damaged))
             return ctx
         ctx.queue = QueueNumberStore(data / "queue.sqlite3")
-        ctx._connect_platform()
+        try:
+            ctx._connect_platform()
+        except BaseException:  # e.g. not enrolled: what was started stops again
+            for stop in (ctx.link and ctx.link.stop, ctx.outbox and ctx.outbox.close,
+                         ctx.queue.close, ctx.sim and ctx.sim.stop):
+                if stop:
+                    stop()
+            raise
         return ctx
 
     def _connect_platform(self) -> None:

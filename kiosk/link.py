@@ -32,9 +32,28 @@ def platform_db(config: KioskConfig) -> Path:
     return config.data_dir / "platform" / "platform.sqlite3"
 
 
-def terminal_secret(config: KioskConfig) -> bytes:
-    path = config.platform.secret_file or config.data_dir / "platform.secret"
-    return load_or_create_secret(Path(path))
+class SecretMissing(ConfigError):
+    """A kiosk for a real platform has no terminal secret: it must be enrolled."""
+
+
+def secret_path(config: KioskConfig) -> Path:
+    return Path(config.platform.secret_file or config.data_dir / "platform.secret")
+
+
+def terminal_secret(config: KioskConfig, create: bool = False) -> bytes:
+    """The secret this terminal shares with its platform. Made here only for the embedded
+    platform (both ends in this process) or when asked (``create``: ``kiosk platform
+    serve`` for its own terminal); for any other platform a missing one is an error that
+    says how to enrol, never a new secret the platform knows nothing of."""
+    path = secret_path(config)
+    if not path.exists():
+        if not (create or config.platform.url == "embedded"):
+            raise SecretMissing(
+                f"no terminal secret at {path}: enrol this kiosk with `kiosk enroll "
+                f"PLATFORM-URL TOKEN` (a one-time token from the platform: `kiosk platform "
+                f"terminal add {config.terminal.id}`)")
+        log.warning("no terminal secret at %s: a new one is made", path)
+    return load_or_create_secret(path)
 
 
 def outbox_dir(config: KioskConfig) -> Path:

@@ -2,6 +2,7 @@
 
     kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE] [--tls-cert PEM --tls-key PEM]
     kiosk platform pay ORDER [--db FILE]     # the simulated payment channel (缴费)
+    kiosk platform terminal add|rotate|revoke ID [--db FILE]   # enrolment tokens, revocation
 
 It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
 (``[terminal] id`` with the secret of ``[platform] secret_file``), so a kiosk on the same
@@ -32,6 +33,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "kiosk beyond this machine must be given)")
     serve.add_argument("--tls-key", help="PEM private key of --tls-cert")
     serve.set_defaults(handler=cmd_serve)
+    term = platform_sub.add_parser("terminal", help="enrol, rotate or revoke a terminal")
+    term.add_argument("action", choices=["add", "rotate", "revoke"],
+                      help="add: a one-time enrolment token for a new terminal; rotate: one "
+                      "for an enrolled terminal (its old secret works until it is used); "
+                      "revoke: its secret is deleted, its next request refused")
+    term.add_argument("terminal", help="the terminal id ([terminal] id of its config)")
+    term.add_argument("--ttl-hours", type=float, default=24.0,
+                      help="how long the token may be used (add, rotate)")
+    term.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
+                      "embedded platform's)")
+    term.set_defaults(handler=cmd_terminal)
     pay = platform_sub.add_parser("pay", help="the simulated payment channel: mark an order "
                                   "paid (缴费)")
     pay.add_argument("order", help="the order number (JF…), as shown under the payment QR")
@@ -64,7 +76,7 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
     db = args.db or platform_db(config)
     server = platform_server_class()(db, host=args.host, port=args.port,
                                      ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
-    server.store.register_terminal(config.terminal.id, terminal_secret(config))
+    server.store.register_terminal(config.terminal.id, terminal_secret(config, create=True))
     if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"kiosk platform serve: WARNING plain http on {args.host}: kiosks elsewhere "
               "would send citizens' data unencrypted (give --tls-cert/--tls-key)",
@@ -75,6 +87,34 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
         server.serve_forever()
     finally:
         server.store.close()
+    return 0
+
+
+def cmd_terminal(args: argparse.Namespace, config: KioskConfig) -> int:
+    """Works while the platform runs: it reads each terminal's secret on every request."""
+    from kiosk.devtree import dev_import
+    from kiosk.link import platform_db
+
+    store_mod = dev_import("central.store", "the reference platform's terminals")
+    store = store_mod.PlatformStore(args.db or platform_db(config))
+    try:
+        if args.action == "revoke":
+            if not store.revoke(args.terminal):
+                print(f"kiosk platform terminal: {args.terminal} is not enrolled",
+                      file=sys.stderr)
+                return 1
+            print(f"terminal {args.terminal} revoked: its next request is refused")
+            return 0
+        token = store.issue_token(args.terminal, args.ttl_hours * 3600,
+                                  rotate=args.action == "rotate")
+    except store_mod.Refusal as e:
+        print(f"kiosk platform terminal: {e.detail}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(token)
+    print(f"one-time token for {args.terminal}, valid {args.ttl_hours:g} h: on the kiosk, "
+          f"kiosk enroll PLATFORM-URL {token}", file=sys.stderr)
     return 0
 
 

@@ -33,6 +33,7 @@ sys.exit(code)
 def config_file(tmp_path, extra: str = "") -> str:
     path = tmp_path / "kiosk.toml"
     path.write_text(f'[data]\ndir = "{tmp_path.as_posix()}"\n{extra}', encoding="utf-8")
+    (tmp_path / "platform.secret").write_text("ab" * 32)  # an enrolled kiosk
     return str(path)
 
 

@@ -143,6 +143,8 @@ def test_doctor_warns_about_an_allowed_plain_http_platform(tmp_path):
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(f'[data]\ndir = "{(tmp_path / "data").as_posix()}"\n[platform]\n'
                    'url = "http://10.20.0.5:8700"\nallow_insecure = true\n', encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "platform.secret").write_text(SECRET.hex())  # enrolled
     r = subprocess.run([sys.executable, "-m", "kiosk.cli", "--config", str(cfg), "doctor",
                         "--wait", "2"], capture_output=True, text=True, timeout=60)
     assert "WARNING    platform http://10.20.0.5:8700 is plain http://" in r.stdout, r.stderr
