@@ -105,7 +105,7 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
     finally:
         ctx.stop()
     ok = all(r["state"] == "ready" for r in rows) and not ctx.damaged
-    warnings = []
+    warnings = [w for w in [key_warning(config)] if w]
     if config.platform.insecure:
         warnings.append(f"platform {config.platform.url} is plain http:// to another machine "
                         "(allow_insecure = true): cases and ID numbers cross the network "
@@ -131,6 +131,19 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
             print("  OUT OF SERVICE until every file above is taken out of the data folder "
                   "(examine or restore it first: nothing in it was deleted)")
     return 0 if ok else 1
+
+
+def key_warning(config: KioskConfig) -> str:
+    """Doctor's word on how the outbox's key is kept ("" when sealed by the OS)."""
+    from kiosk.link import store_key_path
+    from offline_cache import keystore
+
+    path = store_key_path(config)
+    if keystore.cred_path(path).exists() or not path.exists():
+        return ""
+    why = keystore.why_not() or f'store.key_protection = "{config.store.key_protection}"'
+    return (f"store key {path} is a plain file beside the data (fallback: {why}): a copy of "
+            "the data folder decrypts every case; seal it with systemd-creds")
 
 
 def cmd_config(args: argparse.Namespace, config: KioskConfig) -> int:

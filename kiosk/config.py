@@ -40,6 +40,7 @@ DEV_DEFAULTS: dict[str, Any] = {
     "devices": {name: {"port": "sim"}
                 for name in ("idcard", "sscard", "printer", "a4printer", "camera")},
     "platform": {"url": "embedded"},
+    "store": {"key_protection": "file"},  # a development kiosk's key need not be sealed
 }
 # Keys a real kiosk must set, and what each one is.
 REQUIRED = {
@@ -222,6 +223,9 @@ def insecure_url(url: str) -> bool:
 
 class StoreConfig(_Section):
     cipher: Literal["sm4-gcm", "aes-gcm"] = "sm4-gcm"
+    # How the outbox's key is kept: "auto" sealed by systemd-creds where it works, else a
+    # 0600 file (doctor warns); "systemd-creds" or "file" to insist.
+    key_protection: Literal["auto", "systemd-creds", "file"] = "auto"
     purge_after_hours: Annotated[int, Field(ge=1, le=8760)] = 72
     max_mb: Annotated[int, Field(ge=64)] = 4096
     min_free_mb: Annotated[int, Field(ge=0)] = 500

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.config import KioskConfig
+from offline_cache import keystore
 from offline_cache.crypto import MASTER_KEY_BYTES
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,16 @@ def _key_problem(path: Path) -> str | None:
     return None
 
 
+def _cred_problem(path: Path) -> str | None:
+    try:
+        key = keystore.unseal(path)
+    except keystore.KeystoreError as e:
+        return f"the sealed key does not open on this machine ({e})"
+    if len(key) != MASTER_KEY_BYTES:
+        return f"the sealed key is {len(key)} bytes, expected {MASTER_KEY_BYTES}"
+    return None
+
+
 def _secret_problem(path: Path) -> str | None:
     try:
         secret = bytes.fromhex(path.read_bytes().decode("ascii").strip())
@@ -89,7 +100,8 @@ def watched_files(config: KioskConfig) -> list[tuple[Path, Callable[[Path], str 
     data = config.data_dir
     secret = Path(config.platform.secret_file) if config.platform.secret_file else (
         data / "platform.secret")
-    return [(data / "store.key", _key_problem), (secret, _secret_problem),
+    return [(data / "store.key", _key_problem), (data / "store.key.cred", _cred_problem),
+            (secret, _secret_problem),
             (data / "outbox" / "outbox.sqlite3", _sqlite_problem),
             (data / "queue.sqlite3", _sqlite_problem),
             (data / "platform" / "platform.sqlite3", _sqlite_problem),

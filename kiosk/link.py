@@ -18,13 +18,15 @@ from typing import Any
 
 from kiosk.config import ConfigError, KioskConfig
 from kiosk.devtree import dev_import
+from offline_cache import keystore
 from offline_cache.client import PlatformClient
-from offline_cache.crypto import Sealer
+from offline_cache.crypto import Sealer, load_or_create_key
 from offline_cache.outbox import CaseOutbox
 from offline_cache.signing import load_or_create_secret
 from offline_cache.sync import SyncEngine, SyncSettings
 
 log = logging.getLogger(__name__)
+KEY_LOST = "local key lost"
 
 
 def platform_db(config: KioskConfig) -> Path:
@@ -60,12 +62,29 @@ def outbox_dir(config: KioskConfig) -> Path:
     return config.data_dir / "outbox"
 
 
+def store_key_path(config: KioskConfig) -> Path:
+    """The outbox's master key: this file, or sealed by the OS as ``<this>.cred``."""
+    return config.data_dir / "store.key"
+
+
 def open_outbox(config: KioskConfig, durable: bool = True) -> CaseOutbox:
+    """The outbox, under the terminal's key. A key that is missing (or not the one the
+    outbox was sealed with) is never replaced quietly: the records it sealed that are not
+    yet confirmed go to rejected, "local key lost", for staff to see."""
     st = config.store
     folder = outbox_dir(config)
-    sealer = Sealer.from_key_file(config.data_dir / "store.key", st.cipher)
-    return CaseOutbox(folder, sealer, durable=durable, max_bytes=st.max_mb << 20,
-                      min_free_bytes=st.min_free_mb << 20)
+    path = store_key_path(config)
+    made = not (path.exists() or keystore.cred_path(path).exists())
+    key = load_or_create_key(path, st.key_protection)
+    outbox = CaseOutbox(folder, Sealer(key, st.cipher), durable=durable,
+                        max_bytes=st.max_mb << 20, min_free_bytes=st.min_free_mb << 20)
+    if not outbox.key_matches() or made:
+        lost = outbox.reject_unreadable(KEY_LOST)
+        if lost:
+            log.error("the outbox was sealed under another key (lost or replaced): %d "
+                      "record(s) not yet sent cannot be opened: set to rejected (%s)",
+                      lost, KEY_LOST)
+    return outbox
 
 
 @dataclass

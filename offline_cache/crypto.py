@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from offline_cache import keystore
 from offline_cache.durable import create_exclusive
 
 try:
@@ -102,10 +103,30 @@ class Sealer:
             raise SealError("authentication failed: wrong key or tampered data") from None
 
 
-def load_or_create_key(path: Path) -> bytes:
-    """The terminal's master key; made (0600) on first use. Wider permissions are narrowed."""
+def load_or_create_key(path: Path, protection: str = "file") -> bytes:
+    """The master key at ``path``; made on first use. With ``protection`` "systemd-creds"
+    (or "auto" where it works) it is kept sealed by the OS as ``<path>.cred`` only (a plain
+    key found there is sealed and its file removed); else as a 0600 file, wider
+    permissions narrowed. A ``.cred`` present is always what is used."""
+    cred = keystore.cred_path(path)
+    if cred.exists():
+        key = keystore.unseal(cred)
+        if len(key) != MASTER_KEY_BYTES:
+            raise SealError(f"sealed key {cred} is damaged ({len(key)} bytes, expected 32)")
+        return key
+    if protection == "systemd-creds" or (protection == "auto" and not keystore.why_not()):
+        key = _load_plain(path) if path.exists() else os.urandom(MASTER_KEY_BYTES)
+        keystore.seal(key, cred)
+        if path.exists():
+            path.unlink()  # now only sealed
+            log.warning("key file %s sealed with systemd-creds into %s", path, cred.name)
+        return key
     if not path.exists():
         create_exclusive(path, os.urandom(MASTER_KEY_BYTES), mode=0o600)
+    return _load_plain(path)
+
+
+def _load_plain(path: Path) -> bytes:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         log.warning("key file %s was readable by others (%o); narrowed to 0600", path, mode)

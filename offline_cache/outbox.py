@@ -381,6 +381,38 @@ class CaseOutbox:
                 self._shred_pending = not shred_wal(self._db)
         return len(rows) + len(drafts)
 
+    def key_matches(self) -> bool:
+        """False if this outbox was sealed under another key than its sealer's (a lost or
+        replaced key); from now on it is this key's. True for a new outbox."""
+        check = self.get_meta("key_check")
+        if check is not None:
+            try:
+                self.sealer.open(bytes.fromhex(check), b"key check")
+                return True
+            except (SealError, ValueError):
+                pass
+        self.set_meta("key_check", self.sealer.seal(b"kiosk", b"key check").hex())
+        return check is None
+
+    def reject_unreadable(self, reason: str) -> int:
+        """Records not yet confirmed whose data no longer opens (the key that sealed them is
+        lost) go to rejected with ``reason``, for staff to see; nothing is deleted."""
+        rows = self._read("SELECT uuid, body FROM record WHERE body IS NOT NULL AND state "
+                          "NOT IN (?, ?)", (State.SYNCED, State.REJECTED))
+        lost = []
+        for uuid, body in rows:
+            try:
+                self._open_body(uuid, body)
+            except SealError:
+                lost.append(uuid)
+        with self._tx() as db:
+            for uuid in lost:
+                db.execute("UPDATE record SET state = ?, last_error = ?, next_attempt_at = NULL, "
+                           "updated_at = ? WHERE uuid = ?",
+                           (State.REJECTED, reason, self.clock(), uuid))
+                self._audit(db, uuid, "rejected", reason)
+        return len(lost)
+
     def status(self) -> OutboxStatus:
         counts = dict(self._read("SELECT state, COUNT(*) FROM record GROUP BY state"))
         oldest = self._read(
