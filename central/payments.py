@@ -18,6 +18,7 @@ order while the platform runs (SQLite in WAL mode, one write transaction at a ti
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import threading
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import FastAPI
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
@@ -36,6 +39,7 @@ from central.app import SignedJson, _parse  # the platform's signed-body rules
 from central.store import Refusal
 from drivers.idcard.codes import check_id_number
 from drivers.idcard.privacy import mask_id_number, mask_name
+from offline_cache.crypto import load_or_create_key
 from offline_cache.sqlite import Immediate, open_db
 
 ORDER_VALIDITY = 180.0  # seconds an order's QR may be paid
@@ -120,6 +124,16 @@ class PaymentBook:
         self._lock = threading.RLock()
         self._db = open_db(path, durable=True)
         self._db.executescript(_SCHEMA)
+        # ID numbers are kept only as keyed hashes (pseudonyms): the platform can still find
+        # a person's orders by the number, a copy of this file cannot read them.
+        master = load_or_create_key(path.parent / "platform.key")
+        self._pseudonym_key = HKDF(hashes.SHA256(), 32, salt=None,
+                                   info=b"gov-kiosk platform pseudonyms").derive(master)
+
+    def _pseudonym(self, id_number: str) -> str:
+        if not id_number:
+            return ""
+        return hmac.new(self._pseudonym_key, id_number.encode(), hashlib.sha256).hexdigest()
 
     @classmethod
     def beside(cls, root: Path) -> PaymentBook:
@@ -141,7 +155,8 @@ class PaymentBook:
                 raise Refusal(422, "invalid_id_number", "an ID number with a right check "
                               "character is needed for this bill")
             year = collection_year(now)
-            subject, period = q.id_number, str(year)
+            subject, period = self._pseudonym(q.id_number), str(year)
+            payer_masked = mask_id_number(q.id_number)
             item, payee = _INSURANCE[q.kind]
             doc: dict[str, Any] = {"kind": q.kind, "item": f"{year}年度{item}", "payee": payee,
                                    "year": year, "arrears_cents": 0, "account": "",
@@ -158,6 +173,7 @@ class PaymentBook:
             if q.account.startswith("0"):
                 raise Refusal(404, "unknown_account", "no such account at this utility")
             subject, period = q.account, f"{now:%Y%m}"
+            payer_masked = ""
             item, payee = _UTILITIES[q.kind]
             seed = _seed(q.kind, q.account)
             due = 3000 + seed % 40000
@@ -169,8 +185,9 @@ class PaymentBook:
         ref = hashlib.sha256(f"{q.kind}|{subject}|{period}".encode()).hexdigest()[:24]
         doc["ref"] = ref
         with self._tx() as db:
+            kept = {**doc, "payer_id_masked": payer_masked}  # the order's 缴费人, masked
             db.execute("INSERT INTO pay_bill VALUES (?, ?, ?, ?) ON CONFLICT(ref) DO NOTHING",
-                       (ref, q.kind, subject, json.dumps(doc, ensure_ascii=False)))
+                       (ref, q.kind, subject, json.dumps(kept, ensure_ascii=False)))
             self._settle(db, time.time())
             paid = db.execute("SELECT 1 FROM pay_order WHERE ref = ? AND status = 'paid'",
                               (ref,)).fetchone() is not None
@@ -211,9 +228,9 @@ class PaymentBook:
             if kind in _INSURANCE:
                 payer_id = subject
                 payer = " ".join(p for p in (mask_name(req.payer_name),
-                                             mask_id_number(subject)) if p)
+                                             bill.get("payer_id_masked", "")) if p)
             else:
-                payer_id = req.payer_id_number
+                payer_id = self._pseudonym(req.payer_id_number)
                 payer = f"户号 {_mask_account(subject)}（户名 {bill['owner_masked']}）"
             # A new order for a bill closes its other pending ones: one bill, one payment.
             db.execute("UPDATE pay_order SET status = 'closed', closed_at = ? WHERE ref = ? "
@@ -295,7 +312,8 @@ class PaymentBook:
         with self._tx() as db:
             self._settle(db, time.time())
             rows = db.execute("SELECT order_no FROM pay_order WHERE payer_id = ? AND status = "
-                              "'paid' ORDER BY paid_at DESC LIMIT ?", (id_number, limit))
+                              "'paid' ORDER BY paid_at DESC LIMIT ?",
+                              (self._pseudonym(id_number), limit))
             return [self._order(db, n) for (n,) in rows.fetchall()]
 
     def orders(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import stat
 import time
 import uuid
 
+from central.payments import PaymentBook
 from offline_cache.wire import canonical_json
 from sim.a4_printer import VirtualA4Printer
 from sim.id_samples import SAMPLE_CARDS
@@ -65,6 +66,23 @@ def test_records_and_secrets_are_sealed_and_files_private(platform):
     for path in (folder / "platform.sqlite3", folder / "platform.key",
                  platform.store.blob_path(att["sha256"])):
         assert mode(path) == 0o600, path
+
+
+def test_payments_keep_id_numbers_only_as_keyed_pseudonyms(platform):
+    s = signed_session()
+    bill = s.post(f"{platform.url}/v1/payments/bills", data=canonical_json(
+        {"kind": "medical", "id_number": PERSON.id_number, "account": ""})).json()
+    order = s.post(f"{platform.url}/v1/payments/orders", data=canonical_json(
+        {"request_id": str(uuid.uuid4()), "ref": bill["ref"], "amount_cents":
+         bill["amount_cents"], "grade": "", "payer_id_number": PERSON.id_number,
+         "payer_name": PERSON.name})).json()
+    book = PaymentBook.beside(platform.store.root)  # the phone pays; the number finds it
+    book.pay(order["order_no"])
+    assert [o["order_no"] for o in book.paid_orders(PERSON.id_number)] == [order["order_no"]]
+    assert order["payer_masked"] == "王*明 1101**********531X"
+    book.close()
+    files = b"".join(p.read_bytes() for p in platform.store.root.glob("payments.sqlite3*"))
+    assert PERSON.id_number.encode() not in files and PERSON.name.encode() not in files
 
 
 def test_an_upload_in_progress_is_ciphertext_and_resumes(platform):
