@@ -67,10 +67,11 @@ class PlatformServer:
                  ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
                  head_timeout: float = HEAD_TIMEOUT,
                  max_connections: int = MAX_CONNECTIONS,
-                 retention: float | None = None) -> None:
+                 retention: float | None = None, key_protection: str = "file") -> None:
         """``retention``: seconds records and files are kept (purged at start and hourly);
-        None keeps them (a platform of record)."""
-        self.store = PlatformStore(db_path)
+        None keeps them (a platform of record). ``key_protection``: how ``platform.key`` is
+        kept (as the kiosk's store key: "file", "auto", "systemd-creds")."""
+        self.store = PlatformStore(db_path, key_protection)
         self.retention = retention
         self._stopping = threading.Event()
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so,

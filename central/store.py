@@ -94,7 +94,7 @@ class PlatformStore:
     (``platform.key`` beside the database, as the outbox's ``store.key``); the folder is
     the platform's user's alone (0700) and the database file 0600."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, key_protection: str = "file") -> None:
         self.root = db_path.parent
         self._closers: list[Callable[[], None]] = []
         self.blobs = self.root / "blobs"
@@ -106,7 +106,7 @@ class PlatformStore:
             log.warning("platform folder %s is not ours: left as it is", self.root)
         os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's own -wal/-shm
         db_path.chmod(0o600)  # files take the database file's mode
-        master = load_or_create_key(self.root / "platform.key")
+        master = load_or_create_key(self.root / "platform.key", key_protection)
         self._sealer = Sealer(master, "sm4-gcm")
         self._upload_key = HKDF(hashes.SHA256(), 32, salt=None,
                                 info=b"gov-kiosk platform uploads").derive(master)

@@ -134,16 +134,18 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
 
 
 def key_warning(config: KioskConfig) -> str:
-    """Doctor's word on how the outbox's key is kept ("" when sealed by the OS)."""
-    from kiosk.link import store_key_path
+    """Doctor's word on keys kept as plain files ("" when the OS seals them)."""
+    from kiosk.link import secret_path, store_key_path
     from offline_cache import keystore
 
-    path = store_key_path(config)
-    if keystore.cred_path(path).exists() or not path.exists():
+    plain = [p for p in (store_key_path(config), secret_path(config))
+             if p.exists() and not keystore.cred_path(p).exists()]
+    if not plain:
         return ""
     why = keystore.why_not() or f'store.key_protection = "{config.store.key_protection}"'
-    return (f"store key {path} is a plain file beside the data (fallback: {why}): a copy of "
-            "the data folder decrypts every case; seal it with systemd-creds")
+    return (f"{' and '.join(str(p) for p in plain)}: plain file(s) beside the data "
+            f"(fallback: {why}): a copy of the data folder decrypts every case or speaks "
+            "for this terminal; seal them with systemd-creds")
 
 
 def cmd_config(args: argparse.Namespace, config: KioskConfig) -> int:

@@ -85,9 +85,21 @@ def _cred_problem(path: Path) -> str | None:
     return None
 
 
-def _secret_problem(path: Path) -> str | None:
+def _secret_cred_problem(path: Path) -> str | None:
     try:
-        secret = bytes.fromhex(path.read_bytes().decode("ascii").strip())
+        text = keystore.unseal(path, keystore.SECRET_CRED_NAME)
+    except keystore.KeystoreError as e:
+        return f"the sealed terminal secret does not open on this machine ({e})"
+    return _secret_text_problem(text)
+
+
+def _secret_problem(path: Path) -> str | None:
+    return _secret_text_problem(path.read_bytes())
+
+
+def _secret_text_problem(text: bytes) -> str | None:
+    try:
+        secret = bytes.fromhex(text.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError):
         return "the terminal secret is not hex text"
     if len(secret) < MIN_SECRET_BYTES:
@@ -101,11 +113,12 @@ def watched_files(config: KioskConfig) -> list[tuple[Path, Callable[[Path], str 
     secret = Path(config.platform.secret_file) if config.platform.secret_file else (
         data / "platform.secret")
     return [(data / "store.key", _key_problem), (data / "store.key.cred", _cred_problem),
-            (secret, _secret_problem),
+            (secret, _secret_problem), (keystore.cred_path(secret), _secret_cred_problem),
             (data / "outbox" / "outbox.sqlite3", _sqlite_problem),
             (data / "queue.sqlite3", _sqlite_problem),
             (data / "platform" / "platform.sqlite3", _sqlite_problem),
-            (data / "platform" / "platform.key", _key_problem)]
+            (data / "platform" / "platform.key", _key_problem),
+            (data / "platform" / "platform.key.cred", _cred_problem)]
 
 
 def move_aside(path: Path) -> Path | None:

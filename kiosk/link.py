@@ -9,6 +9,7 @@ The outbox, the client and the sync engine are made here for the kiosk and for t
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,8 +47,13 @@ def terminal_secret(config: KioskConfig, create: bool = False) -> bytes:
     """The secret this terminal shares with its platform. Made here only for the embedded
     platform (both ends in this process) or when asked (``create``: ``kiosk platform
     serve`` for its own terminal); for any other platform a missing one is an error that
-    says how to enrol, never a new secret the platform knows nothing of."""
+    says how to enrol, never a new secret the platform knows nothing of. Kept like the
+    store key (``store.key_protection``): sealed by systemd-creds as ``<file>.cred``
+    where that works (a plain file found is sealed and removed), else the 0600 file."""
     path = secret_path(config)
+    cred = keystore.cred_path(path)
+    if cred.exists():
+        return _unsealed_secret(cred, cred.stat().st_mtime_ns)
     if not path.exists():
         if not (create or config.platform.url == "embedded"):
             raise SecretMissing(
@@ -55,7 +61,18 @@ def terminal_secret(config: KioskConfig, create: bool = False) -> bytes:
                 f"PLATFORM-URL TOKEN` (a one-time token from the platform: `kiosk platform "
                 f"terminal add {config.terminal.id}`)")
         log.warning("no terminal secret at %s: a new one is made", path)
-    return load_or_create_secret(path)
+    secret = load_or_create_secret(path)
+    if keystore.wanted(config.store.key_protection):
+        keystore.seal(secret.hex().encode(), cred, keystore.SECRET_CRED_NAME)
+        path.unlink()
+        log.warning("terminal secret %s sealed with systemd-creds into %s", path, cred.name)
+    return secret
+
+
+@functools.lru_cache(maxsize=4)
+def _unsealed_secret(cred: Path, mtime_ns: int) -> bytes:
+    """Unsealed once per file version (every client of the process asks for it)."""
+    return bytes.fromhex(keystore.unseal(cred, keystore.SECRET_CRED_NAME).decode().strip())
 
 
 def outbox_dir(config: KioskConfig) -> Path:
@@ -137,7 +154,8 @@ def connect_platform(config: KioskConfig) -> PlatformLink:
         return PlatformLink(config.platform.url)
     # The embedded platform keeps citizens' data no longer than the kiosk's outbox does.
     server = platform_server_class()(
-        platform_db(config), retention=config.store.purge_after_hours * 3600.0).start()
+        platform_db(config), retention=config.store.purge_after_hours * 3600.0,
+        key_protection=config.store.key_protection).start()
     server.store.register_terminal(config.terminal.id, terminal_secret(config))
     proxy = dev_import("central.faultproxy", _EMBEDDED).FaultProxy(server.host, server.port)
     return PlatformLink(proxy.start().url, server, proxy)

@@ -114,7 +114,7 @@ def load_or_create_key(path: Path, protection: str = "file") -> bytes:
         if len(key) != MASTER_KEY_BYTES:
             raise SealError(f"sealed key {cred} is damaged ({len(key)} bytes, expected 32)")
         return key
-    if protection == "systemd-creds" or (protection == "auto" and not keystore.why_not()):
+    if keystore.wanted(protection):
         key = _load_plain(path) if path.exists() else os.urandom(MASTER_KEY_BYTES)
         keystore.seal(key, cred)
         if path.exists():

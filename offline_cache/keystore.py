@@ -20,6 +20,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CRED_NAME = "kiosk-store-key"  # bound into the credential: it opens under this name only
+SECRET_CRED_NAME = "kiosk-terminal-secret"
 _TIMEOUT = 20.0
 
 
@@ -43,25 +44,31 @@ def _run(args: list[str], data: bytes) -> bytes:
     return done.stdout
 
 
-def seal(key: bytes, path: Path) -> None:
+def seal(key: bytes, path: Path, name: str = CRED_NAME) -> None:
     """Write ``key`` sealed to ``path`` (0600), through a temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    blob = _run(["encrypt", f"--name={CRED_NAME}", "-", "-"], key)
+    blob = _run(["encrypt", f"--name={name}", "-", "-"], key)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(blob)
         f.flush()
         os.fsync(f.fileno())
-    if unseal(tmp) != key:
+    if unseal(tmp, name) != key:
         tmp.unlink()
         raise KeystoreError("the sealed key does not open to the same key")
     os.replace(tmp, path)
 
 
-def unseal(path: Path) -> bytes:
-    return _run(["decrypt", f"--name={CRED_NAME}", str(path), "-"], b"")
+def unseal(path: Path, name: str = CRED_NAME) -> bytes:
+    return _run(["decrypt", f"--name={name}", str(path), "-"], b"")
+
+
+def wanted(protection: str) -> bool:
+    """Whether a key or secret under ``protection`` ("auto", "systemd-creds", "file") is to
+    be sealed by the OS here."""
+    return protection == "systemd-creds" or (protection == "auto" and not why_not())
 
 
 @functools.cache

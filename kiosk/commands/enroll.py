@@ -16,7 +16,8 @@ import sys
 import requests
 
 from kiosk.config import KioskConfig, insecure_url
-from kiosk.link import secret_path
+from kiosk.link import secret_path, terminal_secret
+from offline_cache import keystore
 from offline_cache.durable import atomic_write
 
 
@@ -37,7 +38,8 @@ def cmd_enroll(args: argparse.Namespace, config: KioskConfig) -> int:
         return _fail(f"{url} is plain http:// to another machine: the secret would cross the "
                      "network unencrypted; use https://")
     path = secret_path(config)
-    if path.exists() and not args.replace:
+    cred = keystore.cred_path(path)
+    if (path.exists() or cred.exists()) and not args.replace:
         return _fail(f"a terminal secret is already at {path} (--replace to rotate it)")
     try:
         r = requests.post(f"{url}/v1/enrol", timeout=30,
@@ -56,7 +58,10 @@ def cmd_enroll(args: argparse.Namespace, config: KioskConfig) -> int:
         return _fail("the answer is not this terminal's enrolment")
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, secret.hex().encode() + b"\n", mode=0o600)
-    print(f"terminal {config.terminal.id} enrolled at {url}; its secret is in {path}")
+    cred.unlink(missing_ok=True)  # the old one's seal, if rotated
+    terminal_secret(config)  # sealed by the OS where it can be
+    kept = cred if cred.exists() else path
+    print(f"terminal {config.terminal.id} enrolled at {url}; its secret is in {kept}")
     if config.platform.url not in (url, args.url):
         print(f"note: the config's platform.url is {config.platform.url!r}", file=sys.stderr)
     return 0

@@ -75,7 +75,8 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
         return 2
     db = args.db or platform_db(config)
     server = platform_server_class()(db, host=args.host, port=args.port,
-                                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
+                                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
+                                     key_protection=config.store.key_protection)
     server.store.register_terminal(config.terminal.id, terminal_secret(config, create=True))
     if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"kiosk platform serve: WARNING plain http on {args.host}: kiosks elsewhere "

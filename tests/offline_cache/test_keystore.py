@@ -8,10 +8,11 @@ import os
 
 import pytest
 
-from kiosk.cli import key_warning
+from central.store import PlatformStore
+from kiosk.cli import key_warning, main
 from kiosk.config import parse_config
 from kiosk.integrity import check_local_files
-from kiosk.link import KEY_LOST, open_outbox
+from kiosk.link import KEY_LOST, open_outbox, terminal_secret
 from offline_cache import keystore
 from offline_cache.crypto import load_or_create_key
 from offline_cache.outbox import State
@@ -44,7 +45,7 @@ def test_the_key_is_kept_sealed_by_the_os_and_a_plain_one_is_sealed_and_removed(
 def test_doctor_warns_only_about_a_plain_key_file(tmp_path):
     plain = config(tmp_path, "file")
     open_outbox(plain).close()
-    assert "plain file beside the data" in key_warning(plain)
+    assert "store.key: plain file(s) beside the data" in key_warning(plain)
     sealed = config(tmp_path / "b", "systemd-creds")
     open_outbox(sealed).close()
     assert key_warning(sealed) == ""
@@ -85,3 +86,39 @@ def test_a_lost_or_wrong_key_rejects_what_it_sealed_and_never_silently(tmp_path,
     again = open_outbox(cfg)  # said once: the next start finds all in order
     assert again.status().rejected == 2
     again.close()
+
+
+@needs_creds
+def test_the_terminal_secret_and_the_platform_key_are_sealed_too(tmp_path):
+    cfg = config(tmp_path, "systemd-creds")
+    secret = terminal_secret(cfg)
+    path = cfg.data_dir / "platform.secret"
+    assert not path.exists() and keystore.cred_path(path).exists()
+    assert terminal_secret(cfg) == secret
+    assert secret.hex().encode() not in keystore.cred_path(path).read_bytes()
+    assert key_warning(cfg) == ""
+    store = PlatformStore(tmp_path / "platform" / "platform.sqlite3", "systemd-creds")
+    store.register_terminal("T-1", secret)
+    store.close()
+    assert not (tmp_path / "platform" / "platform.key").exists()
+    again = PlatformStore(tmp_path / "platform" / "platform.sqlite3")  # the .cred is used
+    assert again.secret("T-1") == secret
+    again.close()
+
+
+@needs_creds
+def test_enrolment_keeps_the_secret_sealed_and_a_rotation_replaces_it(tmp_path, platform):
+    cfg_path = tmp_path / "kiosk.toml"
+    cfg_path.write_text(f'[data]\ndir = "{(tmp_path / "data").as_posix()}"\n[terminal]\n'
+                        f'id = "T-0042"\n[platform]\nurl = "{platform.url}"\n[store]\n'
+                        'key_protection = "systemd-creds"\n', encoding="utf-8")
+    assert main(["--config", str(cfg_path), "enroll", platform.url,
+                 platform.store.issue_token("T-0042")]) == 0
+    cred = tmp_path / "data" / "platform.secret.cred"
+    assert cred.exists() and not (tmp_path / "data" / "platform.secret").exists()
+    first = platform.store.secret("T-0042")
+    token = platform.store.issue_token("T-0042", rotate=True)
+    assert main(["--config", str(cfg_path), "enroll", platform.url, token]) == 1
+    assert main(["--config", str(cfg_path), "enroll", platform.url, token, "--replace"]) == 0
+    now = terminal_secret(parse_config(cfg_path.read_text(encoding="utf-8"), "t", dev=True))
+    assert now == platform.store.secret("T-0042") != first
