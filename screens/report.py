@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
 from kiosk.i18n import tr
 from kiosk.records import REPORT_REASONS
-from screens.widgets import Screen, button, label
+from screens.widgets import Screen, button, label, tr_or
 
 
 class ReportScreen(Screen):
@@ -22,6 +22,7 @@ class ReportScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.sent = False
+        self.error_code = ""  # the report could not be kept (e.g. store.full)
         self.title = label("Title")
         self.text = label("Hint")
         self.reasons = {key: button() for key in REPORT_REASONS}
@@ -54,16 +55,26 @@ class ReportScreen(Screen):
             self.reported.emit(key)
             self.retranslate()
 
+    def show_error(self, code: str) -> None:
+        """The report was not kept: say so plainly, in place of the thanks."""
+        self.error_code = code
+        self.retranslate()
+
     def reset(self) -> None:
         self.sent = False
+        self.error_code = ""
         self.retranslate()
 
     def on_enter(self) -> None:
         self.reset()  # each visit starts fresh: the last citizen's report is not this one's
 
     def retranslate(self) -> None:
-        self.title.setText(tr("report.sent_title" if self.sent else "report.title"))
-        self.text.setText(tr("report.sent_text" if self.sent else "report.text"))
+        if self.error_code:
+            self.title.setText(tr("report.failed_title"))
+            self.text.setText(tr_or(f"error.{self.error_code}", tr("error.generic")))
+        else:
+            self.title.setText(tr("report.sent_title" if self.sent else "report.title"))
+            self.text.setText(tr("report.sent_text" if self.sent else "report.text"))
         for key, b in self.reasons.items():
             b.setText(tr(f"report.reason.{key}"))
             b.setVisible(not self.sent)
