@@ -13,8 +13,9 @@ between them, as it does between a citizen's taps.
 A 5 ms timer on the GUI thread records the gap between its ticks: a gap is how long the
 loop could not react (a tap, a repaint). Per phase: the longest gap and the 99th percentile.
 Target: no gap over 50 ms. For each gap over the target, a watcher thread samples the GUI
-thread's Python stack every 2 ms while the tick is late (and what the other threads run, for
-a GIL held elsewhere): the report names the call in the kiosk's code the GUI thread was in.
+thread's Python stack every 2 ms while the tick is late, and what the other threads run (a
+GIL held elsewhere keeps the watcher waiting too: it then samples as soon as it runs again):
+the report names the call in the kiosk's code the GUI thread was in.
 The simulated camera renders its frames in this process (a real one costs no CPU here), so
 figures are if anything pessimistic; run on an idle machine for figures to compare.
 """
@@ -109,6 +110,7 @@ class LoopWatch:
         self.gaps: dict[str, list[float]] = defaultdict(list)
         self.stalls: list[Stall] = []
         self._last = 0.0
+        self._stall_ended = 0.0
         self._samples: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
         self._main = threading.main_thread().ident
         self._stop = threading.Event()
@@ -141,24 +143,35 @@ class LoopWatch:
         self.gaps[self.phase].append(ms)
         if ms > TARGET_MS:
             self.stalls.append(Stall(self.phase, ms, main, others))
+            self._stall_ended = now
 
     def _watch(self) -> None:
         me = threading.get_ident()
-        names = {}
+        woke = time.perf_counter()
         while not self._stop.wait(SAMPLE_EVERY):
-            if time.perf_counter() - self._last < LATE:
+            now, before = time.perf_counter(), woke
+            woke = now
+            # This thread kept from running as long too: a GIL held somewhere. Its holder
+            # has only just let go, so what it ran is still in the frames.
+            starved = now - before > LATE
+            if now - self._last < LATE and not starved:
                 continue
             frames = sys._current_frames()
             with self._lock:
-                if time.perf_counter() - self._last < LATE:
+                late = time.perf_counter() - self._last >= LATE
+                if not late and not starved:
                     continue  # the tick came meanwhile
                 main, others = self._samples
-                main[_where(frames.get(self._main))] += 1
+                if late:
+                    main[_where(frames.get(self._main))] += 1
+                elif now - self._stall_ended < LATE:
+                    # The GUI thread got the GIL first and ended the stall: what held the
+                    # GIL is this stall's.
+                    others = self.stalls[-1].others
+                names = {t.ident: t.name for t in threading.enumerate()}  # idents are reused
                 for ident, frame in frames.items():
                     if ident in (me, self._main):
                         continue
-                    if ident not in names:
-                        names = {t.ident: t.name for t in threading.enumerate()}
                     where = _where(frame).splitlines()[0]
                     if not _idle(where):
                         others[f"{names.get(ident, '?')}: {where}"] += 1
@@ -293,7 +306,9 @@ def blocking_calls(stalls: list[Stall]) -> list[dict[str, Any]]:
     """Gaps over the target grouped by where the GUI thread was found most often."""
     groups: dict[str, dict[str, Any]] = {}
     for s in stalls:
-        where = s.main.most_common(1)[0][0] if s.main else "(not sampled: under 20 ms late)"
+        where = s.main.most_common(1)[0][0] if s.main else (
+            "(the GUI thread not sampled: the GIL held elsewhere, see below)" if s.others
+            else "(not sampled)")
         g = groups.setdefault(where, {"where": where, "count": 0, "worst_ms": 0.0,
                                       "total_ms": 0.0, "phases": Counter(),
                                       "others": Counter()})
