@@ -184,8 +184,11 @@ def test_apply_here_from_the_guide_asks_for_the_card_then_its_conditions(qtbot, 
     tap(window, window.screen("guide_page").apply_btn)
     assert window.current is window.screen("card_prompt")  # applying needs the ID card
     ctx.sim.place_card("resident")
+    who = window.screen("apply_who")  # for oneself, or 帮代办 for someone else
+    qtbot.waitUntil(lambda: window.current is who, timeout=5000)
+    tap(window, who.tile("self"))
     condition = window.screen("apply_condition")
-    qtbot.waitUntil(lambda: window.current is condition, timeout=5000)
+    assert window.current is condition
     assert condition.title.text() == "请确认受理条件（第 1 条，共 3 条）"
     assert condition.condition.text() == window.nav.flows["apply"].app.entry.conditions[0]
 
