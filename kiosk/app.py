@@ -90,6 +90,8 @@ class KioskWindow(QWidget):
         self._last_tap = -TAP_GUARD_SECONDS
         self._swallowed: QObject | None = None  # the button whose press was ignored
         self._deferred_card: tuple[str, Any, str] | None = None  # (event, payload, device)
+        self._close_allowed = False  # allow_close(): a citizen cannot close the kiosk
+        self._closed = False
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -150,6 +152,7 @@ class KioskWindow(QWidget):
         self.ticker.timeout.connect(self._tick)
         self.ticker.start()
         QApplication.instance().installEventFilter(self)
+        QApplication.instance().aboutToQuit.connect(self.allow_close)  # exit() paths too
 
     # --- screens ----------------------------------------------------------------------
     @property
@@ -181,6 +184,8 @@ class KioskWindow(QWidget):
         kind = event.type()
         if kind in _TOUCH_EVENTS:
             self.touch()
+        elif kind == QEvent.Type.Quit and obj is QApplication.instance():
+            self.allow_close()  # the program quits (a signal, the end of a run): Qt closes us
         if not isinstance(obj, QAbstractButton) or not self.isAncestorOf(obj):
             return False  # the simulator panel and other windows are not guarded
         if kind in _PRESS_EVENTS:
@@ -349,7 +354,22 @@ class KioskWindow(QWidget):
                 o.setGeometry(self.rect())
                 o.fit_dialog()
 
+    def allow_close(self) -> None:
+        """Let the window close: the program's own stop (a signal, the end of a run, through
+        the application quitting), staff mode, tests' teardown. Until then a close request
+        (what Alt+F4 or the window system sends) is refused: a citizen cannot leave the kiosk
+        (development too: stop it with Ctrl+C)."""
+        self._close_allowed = True
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        if not self._close_allowed:
+            event.ignore()
+            log.warning("window close request refused: the kiosk stays open (staff mode or "
+                        "stopping the service closes it)")
+            return
+        if self._closed:  # closed already (the program's stop, then a test's teardown)
+            return
+        self._closed = True
         QApplication.instance().removeEventFilter(self)
         self._unsubscribe_language()
         self._unsubscribe_sync()

@@ -288,6 +288,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
         wait(300)
         keep(panel.grab().toImage(), out / "simulator-panel.png")
         panel.close()
+    win.allow_close()  # the kiosk's window refuses close requests
     win.close()
     ctx.stop()
     shutil.rmtree(data, ignore_errors=True)

@@ -51,7 +51,7 @@ def window(qtbot, ctx):
     from kiosk.qt_main import create_window
 
     win = create_window(ctx.config, ctx, FakeClock())
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=lambda w: w.allow_close())  # a kiosk refuses close
     win.show()
     qtbot.waitUntil(lambda: all(w.status.state == "ready" for w in ctx.devices.workers.values()),
                     timeout=5000)

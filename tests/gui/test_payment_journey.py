@@ -122,6 +122,7 @@ def test_paid_then_walked_away_and_the_kiosk_killed_the_receipt_is_reprinted_onc
     assert window.current is window.screen("home")
     qtbot.wait(500)  # the order is closed in the background: paid stays paid
     assert ctx.sim.printer.pages == []
+    window.allow_close()
     window.close()  # the kiosk is killed
     ctx.stop()
 
@@ -164,6 +165,7 @@ def test_paid_then_walked_away_and_the_kiosk_killed_the_receipt_is_reprinted_onc
         assert len([o for o in b.orders() if o["status"] == "paid"]) == 1
         b.close()
     finally:
+        window.allow_close()
         window.close()
         ctx.stop()
 
