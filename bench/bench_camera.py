@@ -166,6 +166,7 @@ def gui_preview(seconds: float = 5.0) -> dict[str, float]:
     """The kiosk's capture screen on the simulated camera (offscreen Qt): frames shown per
     second while a page lies there and pages are taken, and the longest gap between two
     turns of the GUI's event loop (a stall the citizen would feel)."""
+    import shutil
     import tempfile
 
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
@@ -191,10 +192,12 @@ def gui_preview(seconds: float = 5.0) -> dict[str, float]:
         loop.exec()
 
     ctx.devices.wait_first_status(10)
-    win.on_service("scan")  # asks for the ID card first
+    ctx.sim.camera.remove()  # the bench places the page, not the demo citizen
+    win.nav.start("scan")  # 材料拍照: asks for the ID card first
     ctx.sim.place_card("resident")
+    capture = win.screen("capture")
     deadline = time.monotonic() + 30
-    while not (win.current is win.capture and win.capture.camera_ready):
+    while not (win.current is capture and capture.camera_ready):
         if time.monotonic() > deadline:
             raise TimeoutError("the capture screen did not open")
         spin(50)
@@ -206,13 +209,14 @@ def gui_preview(seconds: float = 5.0) -> dict[str, float]:
                                   else clock.start()))
     tick.start()
     ctx.sim.camera.place("letter")
-    shown0, t0 = win.capture.preview.frames_shown, time.monotonic()
+    shown0, t0 = capture.preview.frames_shown, time.monotonic()
     spin(int(seconds * 1000))
-    fps = (win.capture.preview.frames_shown - shown0) / (time.monotonic() - t0)
+    fps = (capture.preview.frames_shown - shown0) / (time.monotonic() - t0)
     pages = len(ctx.sessions.current.scans)
     tick.stop()
-    win.close()
+    win.close()  # refused outside staff mode; the context stopping ends the devices
     ctx.stop()
+    shutil.rmtree(data, ignore_errors=True)
     return {"preview_fps": round(fps, 1), "pages_taken": pages,
             "longest_gui_gap_ms": round(max(gaps), 1) if gaps else 0.0}
 
