@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from central import cases, certificates, licences, models
+from central import cases, certificates, licences, models, presence
 from central.store import PlatformStore, Refusal
 from offline_cache.signing import (
     H_NONCE,
@@ -276,9 +276,10 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         secret = store.enrol(terminal, doc.token)  # type: ignore[attr-defined]
         return JSONResponse({"terminal_id": terminal, "secret": secret.hex()})
 
+    presence.install(app, store, SignedJson, _parse)
     certificates.install(app, store, SignedJson, _parse, Refusal)
     cases.install(app, store, SignedJson, _parse, Refusal, hooks)
-    licences.install(app, SignedJson, _parse)
+    licences.install(app, store, SignedJson, _parse)
     from central.payments import install_payments  # 缴费: its own routes and tables
     store.on_close(install_payments(app, store.root).close)
     return app

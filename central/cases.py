@@ -2,7 +2,8 @@
 已提交 → 已受理 → 审查中 → 补正 → 办结 / 不予受理, each step with its date and a note, moved by
 ``kiosk platform case advance CASE STATE [--note] [--material M --due DATE]`` so a technician
 can demo the whole life; a 补正 step names the materials asked for and by when. A kiosk looks
-up the cases of the person at it by ID number (in the body, never a URL), or one case by its
+up the cases of the person at it by ID number (in the body, never a URL; with their
+presence token, audited: ``central.presence``), or one case by its
 number together with that ID number (a case number alone reveals nothing). A 补交 (a
 supplement record with the material's PDF) for a case in 补正 moves it back to 审查中.
 """
@@ -20,6 +21,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.presence import looked_up, token_field
+
 STATES = ("submitted", "accepted", "reviewing", "correction", "done", "rejected")
 FINAL = ("done", "rejected")
 
@@ -28,6 +31,7 @@ class Lookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(pattern=r"^[0-9]{17}[0-9X]$")
     case_number: str | None = Field(None, min_length=1, max_length=64)
+    presence: str = token_field()  # the person's at this terminal (central.presence)
 
 
 class CaseBook:
@@ -130,7 +134,10 @@ def install(app: FastAPI, store: Any, signed: Any, parse: Any, refusal: Any,
     @app.post("/v1/cases/lookup")
     async def lookup(s: signed) -> JSONResponse:  # type: ignore[valid-type]
         _, req = parse(Lookup, s.body)
-        return JSONResponse({"cases": cases_of(store, book, req.id_number, req.case_number)})
+        purpose = "progress:case" if req.case_number else "progress"
+        with looked_up(store, s.terminal, purpose, req.id_number, req.presence):
+            found = cases_of(store, book, req.id_number, req.case_number)
+        return JSONResponse({"cases": found})
 
 
 def advance_cli(folder: Path, case_number: str, state: str, note: str,

@@ -1,5 +1,6 @@
 """The reference platform's certificates (证明打印): which ones this hall offers, the data of
-one for the person at the kiosk, the register of what was printed, and the public check of a
+one for the person at the kiosk (their presence token needed, the look-up audited:
+``central.presence``), the register of what was printed, and the public check of a
 certificate's verify code (``/v1/verify/{code}``).
 
 The data are invented but stable for an ID number (a real platform asks the department); a
@@ -20,6 +21,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.presence import looked_up, token_field
 from drivers.idcard.codes import check_id_number
 
 PURPOSES = ("school", "hukou", "travel", "loan", "other")
@@ -51,6 +53,7 @@ class CertificateRequest(BaseModel):
     holder_name: str = Field(min_length=1, max_length=30)
     purpose: str = Field(min_length=1, max_length=40)
     months: int = Field(0, ge=0, le=60)
+    presence: str = token_field()  # the holder's at this terminal (central.presence)
 
 
 class PrintedCertificate(BaseModel):
@@ -122,13 +125,16 @@ def install(app: FastAPI, store: Any, signed: Any, parse: Any,
     @app.post("/v1/certificates")
     async def issue(s: signed) -> JSONResponse:  # type: ignore[valid-type]
         _, req = parse(CertificateRequest, s.body)
-        if not check_id_number(req.holder_id_number):
-            raise refusal(422, "invalid_id_number", "the ID number's check character is wrong")
-        offer = OFFERED[req.kind]
-        if offer["periods"] and req.months not in offer["periods"]:
-            raise refusal(422, "invalid_period", f"months must be one of {offer['periods']}")
-        return JSONResponse({"kind": req.kind, "template": req.kind,
-                             "data": certificate_data(req, datetime.now(UTC).date())})
+        with looked_up(store, s.terminal, f"certificate:{req.kind}", req.holder_id_number,
+                       req.presence):
+            if not check_id_number(req.holder_id_number):
+                raise refusal(422, "invalid_id_number", "the ID number's check character is "
+                              "wrong")
+            offer = OFFERED[req.kind]
+            if offer["periods"] and req.months not in offer["periods"]:
+                raise refusal(422, "invalid_period", f"months must be one of {offer['periods']}")
+            return JSONResponse({"kind": req.kind, "template": req.kind,
+                                 "data": certificate_data(req, datetime.now(UTC).date())})
 
     @app.put("/v1/certificates/{code}")
     async def register(code: Annotated[str, PathParam(pattern=r"^[A-Z2-7-]{19}$")],

@@ -1,6 +1,7 @@
 """The reference platform's 电子证照 (e-licences): which of the materials an application
 names the platform already holds for the person, so the kiosk shows them as received
-(免提交) instead of asking for paper. Invented but stable for an ID number: everyone has
+(免提交) instead of asking for paper. Asked only with the holder's presence token, and
+audited (``central.presence``). Invented but stable for an ID number: everyone has
 their ID card and hukou booklet on file; a marriage certificate for about half."""
 
 # No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.presence import looked_up, token_field
+
 # What the platform files under each kind, by words a material's name contains.
 _HELD = (("身份证", "居民身份证", "公安局"), ("户口簿", "居民户口簿", "公安局"),
          ("结婚证", "结婚证", "民政局"), ("出生医学证明", "出生医学证明", "卫生健康委员会"))
@@ -21,6 +24,7 @@ class LicenceLookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(pattern=r"^[0-9]{17}[0-9X]$")
     materials: list[str] = Field(max_length=30)
+    presence: str = token_field()  # the holder's at this terminal (central.presence)
 
 
 def held(id_number: str, materials: list[str]) -> list[dict[str, str]]:
@@ -35,8 +39,10 @@ def held(id_number: str, materials: list[str]) -> list[dict[str, str]]:
     return found
 
 
-def install(app: FastAPI, signed: Any, parse: Any) -> None:
+def install(app: FastAPI, store: Any, signed: Any, parse: Any) -> None:
     @app.post("/v1/licences/lookup")
     async def lookup(s: signed) -> JSONResponse:  # type: ignore[valid-type]
         _, req = parse(LicenceLookup, s.body)
-        return JSONResponse({"found": held(req.id_number, req.materials)})
+        with looked_up(store, s.terminal, "licences", req.id_number, req.presence):
+            found = held(req.id_number, req.materials)
+        return JSONResponse({"found": found})

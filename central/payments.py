@@ -36,6 +36,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.app import SignedJson, _parse  # the platform's signed-body rules
+from central.presence import looked_up, token_field
 from central.store import Refusal
 from drivers.idcard.codes import check_id_number
 from drivers.idcard.privacy import mask_id_number, mask_name
@@ -80,6 +81,7 @@ class BillQuery(BaseModel):
     kind: Literal["medical", "pension", "water", "electricity", "gas"]
     id_number: str = Field("", pattern=r"^([0-9]{17}[0-9X])?$")
     account: str = Field("", pattern=r"^[0-9]{0,20}$")
+    presence: str = token_field()  # by ID number: the person's (central.presence)
 
 
 class OrderRequest(BaseModel):
@@ -95,6 +97,7 @@ class OrderRequest(BaseModel):
 class RecordsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(pattern=r"^[0-9]{17}[0-9X]$")
+    presence: str = token_field()
 
 
 # --- the book -----------------------------------------------------------------------------
@@ -355,11 +358,17 @@ def install_payments(app: FastAPI, root: Path) -> PaymentBook:
     """The payment routes on ``app``, their book beside the platform's data in ``root``."""
     book = PaymentBook.beside(root)
     app.state.payments = book
+    store = app.state.store
 
     @app.post("/v1/payments/bills")
     async def payment_bill(s: SignedJson) -> JSONResponse:
         _, q = _parse(BillQuery, s.body)
-        return JSONResponse(book.bill(q))  # type: ignore[arg-type]
+        if not q.id_number:  # type: ignore[attr-defined]
+            return JSONResponse(book.bill(q))  # type: ignore[arg-type]
+        # A bill found by ID number is a look-up of the person: their presence, audited.
+        with looked_up(store, s.terminal, f"payment_bill:{q.kind}",  # type: ignore[attr-defined]
+                       q.id_number, q.presence):  # type: ignore[attr-defined]
+            return JSONResponse(book.bill(q))  # type: ignore[arg-type]
 
     @app.post("/v1/payments/orders")
     async def create_order(s: SignedJson) -> JSONResponse:
@@ -378,7 +387,10 @@ def install_payments(app: FastAPI, root: Path) -> PaymentBook:
     @app.post("/v1/payments/records")
     async def payment_records(s: SignedJson) -> JSONResponse:
         _, q = _parse(RecordsQuery, s.body)
-        return JSONResponse({"orders": book.paid_orders(q.id_number)})  # type: ignore[attr-defined]
+        with looked_up(store, s.terminal, "payment_records", q.id_number,  # type: ignore[attr-defined]
+                       q.presence):  # type: ignore[attr-defined]
+            found = book.paid_orders(q.id_number)  # type: ignore[attr-defined]
+        return JSONResponse({"orders": found})
 
     @app.get("/v1/payments/verify/{token}")
     async def verify_payment(token: Annotated[str, PathParam(max_length=40)]) -> JSONResponse:

@@ -10,6 +10,7 @@ reports) and is sealed into ``blobs/<sha[:2]>/<sha>`` once complete and verified
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from drivers.idcard.privacy import mask_id_number
 from offline_cache.crypto import SEAL_OVERHEAD, Sealer, SealError, load_or_create_key
 from offline_cache.durable import atomic_write
 from offline_cache.sqlite import Immediate, open_db, shred_wal
@@ -60,7 +62,16 @@ CREATE TABLE IF NOT EXISTS nonce (
     terminal TEXT NOT NULL, nonce TEXT NOT NULL, at REAL NOT NULL,
     PRIMARY KEY (terminal, nonce));
 CREATE INDEX IF NOT EXISTS nonce_at ON nonce(at);
+CREATE TABLE IF NOT EXISTS presence (  -- a person at a terminal now; the token's SHA-256 only
+    token_sha256 TEXT PRIMARY KEY, terminal TEXT NOT NULL, person TEXT NOT NULL,
+    card TEXT NOT NULL, issued_at REAL NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (  -- every look-up of a person; person: keyed pseudonym
+    at REAL NOT NULL, terminal TEXT NOT NULL, purpose TEXT NOT NULL, person TEXT NOT NULL,
+    person_masked TEXT NOT NULL, outcome TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
 """
+PRESENCE_TTL = 600.0  # seconds a presence token is good for (a visit; renewed with the card)
+AUDIT_RETENTION = 180 * 86400.0  # seconds audit rows are kept (logs: six months at least)
 
 log = logging.getLogger(__name__)
 _NUMBER_RE = re.compile(r"^([A-Z])(\d{3,4})$")
@@ -110,6 +121,7 @@ class PlatformStore:
         self._sealer = Sealer(master, "sm4-gcm")
         self._upload_key = HKDF(hashes.SHA256(), 32, salt=None,
                                 info=b"gov-kiosk platform uploads").derive(master)
+        self._pseudonym_key = pseudonym_key(master)
         self._db = open_db(db_path, durable=True)
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(queue_counter)")}
@@ -229,6 +241,67 @@ class PlatformStore:
             self.accepted_requests += cur.rowcount
         return cur.rowcount == 1
 
+    # --- a person at a terminal, and the audit of look-ups ---------------------------------
+    # A look-up of a person (certificate data, 进度查询, 电子证照, a bill or payments by ID
+    # number) needs a presence token: issued to a terminal that has just read the person's
+    # card (POST /v1/presence, with a digest of what the card reader read), for that ID
+    # number only, for ``PRESENCE_TTL`` seconds, and ended when the terminal presents
+    # another card (one citizen at a kiosk at a time). Each look-up, answered or refused, is
+    # an audit row: terminal, purpose, the person as a keyed pseudonym and masked, outcome.
+    def pseudonym(self, id_number: str) -> str:
+        """The person's keyed pseudonym (HMAC-SHA256 under a key derived from
+        ``platform.key``): the same number always gives the same, a copy of the database
+        without the key reads nothing from it."""
+        return pseudonym(self._pseudonym_key, id_number)
+
+    def present(self, terminal: str, id_number: str, card_digest: str,
+                ttl: float | None = None) -> tuple[str, float]:
+        """A new presence token for the person whose card ``terminal`` has just read:
+        (token, seconds it is good for). The terminal's earlier tokens end."""
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        ttl = PRESENCE_TTL if ttl is None else ttl
+        with self._tx() as db:
+            db.execute("DELETE FROM presence WHERE expires_at < ? OR terminal = ?",
+                       (now - 86400, terminal))
+            db.execute("INSERT INTO presence VALUES (?, ?, ?, ?, ?, ?)",
+                       (_token_sha(token), terminal, self.pseudonym(id_number),
+                        self.pseudonym("card:" + card_digest), now, now + ttl))
+        self.audit(terminal, "presence", id_number, "issued")
+        return token, ttl
+
+    def check_presence(self, terminal: str, token: str, id_number: str) -> None:
+        """Raises Refusal(401) unless ``token`` is a live presence of this person at this
+        terminal. An unknown token, another terminal's, an ended one and another
+        person's are refused alike (``presence_invalid``)."""
+        if not token:
+            raise Refusal(401, "presence_required", "a look-up of a person needs the presence "
+                          "token of their card read at this terminal (POST /v1/presence)")
+        rows = self._rows("SELECT terminal, person, expires_at FROM presence WHERE "
+                          "token_sha256 = ?", (_token_sha(token),))
+        if not rows or rows[0][0] != terminal or not hmac.compare_digest(
+                rows[0][1], self.pseudonym(id_number)):
+            raise Refusal(401, "presence_invalid", "no presence of this person at this "
+                          "terminal (read their card again)")
+        if rows[0][2] <= time.time():
+            raise Refusal(401, "presence_expired", "the presence token has expired (read "
+                          "the card again)")
+
+    def audit(self, terminal: str, purpose: str, id_number: str, outcome: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                       (time.time(), terminal, purpose, self.pseudonym(id_number),
+                        mask_id_number(id_number), outcome))
+
+    def audit_rows(self, terminal: str | None = None, since: float = 0.0,
+                   limit: int = 1000) -> list[dict[str, Any]]:
+        """The audit, newest first."""
+        rows = self._rows("SELECT at, terminal, purpose, person, person_masked, outcome FROM "
+                          "audit WHERE at >= ? AND (? IS NULL OR terminal = ?) ORDER BY at "
+                          "DESC, rowid DESC LIMIT ?", (since, terminal, terminal, limit))
+        return [{"at": iso(at), "terminal": t, "purpose": p, "person": pn[:16],
+                 "person_masked": m, "outcome": o} for at, t, p, pn, m, o in rows]
+
     # --- records ----------------------------------------------------------------------------
     def put_record(self, kind: str, rid: str, terminal: str, doc: dict[str, Any],
                    body_sha: str) -> tuple[str, str]:
@@ -277,6 +350,8 @@ class PlatformStore:
         cutoff = time.time() - older_than
         with self._tx() as db:
             gone = db.execute("DELETE FROM record WHERE received_at <= ?", (cutoff,)).rowcount
+            db.execute("DELETE FROM audit WHERE at <= ?", (time.time() - AUDIT_RETENTION,))
+            db.execute("DELETE FROM presence WHERE expires_at <= ?", (time.time(),))
         named = {a["sha256"] for kind in ("case", "supplement") for r in self.records(kind)
                  for a in r["body"].get("attachments", [])}
         for path in [*self.blobs.glob("*/*"), *self.uploads.glob("*.part")]:
@@ -524,6 +599,21 @@ class PlatformStore:
         params: tuple = () if at_least is None else (at_least,)
         return db.execute(sql + " WHERE day = ? AND prefix = ? RETURNING issued",
                           (*params, day, prefix)).fetchone()[0]
+
+
+def pseudonym_key(master: bytes) -> bytes:
+    """The key of the platform's pseudonyms, derived from ``platform.key`` (缴费 and the
+    audit use the same, so one person is one pseudonym across them)."""
+    return HKDF(hashes.SHA256(), 32, salt=None,
+                info=b"gov-kiosk platform pseudonyms").derive(master)
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest() if value else ""
+
+
+def _token_sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _cancelled(db: Any, day: str, prefix: str, called: int) -> set[int]:

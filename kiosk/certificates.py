@@ -86,7 +86,8 @@ class CertificateDesk:
         """The certificate for ``who`` for ``purpose`` (the words printed: one of
         ``PURPOSES`` or what the citizen typed): the platform's data, rendered, then
         registered (so its QR resolves before any page exists)."""
-        answer = self.client.certificate(offer.kind, who.id_number, who.name, purpose, months)
+        answer = self.client.certificate(offer.kind, who.id_number, who.name, purpose, months,
+                                         presence=who.presence)
         rendered = render_certificate(answer["template"], answer["data"],
                                       terminal_id=self.ctx.config.terminal.id)
         filled = rendered.filled

@@ -7,6 +7,7 @@ Personal data: never log it; ``repr`` masks it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -14,6 +15,7 @@ from typing import Literal
 from drivers.idcard.card import IdentityCard
 from drivers.idcard.privacy import mask_id_number, mask_name
 from drivers.sscard.card import SocialSecurityCard
+from offline_cache.presence import Presence
 
 Source = Literal["idcard", "sscard"]
 
@@ -32,17 +34,27 @@ class Identity:
     address: str = ""  # 住址 (the ID card only)
     valid_to: date | None = None  # None: 长期, or a card that records no expiry
     card: object = field(default=None, compare=False)  # the card read, for what only it has
+    # Proof for the platform that this person is at the kiosk (their look-ups carry it).
+    presence: Presence = field(default=None, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.presence is None:
+            object.__setattr__(self, "presence", Presence.unread(self.id_number, self.source))
 
     @classmethod
     def from_card(cls, card: IdentityCard | SocialSecurityCard) -> Identity:
+        # What the reader read, digested: the card read the platform's presence is bound to.
+        read = repr(dataclasses.astuple(card)).encode()
         if isinstance(card, SocialSecurityCard):
             return cls(source="sscard", document="social_security", id_number=card.ssn,
                        id_number_valid=card.id_number_valid, name=card.name, sex=card.sex,
-                       birth=card.birth, nation=card.nation, valid_to=card.expires, card=card)
+                       birth=card.birth, nation=card.nation, valid_to=card.expires, card=card,
+                       presence=Presence.of_read(card.ssn, read, "sscard"))
         return cls(source="idcard", document=card.card_type, id_number=card.id_number,
                    id_number_valid=card.id_number_valid, name=card.name, name_en=card.name_en,
                    sex=card.sex, birth=card.birth, nation=card.nation, address=card.address,
-                   valid_to=card.valid_to, card=card)
+                   valid_to=card.valid_to, card=card,
+                   presence=Presence.of_read(card.id_number, read, "idcard"))
 
     def is_expired(self, today: date) -> bool:
         return self.valid_to is not None and today > self.valid_to

@@ -295,7 +295,8 @@ class PaymentDesk:
     def bill(self, kind: str, *, who: Identity | None = None, account: str = "") -> Bill:
         try:
             doc = self.client.payment_bill(kind, id_number=who.id_number if who else "",
-                                           account=account)
+                                           account=account,
+                                           presence=who.presence if who else None)
         except PlatformRefused as e:
             if e.error == "unknown_account":
                 raise PaymentError("unknown_account", f"payment.{e.error}") from None
@@ -355,7 +356,7 @@ class PaymentDesk:
 
     def paid_orders(self, who: Identity) -> list[Order]:
         try:
-            docs = self.client.payment_records(who.id_number)
+            docs = self.client.payment_records(who.id_number, presence=who.presence)
         except PlatformRefused as e:
             raise PaymentError("refused", f"payment.{e.error}") from None
         except OutcomeUnknown as e:

@@ -69,6 +69,7 @@ class SessionManager:
     def wipe(self, reason: str) -> None:
         s = self.current
         if s.identity is not None:
+            s.identity.presence.end()  # nothing more is looked up for them
             masking_filter.forget(s.identity.name, s.identity.name_en, s.identity.address)
         for buf in s.scans:
             buf[:] = b"\x00" * len(buf)

@@ -18,6 +18,10 @@ A success or a refusal of the request's content without that signature is not th
 platform's (a fake server, something in the middle): outcome unknown, nothing marked sent.
 Only the refusals of the signature itself (401) come unsigned, as the platform cannot know
 which secret to sign them with.
+
+A look-up of a person (certificate data, 进度查询, 电子证照, a bill or payments by ID number)
+carries the token of their presence at this kiosk (``offline_cache.presence``), asked for
+on the first look-up and again when the platform says it has run out.
 """
 
 from __future__ import annotations
@@ -37,10 +41,12 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from offline_cache.presence import Presence, PresenceEnded
 from offline_cache.signing import H_NONCE, H_REPLY_SIGNATURE, HmacAuth, reply_to_sign, signature
 from offline_cache.wire import COLLECTIONS, canonical_json
 
 UNSIGNED_REFUSALS = ("unsigned", "bad_timestamp", "expired", "bad_signature", "replayed")
+PRESENCE_REFUSALS = ("presence_expired", "presence_invalid")  # ask for a new token, once
 MAX_REPLY = 256 << 10  # the platform's answers are small; a bigger one is not the platform
 CONNECT_TIMEOUT = 10.0
 
@@ -295,11 +301,11 @@ class PlatformClient:
         return offered
 
     def certificate(self, kind: str, id_number: str, name: str, purpose: str,
-                    months: int = 0) -> dict[str, Any]:
+                    months: int = 0, *, presence: Presence | None = None) -> dict[str, Any]:
         """The data of one certificate for this person: ``{"template", "data"}``."""
-        body = canonical_json({"kind": kind, "holder_id_number": id_number,
-                               "holder_name": name, "purpose": purpose, "months": months})
-        _, doc = self._call("POST", "/v1/certificates", body=body, ok=(200,))
+        doc = self._person_lookup("/v1/certificates", id_number, presence, {
+            "kind": kind, "holder_id_number": id_number, "holder_name": name,
+            "purpose": purpose, "months": months})
         _require_echo(doc, {"kind": kind})
         if not isinstance(doc.get("data"), dict):
             raise OutcomeUnknown("the certificate answer has no data")
@@ -311,22 +317,24 @@ class PlatformClient:
         self._call("PUT", f"/v1/certificates/{record['code']}", body=canonical_json(record),
                    ok=(200, 201))
 
-    def licences(self, id_number: str, materials: list[str]) -> list[dict[str, Any]]:
+    def licences(self, id_number: str, materials: list[str], *,
+                 presence: Presence | None = None) -> list[dict[str, Any]]:
         """电子证照: which of ``materials`` the platform holds for this person."""
-        _, doc = self._call("POST", "/v1/licences/lookup", body=canonical_json(
-            {"id_number": id_number, "materials": materials}), ok=(200,))
+        doc = self._person_lookup("/v1/licences/lookup", id_number, presence,
+                                  {"id_number": id_number, "materials": materials})
         found = doc.get("found")
         if not isinstance(found, list):
             raise OutcomeUnknown("the licences answer has no list")
         return found
 
-    def cases_of(self, id_number: str, case_number: str | None = None) -> list[dict[str, Any]]:
+    def cases_of(self, id_number: str, case_number: str | None = None, *,
+                 presence: Presence | None = None) -> list[dict[str, Any]]:
         """进度查询: this person's cases, newest first, each with its steps; with
         ``case_number`` (from a receipt's QR) only that one, and only if it is theirs."""
         query: dict[str, Any] = {"id_number": id_number}
         if case_number:
             query["case_number"] = case_number
-        _, doc = self._call("POST", "/v1/cases/lookup", body=canonical_json(query), ok=(200,))
+        doc = self._person_lookup("/v1/cases/lookup", id_number, presence, query)
         cases = doc.get("cases")
         if not isinstance(cases, list):
             raise OutcomeUnknown("the cases answer has no list")
@@ -338,11 +346,16 @@ class PlatformClient:
         return doc
 
     # --- payments (缴费) ------------------------------------------------------------------
-    def payment_bill(self, kind: str, id_number: str = "", account: str = "") -> dict[str, Any]:
-        """What is due: 医保/养老 by ID number (in the body, never in a URL), utilities by
-        account number."""
-        body = canonical_json({"kind": kind, "id_number": id_number, "account": account})
-        _, doc = self._call("POST", "/v1/payments/bills", body=body, ok=(200,))
+    def payment_bill(self, kind: str, id_number: str = "", account: str = "", *,
+                     presence: Presence | None = None) -> dict[str, Any]:
+        """What is due: 医保/养老 by ID number (in the body, never in a URL; with the
+        person's ``presence``), utilities by account number."""
+        query = {"kind": kind, "id_number": id_number, "account": account}
+        if id_number:
+            doc = self._person_lookup("/v1/payments/bills", id_number, presence, query)
+        else:
+            _, doc = self._call("POST", "/v1/payments/bills", body=canonical_json(query),
+                                ok=(200,))
         _require_echo(doc, {"kind": kind})
         return doc
 
@@ -368,14 +381,48 @@ class PlatformClient:
         _require_echo(doc, {"order_no": order_no})
         return doc
 
-    def payment_records(self, id_number: str) -> list[dict[str, Any]]:
+    def payment_records(self, id_number: str, *,
+                        presence: Presence | None = None) -> list[dict[str, Any]]:
         """This person's paid orders, newest first."""
-        _, doc = self._call("POST", "/v1/payments/records",
-                            body=canonical_json({"id_number": id_number}), ok=(200,))
+        doc = self._person_lookup("/v1/payments/records", id_number, presence,
+                                  {"id_number": id_number})
         orders = doc.get("orders")
         if not isinstance(orders, list) or not all(isinstance(o, dict) for o in orders):
             raise OutcomeUnknown("the records answer has no order list")
         return orders
+
+    # --- a person's presence --------------------------------------------------------------
+    def present(self, presence: Presence) -> tuple[str, float]:
+        """Present a card read to the platform: (token, seconds it is good for)."""
+        _, doc = self._call("POST", "/v1/presence", body=canonical_json({
+            "id_number": presence.id_number, "card_digest": presence.card_digest,
+            "source": presence.source}), ok=(201,))
+        token, ttl = doc.get("token"), doc.get("expires_in")
+        if not isinstance(token, str) or not token or not isinstance(ttl, int | float):
+            raise OutcomeUnknown("the presence answer has no token")
+        return token, float(ttl)
+
+    def _person_lookup(self, path: str, id_number: str, presence: Presence | None,
+                       query: dict[str, Any]) -> dict[str, Any]:
+        """POST ``query`` about the person ``id_number`` with their presence token (none
+        without ``presence``: the platform refuses it); a token the platform no longer
+        takes is replaced once."""
+        if presence is not None and presence.id_number != id_number:
+            raise ValueError("the presence is another person's")
+        for attempt in (1, 2):
+            try:
+                token = presence.token(self.present) if presence is not None else ""
+            except PresenceEnded as e:
+                raise OutcomeUnknown(f"POST {path}: {e}; nothing asked") from None
+            try:
+                _, doc = self._call("POST", path, body=canonical_json(
+                    {**query, "presence": token}), ok=(200,))
+                return doc
+            except PlatformRefused as e:
+                if presence is None or attempt == 2 or e.error not in PRESENCE_REFUSALS:
+                    raise
+                presence.drop(token)
+        raise AssertionError("unreachable")
 
     # --- one request ---------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, body: bytes = b"",

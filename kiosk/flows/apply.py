@@ -340,12 +340,15 @@ class ApplyFlow(Flow):
         # 电子证照: which of them the platform holds (asked once; offline they stay 免提交,
         # fetched by the platform when the case arrives).
         wanted = [s.name for s in app.slots if s.status == "e_license" and not s.licence]
-        if wanted and not self.licences_asked:
+        # Only for the card holder: the platform answers a look-up of a person only to their
+        # presence at the kiosk, so for 帮代办 the platform fetches them when the case arrives.
+        if wanted and not self.licences_asked and not app.on_behalf:
             self.licences_asked = True
             if self._client is None:
                 assert self.ctx.link is not None
                 self._client = citizen_client(self.ctx.config, self.ctx.link.url)
-            self.host.run(self._client.licences, app.applicant_id, wanted,
+            client, who = self._client, app.who
+            self.host.run(lambda: client.licences(who.id_number, wanted, presence=who.presence),
                           on_done=self._licences)
 
     def _licences(self, fut: Future[list[dict[str, str]]]) -> None:

@@ -36,6 +36,7 @@ from kiosk.supplement import ProgressMemory, save_supplement, unsent_supplements
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.crypto import load_or_create_key
 from offline_cache.outbox import StoreError
+from offline_cache.presence import Presence
 from printer_templates.supplement_receipt import SupplementReceipt, render_supplement_receipt
 
 log = logging.getLogger(__name__)
@@ -139,17 +140,19 @@ class ProgressFlow(Flow):
         self.left()
         self.host.screen("progress_list").show_loading()
         self.host.go("progress_list")
-        self.host.run(self._lookup, who.id_number, None, on_done=self._found)
+        self.host.run(self._lookup, who.id_number, None, who.presence, on_done=self._found)
 
-    def _lookup(self, id_number: str, case_number: str | None) -> Found:
+    def _lookup(self, id_number: str, case_number: str | None,
+                presence: Presence | None = None) -> Found:
         """The platform's answer (kept for later), or, when it cannot be had, the last one
-        kept for this ID number. Off the GUI thread."""
+        kept for this ID number. ``presence``: the person's at this kiosk (the platform
+        answers only with it). Off the GUI thread."""
         waiting = unsent_supplements(self.ctx.outbox, id_number) if self.ctx.outbox else {}
         memory = self.memory()
         try:
             if not self.ctx.network.up:
                 raise OutcomeUnknown("the network is cut")
-            cases = self.client().cases_of(id_number, case_number)
+            cases = self.client().cases_of(id_number, case_number, presence=presence)
         except (OutcomeUnknown, PlatformRefused, OSError) as e:
             log.warning("progress: no answer from the platform for %s: %s",
                         mask_id_number(id_number), e)
@@ -343,7 +346,7 @@ class ProgressFlow(Flow):
         self._scanning = True  # no more reads while it is looked up
         self._asked = case
         screen.show_result("looking")
-        self.host.run(self._lookup, who.id_number, case, on_done=self._scanned)
+        self.host.run(self._lookup, who.id_number, case, who.presence, on_done=self._scanned)
 
     def _scanned(self, fut: Future[Found]) -> None:
         self._scanning = False

@@ -15,6 +15,7 @@ import pytest
 from central.faultproxy import Fault, FaultProxy, no_faults
 from offline_cache.client import OutcomeUnknown
 from offline_cache.outbox import Kind, State
+from offline_cache.presence import Presence
 from offline_cache.sync import (
     FIRST_CHUNK,
     MIN_CHUNK,
@@ -343,7 +344,7 @@ def test_the_client_speaks_the_rest_of_the_platform_api(rig_factory, platform):
     assert rig.client.take_number("D", "7d0b6c1e-1a2b-4c3d-9e8f-001122334455") == first
     assert {c["kind"] for c in rig.client.certificates_offered()} >= {"household_registration"}
     cert = rig.client.certificate("household_registration", "11010519491231002X", "王小明",
-                                  "落户")
+                                  "落户", presence=Presence.unread("11010519491231002X"))
     assert cert["template"] == "household_registration"
     assert cert["data"]["name"] == "王小明" and cert["data"]["purpose"] == "落户"
     uuid = rig.case(n_files=0)

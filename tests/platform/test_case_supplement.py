@@ -15,6 +15,7 @@ from kiosk.cli import main
 from kiosk.supplement import ProgressMemory, save_supplement
 from offline_cache.crypto import Sealer
 from offline_cache.outbox import Kind, State
+from offline_cache.presence import Presence
 from offline_cache.sync import SyncEngine, SyncSettings
 from tests.platform.harness import make_client, make_outbox
 
@@ -23,6 +24,7 @@ OTHER = "440305199001011234"
 CASE = "T-0001-20261204-AB12CD"
 FORM = {"case_number": CASE, "entry_name": "新生儿出生一件事", "applicant": {"id_number": ID},
         "submitted_at": "2026-12-04T10:00:00+08:00", "promised_by": "2026-12-11"}
+HERE = Presence.unread(ID)  # the applicant at the kiosk (their card read)
 FAST = SyncSettings(interval=3600, heartbeat_interval=3600, backoff_base=0.01,
                     backoff_cap=0.05)
 
@@ -54,7 +56,7 @@ def test_correction_names_materials_and_a_date_and_a_supplement_ends_it(kiosk, p
     outbox, engine, client = kiosk
     assert advance(platform, "correction", "--note", "请补交", "--material", "户口簿",
                    "--material", "结婚证", "--due", "2026-12-20") == 0
-    (case,) = client.cases_of(ID)
+    (case,) = client.cases_of(ID, presence=HERE)
     assert case["state"] == "correction"
     assert case["needs"] == {"materials": ["户口簿", "结婚证"], "due": "2026-12-20"}
     assert advance(platform, "reviewing", "--material", "户口簿") == 1  # only with 补正
@@ -70,11 +72,11 @@ def test_correction_names_materials_and_a_date_and_a_supplement_ends_it(kiosk, p
     assert stored["body"]["case_number"] == CASE and stored["body"]["pages"] == 2
     assert stored["body"]["attachments"][0]["sha256"] == sha
     assert platform.store.read_blob(sha) == outbox.read_blob(uuid, sha)
-    (case,) = client.cases_of(ID)
+    (case,) = client.cases_of(ID, presence=HERE)
     assert case["state"] == "reviewing" and case["needs"] is None
     assert case["steps"][-1]["note"] == "已补交 户口簿、结婚证"
     assert advance(platform, "done") == 0
-    assert client.cases_of(ID)[0]["state"] == "done"
+    assert client.cases_of(ID, presence=HERE)[0]["state"] == "done"
 
 
 def test_a_supplement_for_someone_elses_case_is_refused(kiosk, platform):
@@ -91,9 +93,9 @@ def test_a_supplement_for_someone_elses_case_is_refused(kiosk, platform):
 
 def test_a_case_number_alone_reveals_nothing(kiosk):
     _, _, client = kiosk
-    assert [c["case_number"] for c in client.cases_of(ID, CASE)] == [CASE]
-    assert client.cases_of(OTHER, CASE) == []
-    assert client.cases_of(ID, "T-0001-20261204-ZZZZZZ") == []
+    assert [c["case_number"] for c in client.cases_of(ID, CASE, presence=HERE)] == [CASE]
+    assert client.cases_of(OTHER, CASE, presence=Presence.unread(OTHER)) == []
+    assert client.cases_of(ID, "T-0001-20261204-ZZZZZZ", presence=HERE) == []
 
 
 def test_the_last_lookup_is_kept_sealed_for_the_id_number_that_asked(tmp_path):

@@ -15,6 +15,7 @@ from central.faultproxy import Fault, FaultProxy, no_faults
 from central.payments import PaymentBook
 from kiosk.payment import Bill, Order, PaymentDesk, PaymentError, PaymentKeys
 from offline_cache.client import PlatformRefused
+from offline_cache.presence import Presence
 from tests.platform.harness import make_client
 
 ID = "11010519900307531X"
@@ -24,6 +25,15 @@ def valid_id() -> str:
     from sim.id_samples import SAMPLE_CARDS
 
     return SAMPLE_CARDS["resident"].id_number
+
+
+_here: dict[str, Presence] = {}
+
+
+def here(id_number: str | None = None) -> Presence:
+    """The person's presence at this terminal (as if their card had just been read)."""
+    id_number = id_number or valid_id()
+    return _here.setdefault(id_number, Presence.unread(id_number))
 
 
 @pytest.fixture
@@ -38,7 +48,7 @@ def book_of(platform) -> PaymentBook:
 
 
 def test_medical_bill_order_pay_and_the_same_key_gets_the_same_order(platform, client):
-    bill = client.payment_bill("medical", id_number=valid_id())
+    bill = client.payment_bill("medical", id_number=valid_id(), presence=here())
     assert bill["amount_cents"] == 40000 and bill["paid"] is False
     assert "城乡居民基本医疗保险" in bill["item"]
     key = str(uuid.uuid4())
@@ -55,17 +65,17 @@ def test_medical_bill_order_pay_and_the_same_key_gets_the_same_order(platform, c
     assert book.pay(first["order_no"])["status"] == "paid"  # paying twice changes nothing
     assert client.order(first["order_no"])["status"] == "paid"
     assert client.cancel_order(first["order_no"])["status"] == "paid"  # too late to close
-    assert client.payment_bill("medical", id_number=valid_id())["paid"] is True
+    assert client.payment_bill("medical", id_number=valid_id(), presence=here())["paid"] is True
     with pytest.raises(PlatformRefused) as e:
         client.create_order(str(uuid.uuid4()), bill["ref"], 40000)
     assert e.value.error == "already_paid"
-    records = client.payment_records(valid_id())
+    records = client.payment_records(valid_id(), presence=here())
     assert [r["order_no"] for r in records] == [first["order_no"]]
     book.close()
 
 
 def test_a_key_reused_for_another_body_and_a_wrong_amount_are_refused(platform, client):
-    bill = client.payment_bill("pension", id_number=valid_id())
+    bill = client.payment_bill("pension", id_number=valid_id(), presence=here())
     assert [g["amount_cents"] for g in bill["grades"]][:2] == [20000, 30000]
     key = str(uuid.uuid4())
     client.create_order(key, bill["ref"], 30000, grade="g2")
@@ -108,7 +118,8 @@ def test_unknown_account_and_bad_id_number(client):
         client.payment_bill("electricity", account="0123456789")
     assert (e.value.status, e.value.error) == (404, "unknown_account")
     with pytest.raises(PlatformRefused) as e:
-        client.payment_bill("medical", id_number=ID[:-1] + "0")
+        client.payment_bill("medical", id_number=ID[:-1] + "0",
+                           presence=here(ID[:-1] + "0"))
     assert e.value.status == 422
 
 
@@ -129,7 +140,8 @@ def test_create_order_answer_lost_is_asked_again_and_the_platform_holds_one_orde
     link = FaultProxy(platform.host, platform.port).start()
     desk = _desk(tmp_path, link.url)
     try:
-        bill = Bill.from_doc(desk.client.payment_bill("medical", id_number=valid_id()))
+        bill = Bill.from_doc(desk.client.payment_bill("medical", id_number=valid_id(),
+                                                      presence=here()))
         asked = []
 
         def plan(n: int):
@@ -155,7 +167,8 @@ def test_no_answer_at_all_says_so_and_leaves_no_order_anyone_can_pay(tmp_path, p
     link = FaultProxy(platform.host, platform.port).start()
     desk = _desk(tmp_path, link.url)
     try:
-        bill = Bill.from_doc(desk.client.payment_bill("medical", id_number=valid_id()))
+        bill = Bill.from_doc(desk.client.payment_bill("medical", id_number=valid_id(),
+                                                      presence=here()))
         link.plan = lambda _n: (Fault.CUT_DOWN, 0)  # the platform acts, every answer lost
         with pytest.raises(PaymentError) as e:
             desk.create_order(bill)
@@ -195,7 +208,7 @@ def test_kiosk_platform_pay_marks_an_order_paid_while_the_platform_runs(tmp_path
 def test_the_receipts_verify_qr_resolves_publicly_without_personal_data(platform, client):
     import requests
 
-    bill = client.payment_bill("medical", id_number=valid_id())
+    bill = client.payment_bill("medical", id_number=valid_id(), presence=here())
     order = client.create_order(str(uuid.uuid4()), bill["ref"], 40000,
                                 payer_id_number=valid_id(), payer_name="王小明")
     token = order["verify_url"].rsplit("/", 1)[1]

@@ -14,7 +14,7 @@ from central.payments import PaymentBook
 from offline_cache.wire import canonical_json
 from sim.a4_printer import VirtualA4Printer
 from sim.id_samples import SAMPLE_CARDS
-from tests.platform.harness import SECRET, signed_session
+from tests.platform.harness import SECRET, presence_token, signed_session
 
 PERSON = SAMPLE_CARDS["resident"]
 NOW = "2026-05-09T10:00:00+08:00"
@@ -71,7 +71,8 @@ def test_records_and_secrets_are_sealed_and_files_private(platform):
 def test_payments_keep_id_numbers_only_as_keyed_pseudonyms(platform):
     s = signed_session()
     bill = s.post(f"{platform.url}/v1/payments/bills", data=canonical_json(
-        {"kind": "medical", "id_number": PERSON.id_number, "account": ""})).json()
+        {"kind": "medical", "id_number": PERSON.id_number, "account": "", "presence":
+         presence_token(s, platform.url, PERSON.id_number)})).json()
     order = s.post(f"{platform.url}/v1/payments/orders", data=canonical_json(
         {"request_id": str(uuid.uuid4()), "ref": bill["ref"], "amount_cents":
          bill["amount_cents"], "grade": "", "payer_id_number": PERSON.id_number,

@@ -17,7 +17,7 @@ from central.app import create_app
 from central.store import PlatformStore
 from offline_cache.signing import HmacAuth
 from offline_cache.wire import canonical_json
-from tests.platform.harness import SECRET, TERMINAL, signed_session
+from tests.platform.harness import SECRET, TERMINAL, presence_token, signed_session
 
 NOW = "2026-05-09T10:00:00+08:00"
 
@@ -275,7 +275,8 @@ def test_certificate_data_is_this_persons_and_stable_and_refuses_a_wrong_request
     assert {o["kind"] for o in offered} == {"social_insurance_payment", "medical_insurance",
                                             "household_registration"}
     req = {"kind": "social_insurance_payment", "holder_id_number": "11010519491231002X",
-           "holder_name": "王小明", "purpose": "子女入学", "months": 6}
+           "holder_name": "王小明", "purpose": "子女入学", "months": 6,
+           "presence": presence_token(s, platform.url, "11010519491231002X")}
     first = s.post(f"{platform.url}/v1/certificates", data=canonical_json(req)).json()
     assert first["template"] == "social_insurance_payment"
     data = first["data"]
@@ -284,7 +285,9 @@ def test_certificate_data_is_this_persons_and_stable_and_refuses_a_wrong_request
     assert again == first  # the same person's data each time
     for change, error in (({"holder_id_number": "110105194912310021"}, "invalid_id_number"),
                           ({"months": 7}, "invalid_period")):
-        bad = s.post(f"{platform.url}/v1/certificates", data=canonical_json({**req, **change}))
+        holder = change.get("holder_id_number", req["holder_id_number"])
+        bad = s.post(f"{platform.url}/v1/certificates", data=canonical_json(
+            {**req, **change, "presence": presence_token(s, platform.url, holder)}))
         assert bad.status_code == 422 and bad.json()["error"] == error
 
 
