@@ -6,12 +6,17 @@ up the cases of the person at it by ID number (in the body, never a URL; with th
 presence token, audited: ``central.presence``), or one case by its
 number together with that ID number (a case number alone reveals nothing). A 补交 (a
 supplement record with the material's PDF) for a case in 补正 moves it back to 审查中.
+
+The case book (``cases.sqlite3``) is sealed like the platform's records: each step is
+SM4-GCM under ``platform.key``, found by a keyed pseudonym of its case number, so a copy
+of the file reads neither case numbers nor states nor staff notes.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at
 # run time, and ``signed`` is a parameter of ``install``, not a name of this module.
+import hashlib
+import hmac
 import json
-import sqlite3
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +27,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.presence import looked_up, token_field
+from central.store import pseudonym_key
+from offline_cache.crypto import Sealer, load_or_create_key
+from offline_cache.sqlite import Immediate, open_db, shred_wal
 
 STATES = ("submitted", "accepted", "reviewing", "correction", "done", "rejected")
 FINAL = ("done", "rejected")
@@ -35,30 +43,61 @@ class Lookup(BaseModel):
 
 
 class CaseBook:
-    """Where each case is in its life, by case number (SQLite beside the store)."""
+    """Where each case is in its life, by case number (SQLite beside the store, sealed
+    with the platform's key)."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        self._db.execute("CREATE TABLE IF NOT EXISTS case_step (case_number TEXT NOT NULL, "
-                         "state TEXT NOT NULL, note TEXT NOT NULL, at TEXT NOT NULL)")
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(case_step)")}
-        if "materials" not in columns:  # a book from before 补正 named its materials
-            self._db.execute("ALTER TABLE case_step ADD COLUMN materials TEXT NOT NULL "
-                             "DEFAULT '[]'")
-            self._db.execute("ALTER TABLE case_step ADD COLUMN due TEXT NOT NULL DEFAULT ''")
+        self._lock = threading.RLock()
+        master = load_or_create_key(path.parent / "platform.key")  # the store's (or .cred)
+        self._sealer = Sealer(master, "sm4-gcm")
+        self._key = pseudonym_key(master)
+        self._db = open_db(path, durable=True)
+        path.chmod(0o600)
+        self._db.execute("CREATE TABLE IF NOT EXISTS sealed_step (case_key TEXT NOT NULL, "
+                         "step BLOB NOT NULL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS sealed_step_case ON sealed_step(case_key)")
+        self._seal_plain_steps()
 
     @classmethod
     def beside(cls, folder: Path) -> "CaseBook":
         return cls(folder / "cases.sqlite3")
 
-    def steps(self, case_number: str) -> list[dict[str, Any]]:
+    def _case_key(self, case_number: str) -> str:
+        return hmac.new(self._key, f"case:{case_number}".encode(), hashlib.sha256).hexdigest()
+
+    def _seal(self, case_number: str, step: dict[str, Any]) -> tuple[str, bytes]:
+        key = self._case_key(case_number)
+        return key, self._sealer.seal(json.dumps(step, ensure_ascii=False).encode(),
+                                      f"case_step/{key}".encode())
+
+    def _seal_plain_steps(self) -> None:
+        """A book from before sealing: its plain steps are sealed now, in their order, and
+        the plain table goes (zeroed: secure_delete, and the WAL truncated)."""
         with self._lock:
-            rows = self._db.execute("SELECT state, note, at, materials, due FROM case_step "
-                                    "WHERE case_number = ? ORDER BY rowid",
-                                    (case_number,)).fetchall()
-        return [{"state": s, "note": n, "at": a, "materials": json.loads(m), "due": d}
-                for s, n, a, m, d in rows]
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'case_step'"
+                                ).fetchone() is None:
+                return
+        with Immediate(self._db, self._lock) as db:
+            columns = {r[1] for r in db.execute("PRAGMA table_info(case_step)")}
+            extra = ", materials, due" if "materials" in columns else ", '[]', ''"
+            for number, state, note, at, materials, due in db.execute(
+                    f"SELECT case_number, state, note, at{extra} FROM case_step ORDER BY "
+                    "rowid").fetchall():
+                db.execute("INSERT INTO sealed_step VALUES (?, ?)", self._seal(number, {
+                    "state": state, "note": note, "at": at,
+                    "materials": json.loads(materials), "due": due}))
+            db.execute("DELETE FROM case_step")
+            db.execute("DROP TABLE case_step")
+        with self._lock:
+            shred_wal(self._db)
+
+    def steps(self, case_number: str) -> list[dict[str, Any]]:
+        key = self._case_key(case_number)
+        with self._lock:
+            rows = self._db.execute("SELECT step FROM sealed_step WHERE case_key = ? ORDER BY "
+                                    "rowid", (key,)).fetchall()
+        return [json.loads(self._sealer.open(sealed, f"case_step/{key}".encode()))
+                for (sealed,) in rows]
 
     def advance(self, case_number: str, state: str, note: str = "",
                 materials: tuple[str, ...] = (), due: str = "") -> list[dict[str, Any]]:
@@ -73,15 +112,16 @@ class CaseBook:
         done = self.steps(case_number)
         if done and done[-1]["state"] in FINAL:
             raise ValueError(f"case {case_number} is already {done[-1]['state']}")
-        with self._lock:
-            self._db.execute("INSERT INTO case_step VALUES (?, ?, ?, ?, ?, ?)",
-                             (case_number, state, note,
-                              datetime.now(UTC).isoformat(timespec="seconds"),
-                              json.dumps(list(materials), ensure_ascii=False), due))
+        with Immediate(self._db, self._lock) as db:
+            db.execute("INSERT INTO sealed_step VALUES (?, ?)", self._seal(case_number, {
+                "state": state, "note": note,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "materials": list(materials), "due": due}))
         return self.steps(case_number)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 def cases_of(store: Any, book: CaseBook, id_number: str,

@@ -12,14 +12,17 @@ The data (amounts, payees, holders) is invented but stable, as the rest of ``cen
 a real platform asks the 医保/社保 departments and the utilities.
 
 Orders live in ``payments.sqlite3`` beside the platform's database, so the CLI can pay an
-order while the platform runs (SQLite in WAL mode, one write transaction at a time).
+order while the platform runs (SQLite in WAL mode, one write transaction at a time). It
+holds no ID number, name or account number: people and utility accounts are keyed
+pseudonyms (HMAC-SHA256 under a key derived from ``platform.key``), names and account
+numbers on bills and orders are masked, and an order's request is kept as a keyed hash.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
+import re
 import secrets
 import threading
 import time
@@ -28,8 +31,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import FastAPI
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
@@ -37,11 +38,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from central.app import SignedJson, _parse  # the platform's signed-body rules
 from central.presence import looked_up, token_field
-from central.store import Refusal
+from central.store import Refusal, pseudonym, pseudonym_key
 from drivers.idcard.codes import check_id_number
 from drivers.idcard.privacy import mask_id_number, mask_name
 from offline_cache.crypto import load_or_create_key
-from offline_cache.sqlite import Immediate, open_db
+from offline_cache.sqlite import Immediate, open_db, shred_wal
 
 ORDER_VALIDITY = 180.0  # seconds an order's QR may be paid
 DB_NAME = "payments.sqlite3"
@@ -126,17 +127,54 @@ class PaymentBook:
     def __init__(self, path: Path) -> None:
         self._lock = threading.RLock()
         self._db = open_db(path, durable=True)
+        path.chmod(0o600)
         self._db.executescript(_SCHEMA)
-        # ID numbers are kept only as keyed hashes (pseudonyms): the platform can still find
-        # a person's orders by the number, a copy of this file cannot read them.
-        master = load_or_create_key(path.parent / "platform.key")
-        self._pseudonym_key = HKDF(hashes.SHA256(), 32, salt=None,
-                                   info=b"gov-kiosk platform pseudonyms").derive(master)
+        # ID numbers and account numbers are kept only as keyed hashes (pseudonyms): the
+        # platform can still find a person's orders and a bill by them, a copy of this file
+        # cannot read them.
+        self._pseudonym_key = pseudonym_key(load_or_create_key(path.parent / "platform.key"))
+        self._seal_plain_rows()
 
     def _pseudonym(self, id_number: str) -> str:
-        if not id_number:
-            return ""
-        return hmac.new(self._pseudonym_key, id_number.encode(), hashlib.sha256).hexdigest()
+        return pseudonym(self._pseudonym_key, id_number)
+
+    def _account(self, account: str) -> str:
+        return pseudonym(self._pseudonym_key, f"account:{account}")
+
+    def _request_hash(self, plain_sha: str) -> str:
+        return pseudonym(self._pseudonym_key, f"request:{plain_sha}")
+
+    def _seal_plain_rows(self) -> None:
+        """A book from before account numbers were pseudonymised (``user_version`` 0): a
+        utility bill's account becomes its pseudonym (masked in the bill), each order's
+        request hash a keyed one."""
+        with self._lock:
+            if self._db.execute("PRAGMA user_version").fetchone()[0] >= 1:
+                return
+        with self._tx() as db:
+            for ref, kind, subject, doc in db.execute(
+                    "SELECT ref, kind, subject, doc FROM pay_bill WHERE kind NOT IN ('medical', "
+                    "'pension')").fetchall():
+                bill = json.loads(doc)
+                account = bill.get("account") or subject
+                # The ref was a plain hash of the account: made again from its pseudonym.
+                month = re.search(r"（(\d{4})年(\d{1,2})月账单）", bill.get("item", ""))
+                new_ref = ref if month is None else hashlib.sha256(
+                    f"{kind}|{self._account(account)}|{int(month[1]):04d}{int(month[2]):02d}"
+                    .encode()).hexdigest()[:24]
+                bill |= {"account": "", "account_masked": _mask_account(account),
+                         "ref": new_ref}
+                db.execute("UPDATE pay_bill SET ref = ?, subject = ?, doc = ? WHERE ref = ?",
+                           (new_ref, self._account(account),
+                            json.dumps(bill, ensure_ascii=False), ref))
+                db.execute("UPDATE pay_order SET ref = ? WHERE ref = ?", (new_ref, ref))
+            for order_no, sha in db.execute("SELECT order_no, request_sha FROM pay_order"
+                                            ).fetchall():
+                db.execute("UPDATE pay_order SET request_sha = ? WHERE order_no = ?",
+                           (self._request_hash(sha), order_no))
+            db.execute("PRAGMA user_version = 1")
+        with self._lock:
+            shred_wal(self._db)
 
     @classmethod
     def beside(cls, root: Path) -> PaymentBook:
@@ -175,7 +213,7 @@ class PaymentBook:
                 raise Refusal(422, "invalid_account", "an account number is 6 to 20 digits")
             if q.account.startswith("0"):
                 raise Refusal(404, "unknown_account", "no such account at this utility")
-            subject, period = q.account, f"{now:%Y%m}"
+            subject, period = self._account(q.account), f"{now:%Y%m}"
             payer_masked = ""
             item, payee = _UTILITIES[q.kind]
             seed = _seed(q.kind, q.account)
@@ -188,7 +226,9 @@ class PaymentBook:
         ref = hashlib.sha256(f"{q.kind}|{subject}|{period}".encode()).hexdigest()[:24]
         doc["ref"] = ref
         with self._tx() as db:
-            kept = {**doc, "payer_id_masked": payer_masked}  # the order's 缴费人, masked
+            # What is kept of the bill: the order's 缴费人 and the account only masked.
+            kept = {**doc, "payer_id_masked": payer_masked, "account": "",
+                    "account_masked": _mask_account(q.account) if q.account else ""}
             db.execute("INSERT INTO pay_bill VALUES (?, ?, ?, ?) ON CONFLICT(ref) DO NOTHING",
                        (ref, q.kind, subject, json.dumps(kept, ensure_ascii=False)))
             self._settle(db, time.time())
@@ -202,7 +242,8 @@ class PaymentBook:
     def create_order(self, req: OrderRequest, terminal: str) -> tuple[bool, dict[str, Any]]:
         """(new, order): the same request id always gets the same order. Raises Refusal."""
         key = str(req.request_id)
-        sha = hashlib.sha256(req.model_dump_json().encode()).hexdigest()
+        # Kept keyed: the request names the payer (ID number, name).
+        sha = self._request_hash(hashlib.sha256(req.model_dump_json().encode()).hexdigest())
         now = time.time()
         with self._tx() as db:
             self._settle(db, now)
@@ -234,7 +275,7 @@ class PaymentBook:
                                              bill.get("payer_id_masked", "")) if p)
             else:
                 payer_id = self._pseudonym(req.payer_id_number)
-                payer = f"户号 {_mask_account(subject)}（户名 {bill['owner_masked']}）"
+                payer = f"户号 {bill['account_masked']}（户名 {bill['owner_masked']}）"
             # A new order for a bill closes its other pending ones: one bill, one payment.
             db.execute("UPDATE pay_order SET status = 'closed', closed_at = ? WHERE ref = ? "
                        "AND status = 'pending'", (now, req.ref))

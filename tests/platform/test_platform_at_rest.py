@@ -130,3 +130,85 @@ def test_the_simulated_a4_printers_spool_is_private_and_purged(tmp_path):
         assert mode(spool) == 0o700
     finally:
         printer.stop()
+
+
+def test_utility_accounts_are_kept_only_as_pseudonyms_and_masked(platform):
+    from central.payments import _HOLDERS
+
+    s = signed_session()
+    account = "330100123456"
+    bill = s.post(f"{platform.url}/v1/payments/bills", data=canonical_json(
+        {"kind": "water", "id_number": "", "account": account})).json()
+    order = s.post(f"{platform.url}/v1/payments/orders", data=canonical_json(
+        {"request_id": str(uuid.uuid4()), "ref": bill["ref"], "amount_cents":
+         bill["amount_cents"], "grade": "", "payer_id_number": PERSON.id_number,
+         "payer_name": PERSON.name})).json()
+    assert order["payer_masked"].startswith("户号 3301****3456（户名 ")
+    book = PaymentBook.beside(platform.store.root)
+    book.pay(order["order_no"])
+    again = s.post(f"{platform.url}/v1/payments/bills", data=canonical_json(
+        {"kind": "water", "id_number": "", "account": account})).json()
+    assert again["ref"] == bill["ref"] and again["paid"] is True  # found by its pseudonym
+    book.close()
+    files = b"".join(p.read_bytes() for p in platform.store.root.glob("payments.sqlite3*"))
+    for plain in (account, account[2:-2], PERSON.id_number, PERSON.name, *_HOLDERS):
+        assert plain.encode() not in files, plain
+    assert mode(platform.store.root / "payments.sqlite3") == 0o600
+
+
+def test_a_payment_book_from_before_is_pseudonymised_when_opened(tmp_path):
+    import json
+    import sqlite3
+
+    from central.payments import BillQuery
+
+    book = PaymentBook(tmp_path / "payments.sqlite3")
+    bill = book.bill(BillQuery(kind="gas", account="55012345"))
+    book.close()
+    db = sqlite3.connect(tmp_path / "payments.sqlite3")  # as a book of before kept it
+    [(doc,)] = db.execute("SELECT doc FROM pay_bill").fetchall()
+    old = hashlib.sha256(b"gas|55012345|202612").hexdigest()  # the account, plainly hashed
+    db.execute("UPDATE pay_bill SET ref = ?, subject = '55012345', doc = ?",
+               (old[:24], json.dumps({**json.loads(doc), "account": "55012345"})))
+    db.execute("PRAGMA user_version = 0")
+    db.commit()
+    db.close()
+    book = PaymentBook(tmp_path / "payments.sqlite3")
+    assert book.bill(BillQuery(kind="gas", account="55012345"))["ref"] == bill["ref"]
+    book.close()
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("payments.sqlite3*"))
+    assert b"55012345" not in files
+
+
+def test_the_case_book_is_sealed_and_a_plain_one_is_sealed_when_opened(tmp_path):
+    import sqlite3
+
+    from central.cases import CaseBook
+
+    number = "T-0001-20261204-AB12CD"
+    book = CaseBook.beside(tmp_path)
+    book.advance(number, "correction", f"请{PERSON.name}补交", ("结婚证",), "2026-12-20")
+    assert book.steps(number)[-1]["materials"] == ["结婚证"]
+    book.close()
+    files = b"".join(p.read_bytes() for p in tmp_path.glob("cases.sqlite3*"))
+    for plain in (number, PERSON.name, "结婚证", "correction", "2026-12-20"):
+        assert plain.encode() not in files, plain
+    assert mode(tmp_path / "cases.sqlite3") == 0o600
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "platform.key").write_bytes((tmp_path / "platform.key").read_bytes())
+    db = sqlite3.connect(old / "cases.sqlite3")  # a book from before sealing
+    db.execute("CREATE TABLE case_step (case_number TEXT NOT NULL, state TEXT NOT NULL, "
+               "note TEXT NOT NULL, at TEXT NOT NULL)")
+    db.execute("INSERT INTO case_step VALUES (?, 'accepted', ?, ?)",
+               (number, f"{PERSON.name}已受理", NOW))
+    db.commit()
+    db.close()
+    book = CaseBook.beside(old)
+    assert book.steps(number) == [{"state": "accepted", "note": f"{PERSON.name}已受理",
+                                   "at": NOW, "materials": [], "due": ""}]
+    assert book.advance(number, "done")[-1]["state"] == "done"
+    book.close()
+    files = b"".join(p.read_bytes() for p in old.glob("cases.sqlite3*"))
+    assert number.encode() not in files and PERSON.name.encode() not in files
