@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.platform",
     "kiosk.commands.guide",
     "kiosk.commands.enroll",
+    "kiosk.commands.staff",
 )
 DEVICE_COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.device_cards",
@@ -73,10 +74,11 @@ def setup_logging(config: KioskConfig, verbose: bool = False) -> Path:
 
 def cmd_run(args: argparse.Namespace, config: KioskConfig) -> int:
     from kiosk.qt_main import run_kiosk  # Qt is loaded only for the GUI
+    from kiosk.watchdog import after_exit
 
     setup_logging(config, args.verbose)
-    return run_kiosk(config, sim_panel=args.sim_panel, windowed=args.windowed,
-                     screenshot=args.screenshot, elder=args.elder)
+    return after_exit(run_kiosk(config, sim_panel=args.sim_panel, windowed=args.windowed,
+                                screenshot=args.screenshot, elder=args.elder))
 
 
 def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:

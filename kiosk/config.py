@@ -41,6 +41,9 @@ DEV_DEFAULTS: dict[str, Any] = {
                 for name in ("idcard", "sscard", "printer", "a4printer", "camera")},
     "platform": {"url": "embedded"},
     "store": {"key_protection": "file"},  # a development kiosk's key need not be sealed
+    # Staff mode's PIN on a development kiosk: 123456 (a real kiosk has none until set).
+    "staff": {"pin_hash": "scrypt$16384$8$1$YU32eCbnRUJr6Pa67zcSFw==$"
+                          "6dbHx4txVElAOYdpvvIl1QUJm/jV9tkpp+Kb2jZ9H7I="},
 }
 # Keys a real kiosk must set, and what each one is.
 REQUIRED = {
@@ -111,6 +114,7 @@ class PrinterConfig(_Section):
     port: str = ""  # REQUIRED
     paper_width: Literal[58, 80] = 80
     profile: str = "standard"  # drivers/escpos/profiles.toml: encoding, cut, native QR
+    roll_length_m: Annotated[int, Field(ge=5, le=500)] = 50  # for staff mode's paper estimate
 
     @field_validator("port")
     @classmethod
@@ -290,6 +294,16 @@ class DataConfig(_Section):
         return v
 
 
+_SCRYPT_RE = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
+
+
+class StaffConfig(_Section):
+    # Written by `kiosk staff set-pin` / `kiosk staff add-card`: hashes only (kiosk.staff).
+    pin_hash: Annotated[str, Field(pattern=f"({_SCRYPT_RE})|^$")] = ""
+    card_hashes: tuple[Annotated[str, Field(pattern=_SCRYPT_RE)], ...] = ()
+    idle_timeout: Annotated[int, Field(ge=10, le=1800)] = 120  # seconds untouched, then out
+
+
 class KioskConfig(_Section):
     terminal: TerminalConfig = TerminalConfig()
     devices: DevicesConfig = DevicesConfig()
@@ -297,6 +311,7 @@ class KioskConfig(_Section):
     store: StoreConfig = StoreConfig()
     queue: QueueConfig = QueueConfig()
     data: DataConfig = DataConfig()
+    staff: StaffConfig = StaffConfig()
 
     @property
     def data_dir(self) -> Path:

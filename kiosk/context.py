@@ -39,6 +39,7 @@ from kiosk.link import (
 from kiosk.network import NetworkSwitch
 from kiosk.records import OfflineTicket
 from kiosk.session import IdlePolicy, SessionManager
+from kiosk.staff import ReceiptPaper
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.outbox import CaseOutbox, Kind
 from offline_cache.queue_numbers import IssuedNumber, QueueNumberStore
@@ -77,6 +78,7 @@ class KioskContext:
     # Damaged local files found at start (moved aside): the kiosk is out of service and
     # opens none of its stores (see kiosk.integrity).
     damaged: list[Damage] = field(default_factory=list)
+    paper: ReceiptPaper | None = None  # the receipt roll's estimate (staff mode)
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
@@ -113,6 +115,9 @@ class KioskContext:
                       len(ctx.damaged))
             return ctx
         ctx.queue = QueueNumberStore(data / "queue.sqlite3")
+        ctx.paper = ReceiptPaper(data / "staff" / "paper.json",
+                                 dev.printer.roll_length_m * 1000.0,
+                                 ctx.receipt_profile.width_dots)
         try:
             ctx._connect_platform()
         except BaseException:  # e.g. not enrolled: what was started stops again
@@ -187,6 +192,8 @@ class KioskContext:
             log.warning("%s: printer gave no answer in %ss", what, PRINT_DEADLINE)
             return "printer.timeout"
         log.info("%s printed", what)
+        if self.paper is not None:
+            self.paper.printed(data)
         return ""
 
     def issue_number(self, prefix: str) -> IssuedNumber:

@@ -17,6 +17,9 @@ from kiosk.app import KioskWindow
 from kiosk.config import KioskConfig, dev_mode
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
+from kiosk.navigator import HOME
+from kiosk.staff_mode import attach_staff_mode
+from kiosk.watchdog import supervise
 from screens.theme import FONT_FAMILY
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ def create_window(config: KioskConfig, ctx: KioskContext,
     font.setPixelSize(30)
     app.setFont(font)
     translator.set_language(config.terminal.language)
-    win = KioskWindow(ctx, clock)
+    win = attach_staff_mode(ctx, lambda: KioskWindow(ctx, clock))
     # The kiosk's screen has one size: layouts must fit it, never grow the window past it.
     win.setFixedSize(*SIZES[config.terminal.orientation])
     return win
@@ -93,6 +96,8 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
 
         # Give the devices a moment to report, so the header shows their real state.
         QTimer.singleShot(1500, grab)
+    # systemd: READY=1 once home is on screen, then the watchdog pings from this loop.
+    supervise(app, lambda: win.isVisible() and win.nav.step == HOME)
     try:
         return _exec(app)
     finally:
@@ -124,6 +129,7 @@ def _out_of_service(app: QApplication, config: KioskConfig, ctx: KioskContext,
         win.showFullScreen()
     else:
         win.show()
+    supervise(app, win.isVisible)  # up, saying why it serves nobody: no restart loop
     if screenshot:
         def grab() -> None:
             win.grab().save(screenshot)

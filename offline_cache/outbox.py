@@ -315,6 +315,15 @@ class CaseOutbox:
                 self._audit(db, uuid, "recovered", "was uploading when the worker stopped")
         return len(rows)
 
+    def retry_rejected(self, uuid: str) -> None:
+        """Staff send a rejected record again as it is: a new revision, back in line."""
+        with self._tx() as db:
+            state = self._state(db, uuid)
+            if state is not State.REJECTED:
+                raise StoreError("store.not_rejected", f"record {uuid} is {state}, not rejected")
+            self._reopen(db, uuid, "retried", "by staff")
+        self._notify()
+
     def retry_failed_now(self) -> int:
         """The link is back: failed records need not wait out their backoff."""
         with self._tx() as db:

@@ -1,0 +1,464 @@
+"""维护模式: the pages staff see (devices, consumables, outbox, network, system), chosen in a
+column on the left. The screen only shows what the staff flow hands it and forwards taps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.i18n import tr
+from screens.entry import DigitPadScreen
+from screens.theme import AMBER, BLUE, GREEN, INK, LINE, RED, Theme
+from screens.widgets import Screen, button, label, tr_or
+
+PAGES = ("devices", "consumables", "outbox", "network", "system")
+CONFIRM_SECONDS = 5  # a second tap within this long confirms restart / exit
+OUTBOX_ROWS = 5  # records listed; the rest are counted
+
+_LEVEL = {"ready": "ok", "busy": "ok", "absent": "bad", "error": "bad", "paper_out": "bad"}
+_MARK = {"ok": ("●", GREEN), "warn": ("▲", AMBER), "bad": ("✕", RED)}
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    if s < 60:
+        return tr("staff.age_s", n=s)
+    if s < 3600:
+        return tr("staff.age_m", n=s // 60)
+    if s < 86400:
+        return tr("staff.age_h", n=s // 3600)
+    return tr("staff.age_d", n=s // 86400)
+
+
+def _marked(lbl: QLabel, level: str, text: str) -> None:
+    """A state in a symbol and a word, never colour alone."""
+    mark, colour = _MARK[level]
+    lbl.setText(f"{mark} {text}")
+    lbl.setStyleSheet(f"color: {colour}; font-weight: bold;")
+
+
+class _Confirm(QPushButton):
+    """A button that acts on a second tap within CONFIRM_SECONDS (restart, exit)."""
+
+    confirmed = Signal()
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.armed = False
+        self._disarm = QTimer(self)
+        self._disarm.setSingleShot(True)
+        self._disarm.setInterval(CONFIRM_SECONDS * 1000)
+        self._disarm.timeout.connect(self.reset)
+        self.clicked.connect(self._tapped)
+        self.retranslate()
+
+    def _tapped(self) -> None:
+        if self.armed:
+            self.reset()
+            self.confirmed.emit()
+            return
+        self.armed = True
+        self._disarm.start()
+        self.retranslate()
+
+    def reset(self) -> None:
+        self.armed = False
+        self._disarm.stop()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setText(tr("staff.confirm", what=tr(self.key)) if self.armed else tr(self.key))
+
+
+class PinPadScreen(DigitPadScreen):
+    """The digit pad for the staff PIN: a dot for each digit typed, never the digit."""
+
+    name = "staff_pin"
+    help_key = "staff.help.pin"
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.shown.setText("●" * len(self.digits) if self.digits else "—")
+
+
+class StaffScreen(Screen):
+    name = "staff"
+    help_key = "staff.help.pages"
+    touched = Signal()
+    page_shown = Signal(str)
+    test_device = Signal(str)
+    paper_refilled = Signal()
+    retry = Signal(str)  # a record's id; "": every failed one
+    sync_now = Signal()
+    system = Signal(str)  # restart / desktop
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = "devices"
+        self._devices: list[Any] = []
+        self._checks: dict[str, Any] = {}  # device → CheckResult, or None while it runs
+        self._paper: Any = None
+        self._outbox: Any = None
+        self._network: Any = None
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 20)
+        outer.setSpacing(32)
+        nav = QVBoxLayout()
+        nav.setSpacing(14)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        group = QButtonGroup(self)
+        for page in PAGES:
+            b = button()
+            b.setCheckable(True)
+            b.setObjectName(f"staff_{page}")
+            b.clicked.connect(lambda _=False, p=page: self.show_page(p))
+            group.addButton(b)
+            nav.addWidget(b)
+            self.nav_buttons[page] = b
+        nav.addStretch(1)
+        outer.addLayout(nav, 0)
+        body = QVBoxLayout()
+        body.setSpacing(12)
+        self.title = label("Title")
+        self.idle_hint = label("Hint", wrap=False)
+        self.idle_seconds = 120
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.idle_hint, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.stack = QStackedWidget()
+        body.addLayout(head)
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        self.pages: dict[str, QWidget] = {}
+        for page in PAGES:
+            w = QWidget()
+            self.pages[page] = w
+            self.stack.addWidget(w)
+        self._build_devices()
+        self._build_consumables()
+        self._build_outbox()
+        self._build_network()
+        self._build_system()
+        self.retranslate()
+
+    # --- touches keep staff mode open -------------------------------------------------------
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        QApplication.instance().installEventFilter(self)
+        super().showEvent(event)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        QApplication.instance().removeEventFilter(self)
+        self.restart.reset()
+        self.desktop.reset()
+        super().hideEvent(event)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            self.touched.emit()
+        return False
+
+    # --- building -------------------------------------------------------------------------
+    def _build_devices(self) -> None:
+        self.device_grid = QGridLayout(self.pages["devices"])
+        self.device_grid.setHorizontalSpacing(24)
+        self.device_grid.setVerticalSpacing(10)
+        self.device_grid.setColumnStretch(3, 1)
+        self.device_widgets: dict[str, tuple[QLabel, QLabel, QLabel, QPushButton, QLabel]] = {}
+
+    def _device_row(self, name: str) -> tuple[QLabel, QLabel, QLabel, QPushButton, QLabel]:
+        row = len(self.device_widgets) * 2
+        title, state = label("", wrap=False), label("", wrap=False)
+        error = label("ErrorCode")
+        test = button()
+        test.setObjectName(f"test_{name}")
+        test.clicked.connect(lambda _=False, d=name: self.test_device.emit(d))
+        result = label("")
+        g = self.device_grid
+        g.addWidget(title, row, 0)
+        g.addWidget(state, row, 1)
+        g.addWidget(test, row, 2)
+        g.addWidget(result, row, 3)
+        g.addWidget(error, row + 1, 0, 1, 4)
+        self.device_widgets[name] = (title, state, error, test, result)
+        g.setRowStretch(row + 2, 0)
+        return self.device_widgets[name]
+
+    def _build_consumables(self) -> None:
+        lay = QVBoxLayout(self.pages["consumables"])
+        lay.setSpacing(14)
+        self.paper_head = label("Hint")
+        self.paper_left = label("")
+        self.paper_bar = QProgressBar()
+        self.paper_bar.setRange(0, 100)
+        self.paper_bar.setTextVisible(False)
+        self.paper_since = label("Hint")
+        self.paper_sensor = label("")
+        self.refill = button(primary=True)
+        self.refill.setObjectName("paper_refilled")
+        self.refill.clicked.connect(self.paper_refilled.emit)
+        row = QHBoxLayout()
+        row.addWidget(self.refill)
+        row.addStretch(1)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        self.a4_head = label("Hint")
+        self.a4_state = label("")
+        self.a4_note = label("ErrorCode")
+        for w in (self.paper_head, self.paper_left, self.paper_bar, self.paper_since,
+                  self.paper_sensor):
+            lay.addWidget(w)
+        lay.addLayout(row)
+        for w in (line, self.a4_head, self.a4_state, self.a4_note):
+            lay.addWidget(w)
+        lay.addStretch(1)
+
+    def _build_outbox(self) -> None:
+        lay = QVBoxLayout(self.pages["outbox"])
+        lay.setSpacing(10)
+        self.outbox_summary = label("")
+        lay.addWidget(self.outbox_summary)
+        self.outbox_rows: list[tuple[QLabel, QPushButton]] = []
+        for n in range(OUTBOX_ROWS):
+            row = QHBoxLayout()
+            text = label("")
+            again = button()
+            again.clicked.connect(lambda _=False, i=n: self._retry_row(i))
+            row.addWidget(text, 1)
+            row.addWidget(again)
+            lay.addLayout(row)
+            self.outbox_rows.append((text, again))
+        self.outbox_more = label("Hint")
+        lay.addWidget(self.outbox_more)
+        lay.addStretch(1)
+        self.retry_all = button(primary=True)
+        self.retry_all.setObjectName("retry_all")
+        self.retry_all.clicked.connect(lambda: self.retry.emit(""))
+        row = QHBoxLayout()
+        row.addWidget(self.retry_all)
+        row.addStretch(1)
+        lay.addLayout(row)
+
+    def _build_network(self) -> None:
+        lay = QVBoxLayout(self.pages["network"])
+        lay.setSpacing(14)
+        self.net_lines = [label("") for _ in range(4)]
+        for w in self.net_lines:
+            lay.addWidget(w)
+        lay.addStretch(1)
+        self.sync_button = button(primary=True)
+        self.sync_button.setObjectName("sync_now")
+        self.sync_button.clicked.connect(self.sync_now.emit)
+        row = QHBoxLayout()
+        row.addWidget(self.sync_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+
+    def _build_system(self) -> None:
+        lay = QVBoxLayout(self.pages["system"])
+        lay.setSpacing(18)
+        self.restart = _Confirm("staff.restart")
+        self.restart.setObjectName("restart")
+        self.restart.confirmed.connect(lambda: self.system.emit("restart"))
+        self.restart_hint = label("Hint")
+        self.desktop = _Confirm("staff.desktop")
+        self.desktop.setObjectName("desktop")
+        self.desktop.confirmed.connect(lambda: self.system.emit("desktop"))
+        self.desktop_hint = label("Hint")
+        for b, hint in ((self.restart, self.restart_hint), (self.desktop, self.desktop_hint)):
+            row = QHBoxLayout()
+            row.addWidget(b)
+            row.addStretch(1)
+            lay.addLayout(row)
+            lay.addWidget(hint)
+        lay.addStretch(1)
+
+    # --- what the flow shows ----------------------------------------------------------------
+    def show_page(self, page: str) -> None:
+        self.page = page
+        self.nav_buttons[page].setChecked(True)
+        self.stack.setCurrentWidget(self.pages[page])
+        self.retranslate()
+        self.page_shown.emit(page)
+
+    def show_devices(self, rows: list[Any]) -> None:
+        self._devices = rows
+        self._fill_devices()
+
+    def show_check(self, device: str, result: Any) -> None:
+        """``result`` None: the test is running."""
+        self._checks[device] = result
+        self._fill_devices()
+
+    def show_paper(self, view: Any) -> None:
+        self._paper = view
+        self._fill_paper()
+
+    def show_outbox(self, view: Any) -> None:
+        self._outbox = view
+        self._fill_outbox()
+
+    def show_network(self, view: Any) -> None:
+        self._network = view
+        self._fill_network()
+
+    def check_text(self, device: str) -> str:
+        return self.device_widgets[device][4].text() if device in self.device_widgets else ""
+
+    # --- filling ------------------------------------------------------------------------------
+    def _fill_devices(self) -> None:
+        for row in self._devices:
+            title, state, error, test, result = (self.device_widgets.get(row.name)
+                                                 or self._device_row(row.name))
+            title.setText(tr_or(f"staff.device.{row.name}", row.name))
+            _marked(state, _LEVEL.get(row.state, "bad"), tr(f"staff.state.{row.state}"))
+            error.setText(tr("staff.last_error", code=row.code, reason=row.reason[:90])
+                          if row.code else "")
+            error.setVisible(bool(row.code))
+            test.setText(tr(f"staff.test.{row.name}"))
+            check = self._checks.get(row.name, "")
+            test.setEnabled(check is not None)
+            if check is None:
+                wait = "staff.check.waiting_card" if row.name in ("idcard", "sscard") else (
+                    "staff.check.running")
+                result.setText(tr(wait))
+                result.setStyleSheet(f"color: {BLUE}; font-weight: bold;")
+            elif check:
+                _marked(result, "ok" if check.ok else "bad",
+                        tr(f"staff.check.{check.key}", **check.fmt))
+            else:
+                result.setText("")
+
+    def _fill_paper(self) -> None:
+        v = self._paper
+        if v is None:
+            return
+        pct = round(v.fraction * 100)
+        level = "bad" if v.sensor == "out" or pct <= 5 else (
+            "warn" if v.sensor == "near_end" or pct <= 15 else "ok")
+        _marked(self.paper_left, level, tr("staff.paper_left", m=f"{v.left_m:.1f}", pct=pct))
+        self.paper_bar.setValue(pct)
+        since = (datetime.fromtimestamp(v.refilled_at).strftime("%Y-%m-%d %H:%M")
+                 if v.refilled_at else tr("staff.paper_never"))
+        self.paper_since.setText(tr("staff.paper_since", since=since, m=f"{v.used_m:.1f}"))
+        sensor_level = {"ok": "ok", "near_end": "warn", "out": "bad"}.get(v.sensor, "warn")
+        _marked(self.paper_sensor, sensor_level, tr(
+            "staff.paper_sensor", state=tr(f"staff.paper.{v.sensor}")))
+        self.a4_head.setVisible(v.a4 is not None)
+        self.a4_state.setVisible(v.a4 is not None)
+        self.a4_note.setVisible(v.a4 is not None)
+        if v.a4 is not None:
+            a4_level = {"ok": "ok", "near_end": "warn", "out": "bad"}.get(v.a4, "warn")
+            _marked(self.a4_state, a4_level, tr(f"staff.paper.{v.a4}"))
+
+    def _fill_outbox(self) -> None:
+        v = self._outbox
+        if v is None:
+            self.outbox_summary.setText(tr("staff.loading"))
+            for text, again in self.outbox_rows:
+                text.hide()
+                again.hide()
+            self.outbox_more.hide()
+            return
+        self.outbox_summary.setText(tr("staff.outbox_summary", pending=v.pending,
+                                       failed=v.failed, rejected=v.rejected,
+                                       age=_age(v.oldest_age_s)))
+        for i, (text, again) in enumerate(self.outbox_rows):
+            row = v.rows[i] if i < len(v.rows) else None
+            text.setVisible(row is not None)
+            again.setVisible(row is not None and row.retry and row.state != "finalized")
+            if row is None:
+                continue
+            kind = tr_or(f"staff.kind.{row.kind}", row.kind)
+            level = "bad" if row.state == "rejected" else (
+                "warn" if row.state == "failed" else "ok")
+            mark, colour = _MARK[level]
+            code = f" [{row.code}]" if row.code else ""
+            text.setText(f"{mark} {tr(f'staff.record.{row.state}')} · {kind} · "
+                         f"{tr('staff.ago', age=_age(row.age_s))}\n"
+                         f"{tr(f'staff.reason.{row.reason}')}{code}")
+            text.setStyleSheet(f"color: {colour if level == 'bad' else INK};")
+            again.setText(tr("staff.retry_one"))
+        more = len(v.rows) - OUTBOX_ROWS
+        self.outbox_more.setVisible(more > 0)
+        self.outbox_more.setText(tr("staff.outbox_more", n=more) if more > 0 else "")
+        self.retry_all.setEnabled(v.failed > 0 or v.pending > 0)
+
+    def _retry_row(self, i: int) -> None:
+        if self._outbox is not None and i < len(self._outbox.rows):
+            self.retry.emit(self._outbox.rows[i].uuid)
+
+    def _fill_network(self) -> None:
+        v = self._network
+        if v is None:
+            return
+        _marked(self.net_lines[0], "ok" if v.online else "bad",
+                tr("staff.net_local", state=tr("staff.net_up" if v.online else "staff.net_down")))
+        link_level = {"ok": "ok", "down": "bad"}.get(v.link, "warn")
+        _marked(self.net_lines[1], link_level,
+                tr("staff.net_platform", state=tr(f"staff.link.{v.link}")))
+        self.net_lines[2].setText(tr("staff.net_last_round", age=_age(v.last_round_age_s)))
+        self.net_lines[3].setText(tr("staff.net_last_error", error=v.last_error[:120])
+                                  if v.last_error else "")
+
+    # --- the look and the words -------------------------------------------------------------
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        compact = f"min-height: {theme.px(64)}px; padding: 4px 18px;"
+        for b in self.nav_buttons.values():
+            b.setStyleSheet(f"min-width: {theme.px(180)}px; text-align: left;")
+        for _t, _s, _e, test, _r in self.device_widgets.values():
+            test.setStyleSheet(compact)
+        for _text, again in self.outbox_rows:
+            again.setStyleSheet(compact)
+        self.paper_bar.setStyleSheet(
+            f"QProgressBar {{ min-height: {theme.px(28)}px; border: 2px solid {LINE}; "
+            f"border-radius: 8px; background: white; }} "
+            f"QProgressBar::chunk {{ background: {BLUE}; border-radius: 6px; }}")
+
+    def on_enter(self) -> None:
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(tr(f"staff.page.{self.page}"))
+        self.idle_hint.setText(tr("staff.idle_hint", t=_age(self.idle_seconds)))
+        for page, b in self.nav_buttons.items():
+            b.setText(tr(f"staff.nav.{page}"))
+        self.refill.setText(tr("staff.refilled"))
+        self.paper_head.setText(tr("staff.paper_receipt"))
+        self.a4_head.setText(tr("staff.paper_a4"))
+        self.a4_note.setText(tr("staff.a4_no_markers"))
+        self.retry_all.setText(tr("staff.retry_all"))
+        self.sync_button.setText(tr("staff.sync_now"))
+        self.restart.retranslate()
+        self.desktop.retranslate()
+        self.restart_hint.setText(tr("staff.restart_hint"))
+        self.desktop_hint.setText(tr("staff.desktop_hint"))
+        self._fill_devices()
+        self._fill_paper()
+        self._fill_outbox()
+        self._fill_network()
+
+    def reset(self) -> None:
+        self._checks = {}
+        self._outbox = None
+        self.restart.reset()
+        self.desktop.reset()

@@ -1,0 +1,146 @@
+"""维护模式 by taps on the real widgets: the corner gesture and the PIN, the lock after wrong
+PINs, a staff card, device tests against the simulators, 已换纸, leaving when untouched."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QPoint
+
+from kiosk.flows.staff import PAGES, PIN
+from kiosk.navigator import HOME
+from kiosk.staff import hash_secret
+from sim.id_samples import SAMPLE_CARDS
+from tests.gui.conftest import all_texts, tap, tap_at
+
+STAFF_PIN = "246810"
+CORNER = QPoint(20, 20)
+
+
+@pytest.fixture(scope="module")
+def pin_hash() -> str:
+    return hash_secret(STAFF_PIN)
+
+
+@pytest.fixture
+def kiosk_toml(pin_hash) -> str:
+    return f'[staff]\npin_hash = "{pin_hash}"\nidle_timeout = 30\n'
+
+
+def corner_taps(window, n: int = 5, gap: float = 0.3) -> None:
+    for _ in range(n):
+        tap_at(window, CORNER, after=gap)
+
+
+def type_pin(window, qtbot, pin: str) -> None:
+    pad = window.screen(PIN)
+    for digit in pin:
+        tap(window, pad.keys[digit], after=0.5)
+    tap(window, pad.ok)
+    qtbot.waitUntil(lambda: not window.nav.flows["staff"].checking, timeout=5000)
+
+
+def open_staff(window, qtbot) -> None:
+    corner_taps(window)
+    assert window.nav.step == PIN
+    type_pin(window, qtbot, STAFF_PIN)
+    assert window.nav.step == PAGES
+
+
+def audit(ctx) -> list[dict]:
+    path = ctx.config.data_dir / "staff" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_corner_gesture_then_pin_opens_staff_mode(window, qtbot, ctx):
+    elsewhere = QPoint(1600, 500)  # the card reader's picture: no button
+    corner_taps(window, n=4)
+    tap_at(window, elsewhere, after=0.3)  # a tap elsewhere starts the count again
+    corner_taps(window, n=1)
+    assert window.nav.step == HOME
+    window.clock.advance(10)
+    corner_taps(window, n=6, gap=1.0)
+    assert window.nav.step == HOME  # five and more, but not five within 3 s
+    window.clock.advance(10)
+    open_staff(window, qtbot)
+    assert window.header.indicators["sync"].isVisible()  # staff see the outbox backlog
+    assert window.screen(PAGES).title.text() == "设备状态与测试"
+    entries = audit(ctx)
+    assert entries[-1]["event"] == "entered" and entries[-1]["method"] == "pin"
+    logged = (ctx.config.data_dir / "staff" / "audit.jsonl").read_text(encoding="utf-8")
+    assert STAFF_PIN not in logged
+    tap(window, window.footer.home_btn)
+    assert window.nav.step == HOME
+    assert not window.header.indicators["sync"].isVisible()
+    assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "left", "reason": "home"}
+
+
+def test_five_wrong_pins_lock_the_pad_with_a_growing_delay(window, qtbot, ctx):
+    corner_taps(window)
+    pad = window.screen(PIN)
+    for left in (4, 3, 2, 1):
+        type_pin(window, qtbot, "111111")
+        assert pad.title.text() == f"密码不对，还可再试 {left} 次"
+    type_pin(window, qtbot, "111111")
+    assert pad.title.text() == "输错次数过多，请 30 秒后再试"
+    type_pin(window, qtbot, STAFF_PIN)  # the right PIN, but locked: not even checked
+    assert window.nav.step == PIN
+    assert audit(ctx)[-1]["event"] == "pin_while_locked"
+    window.clock.advance(20)  # typing a PIN takes 4 s: 28 s into the lock now
+    type_pin(window, qtbot, "222222")
+    assert window.nav.step == PIN and audit(ctx)[-1]["event"] == "pin_while_locked"
+    window.clock.advance(3)
+    qtbot.waitUntil(lambda: pad.title.text() == "请输入维护密码", timeout=2000)
+    type_pin(window, qtbot, "333333")  # the 30 s are over: one more try, wrong: 60 s
+    assert pad.title.text() == "输错次数过多，请 60 秒后再试"
+    assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "pin_locked", "seconds": 60}
+    window.clock.advance(61)
+    type_pin(window, qtbot, STAFF_PIN)
+    assert window.nav.step == PAGES
+    assert json.loads((ctx.config.data_dir / "staff" / "pin.json").read_text()) == {
+        "failures": 0}
+
+
+def test_a_device_test_runs_against_its_simulator(window, qtbot, ctx):
+    open_staff(window, qtbot)
+    staff = window.screen(PAGES)
+    printed = set(ctx.sim.printer_dir.glob("*.png"))
+    tap(window, staff.device_widgets["printer"][3])
+    qtbot.waitUntil(lambda: "已打印" in staff.check_text("printer"), timeout=15000)
+    assert len(set(ctx.sim.printer_dir.glob("*.png")) - printed) == 1
+
+    tap(window, staff.device_widgets["idcard"][3])
+    assert "请在读卡器上放卡" in staff.check_text("idcard")
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: "读卡成功" in staff.check_text("idcard"), timeout=10000)
+    assert staff.check_text("idcard") == "● 读卡成功：王*明"
+    assert window.nav.step == PAGES  # the card was the test's, not a citizen's
+    assert ctx.sessions.current.identity is None
+    assert SAMPLE_CARDS["resident"].id_number not in "\n".join(all_texts(window))
+
+
+def test_paper_replaced_resets_the_estimate(window, qtbot, ctx):
+    ctx.paper.used_mm = 12_000.0  # 12 m of a 50 m roll printed since the last refill
+    open_staff(window, qtbot)
+    staff = window.screen(PAGES)
+    tap(window, staff.nav_buttons["consumables"])
+    assert staff.paper_left.text() == "● 约剩 38.0 米（76%）"
+    tap(window, staff.refill)
+    assert staff.paper_left.text() == "● 约剩 50.0 米（100%）"
+    saved = json.loads((ctx.config.data_dir / "staff" / "paper.json").read_text())
+    assert saved["used_mm"] == 0
+    assert audit(ctx)[-1]["event"] == "paper_refilled"
+
+
+def test_staff_mode_leaves_by_itself_when_untouched(window, qtbot, ctx):
+    open_staff(window, qtbot)
+    staff = window.screen(PAGES)
+    window.clock.advance(25)
+    tap(window, staff.nav_buttons["network"])  # a touch: another 30 s from now
+    window.clock.advance(25)
+    qtbot.wait(600)  # the window's ticker runs
+    assert window.nav.step == PAGES
+    window.clock.advance(6)
+    qtbot.waitUntil(lambda: window.nav.step == HOME, timeout=3000)
+    assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "left", "reason": "idle"}
