@@ -1,7 +1,8 @@
 """``kiosk sync``: what has not reached the platform yet, and a round on demand.
 
     kiosk sync status [--json]   pending, uploading, failed, rejected, the oldest unsent
-                                 case's age, disk use, who runs the sync worker
+                                 case's age, disk use, who runs the sync worker, and each
+                                 damaged local file as doctor names it (exit 1 then)
     kiosk sync now [--wait S]    a sync round now, every waiting record tried at once
                                  (backoffs skipped); exit 0 only if nothing is left unsent
     kiosk sync verify            every record and attachment still opens and matches
@@ -10,6 +11,11 @@
 embedded platform it starts it for the round); when the kiosk is running, it asks the
 kiosk's worker and waits up to ``--wait`` seconds for that round to finish. Either way it
 ends by saying what is still not on the platform, and why.
+
+Each command first checks the kiosk's local files as a start does (``kiosk.integrity``):
+a damaged one is moved aside and named. When the outbox or its key is among them, the
+outbox is not opened (that would make a new one, or a new key, over what staff must first
+examine): status says so, ``now`` and ``verify`` stop with exit 1.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.config import KioskConfig
-from kiosk.link import build_engine, connect_platform, open_outbox, outbox_dir
+from kiosk.integrity import Damage, check_local_files
+from kiosk.link import build_engine, connect_platform, open_outbox, outbox_dir, store_key_path
+from offline_cache import keystore
 from offline_cache.lock import ProcessLock
 from offline_cache.outbox import CaseOutbox, State
 from offline_cache.sync import RoundResult
@@ -76,15 +84,40 @@ def _age(seconds: float | None) -> str:
         f"{s // 3600}h {s % 3600 // 60}m" if s >= 3600 else f"{s // 60}m {s % 60}s")
 
 
+def damaged_files(config: KioskConfig) -> tuple[list[Damage], bool]:
+    """The damaged local files (moved aside now or on an earlier start), and whether the
+    outbox or its key is among them (then the outbox must not be opened)."""
+    damaged = check_local_files(config)
+    key = store_key_path(config)
+    outbox_files = {key, keystore.cred_path(key), outbox_dir(config) / "outbox.sqlite3"}
+    return damaged, any(d.path in outbox_files for d in damaged)
+
+
+def _print_damaged(damaged: list[Damage]) -> None:
+    for d in damaged:
+        print(f"DAMAGED  {d.line()}")
+    if damaged:
+        print("OUT OF SERVICE until every file above is taken out of the data folder "
+              "(examine or restore it first: nothing in it was deleted)")
+
+
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
-    outbox = open_outbox(config)
-    try:
-        r = status_report(outbox, config)
-    finally:
-        outbox.close()
+    damaged, outbox_damaged = damaged_files(config)
+    r: dict[str, Any] = {"outbox": None}
+    if not outbox_damaged:
+        outbox = open_outbox(config)
+        try:
+            r = status_report(outbox, config)
+        finally:
+            outbox.close()
+    r["damaged"] = [d.as_dict() for d in damaged]
     if args.json:
         print(json.dumps(r, ensure_ascii=False, indent=2))
-        return 0
+        return 1 if damaged else 0
+    if outbox_damaged:
+        print("outbox: not opened (it or its key is damaged; see below)")
+        _print_damaged(damaged)
+        return 1
     d = r["disk"]
     print(f"outbox: {r['pending']} pending, {r['uploading']} uploading, {r['failed']} failed, "
           f"{r['rejected']} rejected, {r['synced']} synced, {r['draft']} draft")
@@ -99,11 +132,23 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
             f", next try in {_age(a['next_attempt_in_s'])}")
         print(f"  {a['state']:<8} {a['kind']} {a['id']} ({a['service']}), "
               f"{a['attempts']} attempt(s){when}: {a['error']}")
-    return 0
+    _print_damaged(damaged)
+    return 1 if damaged else 0
+
+
+def _outbox_unusable(config: KioskConfig) -> bool:
+    """True (after naming the files) when the outbox or its key is damaged."""
+    damaged, outbox_damaged = damaged_files(config)
+    if outbox_damaged:
+        print("the outbox or its key is damaged: nothing was done")
+        _print_damaged(damaged)
+    return outbox_damaged
 
 
 def cmd_now(args: argparse.Namespace, config: KioskConfig) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    if _outbox_unusable(config):
+        return 1
     result = _round_here(config) if worker_pid(config) is None else None
     if result is None:
         return _ask_worker(config, args.wait)
@@ -194,6 +239,8 @@ def _wait_round(outbox: CaseOutbox, since: float, wait: float) -> bool:
 
 
 def cmd_verify(args: argparse.Namespace, config: KioskConfig) -> int:
+    if _outbox_unusable(config):
+        return 1
     outbox = open_outbox(config)
     try:
         problems = outbox.verify()

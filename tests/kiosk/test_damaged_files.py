@@ -119,3 +119,37 @@ def test_a_config_that_is_not_utf8_is_refused_with_where(tmp_path):
 def test_a_relative_data_folder_is_refused():
     with pytest.raises(ConfigError, match="data.dir: must be an absolute path"):
         parse_config('[data]\ndir = "kiosk-data"\n', "test", dev=True)
+
+
+def test_sync_status_names_damaged_files_and_never_opens_a_damaged_outbox(tmp_path, capsys):
+    from kiosk.cli import main
+
+    config = healthy(tmp_path)
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[data]\ndir = "{config.data_dir.as_posix()}"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "sync", "status"]) == 0
+    assert "DAMAGED" not in capsys.readouterr().out
+
+    (config.data_dir / "queue.sqlite3").write_bytes(GARBAGE)  # the outbox still opens
+    assert main(["--config", str(cfg), "sync", "status"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("outbox: 0 pending") and "draft" in out
+    assert "DAMAGED  " in out and "queue.sqlite3: not an SQLite database" in out
+    assert "OUT OF SERVICE" in out
+
+    outbox = config.data_dir / "outbox" / "outbox.sqlite3"
+    outbox.write_bytes(GARBAGE)
+    assert main(["--config", str(cfg), "sync", "status"]) == 1
+    out = capsys.readouterr().out
+    assert "outbox: not opened" in out and "outbox.sqlite3: not an SQLite database" in out
+    assert "queue.sqlite3: moved aside on an earlier start" in out
+    assert not outbox.exists()  # no new outbox was made over the damaged one
+    assert main(["--config", str(cfg), "sync", "status", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["outbox"] is None
+    assert {os.path.basename(d["path"]) for d in doc["damaged"]} == {"outbox.sqlite3",
+                                                                    "queue.sqlite3"}
+    for command in ("now", "verify"):
+        assert main(["--config", str(cfg), "sync", command]) == 1
+        assert "damaged: nothing was done" in capsys.readouterr().out
+    assert not outbox.exists()
