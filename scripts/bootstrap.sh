@@ -17,6 +17,7 @@ APT_PACKAGES=(
   python3-dev               # headers for the native SM4-GCM (offline_cache/_sm4gcm.c)
   fonts-wqy-zenhei cups-client   # TrueType CJK font embedded in certificate PDFs; lp/lpstat for A4
   libpulse0                 # Qt Virtual Keyboard's QML (PySide6-Addons) links against it
+  espeak-ng                 # spoken prompts (kiosk/voice.py), rendered once and cached
 )
 
 missing=()
