@@ -46,9 +46,15 @@ class DeviceWorker:
     kind = "device"
     poll_interval = 0.3
     reconnect_interval = 2.0
+    # A device still gone after this many tries is tried at doubling intervals up to
+    # reconnect_cap: one unplugged for good is not probed every 2 s for ever ("auto" opens
+    # every serial port), and one plugged back soon is found as fast as before.
+    backoff_after = 5
+    reconnect_cap = 30.0
 
     def __init__(self, name: str, port: str, emit: Listener) -> None:
         self.name = name
+        self.failed_opens = 0  # in a row, since the device last worked
         self.port = port
         self._emit = emit
         self._commands: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
@@ -101,19 +107,28 @@ class DeviceWorker:
                 self._try_connect()
             if self._connected:
                 self._guard(self.poll)
-            wait = self.poll_interval if self._connected else self.reconnect_interval
+            wait = self.poll_interval if self._connected else self.reconnect_wait()
             self._drain_commands(wait)
         if self._connected:
             self._safe_disconnect()
+
+    def reconnect_wait(self) -> float:
+        extra = self.failed_opens - self.backoff_after
+        if extra <= 0:
+            return self.reconnect_interval
+        return max(self.reconnect_interval,
+                   min(self.reconnect_cap, self.reconnect_interval * 2 ** extra))
 
     def _try_connect(self) -> None:
         try:
             status = self.connect()
         except DeviceError as e:
+            self.failed_opens += 1
             self._safe_disconnect()
             self.set_status(DeviceStatus(DeviceState.ABSENT, e.code, e.tech))
             return
         self._connected = True
+        self.failed_opens = 0
         self.set_status(status)
 
     def _drain_commands(self, wait: float) -> None:

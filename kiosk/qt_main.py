@@ -18,6 +18,7 @@ from kiosk.config import KioskConfig, dev_mode
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from kiosk.navigator import HOME
+from kiosk.service_health import ServiceHealth
 from kiosk.staff_mode import attach_staff_mode
 from kiosk.watchdog import supervise
 from screens.theme import FONT_FAMILY
@@ -43,6 +44,7 @@ def create_window(config: KioskConfig, ctx: KioskContext,
     app.setFont(font)
     translator.set_language(config.terminal.language)
     win = attach_staff_mode(ctx, lambda: KioskWindow(ctx, clock))
+    ServiceHealth(win)  # a service whose device is down leaves home, with a line instead
     # The kiosk's screen has one size: layouts must fit it, never grow the window past it.
     win.setFixedSize(*SIZES[config.terminal.orientation])
     return win

@@ -38,6 +38,10 @@ class HomeScreen(Screen):
         head.setSpacing(16)
         head.addWidget(self.title, 1)
         outer.addLayout(head)
+        # A service paused (a device it needs is down): what, and where to go instead.
+        self.notice = label("Notice")
+        self.notice.hide()
+        outer.addWidget(self.notice)
         self.row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         row.setSpacing(40)
         outer.addLayout(row, 1)
@@ -90,6 +94,10 @@ class HomeScreen(Screen):
         self.page = 0
         self.apply_theme(self.theme)
         self.retranslate()
+
+    def set_notice(self, text: str) -> None:
+        self.notice.setText("\n".join(f"▲ {line}" for line in text.splitlines()))
+        self.notice.setVisible(bool(text))
 
     def per_page(self) -> int:
         """Services a page: four in elder mode (docs/UI.md), all of them otherwise."""
