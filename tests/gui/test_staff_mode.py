@@ -18,14 +18,18 @@ STAFF_PIN = "246810"
 CORNER = QPoint(20, 20)
 
 
+STAFF_CARD = "resident_long_term"  # a hall technician's own ID card
+
+
 @pytest.fixture(scope="module")
-def pin_hash() -> str:
-    return hash_secret(STAFF_PIN)
+def hashes() -> tuple[str, str]:
+    return hash_secret(STAFF_PIN), hash_secret(SAMPLE_CARDS[STAFF_CARD].id_number)
 
 
 @pytest.fixture
-def kiosk_toml(pin_hash) -> str:
-    return f'[staff]\npin_hash = "{pin_hash}"\nidle_timeout = 30\n'
+def kiosk_toml(hashes) -> str:
+    pin, card = hashes
+    return f'[staff]\npin_hash = "{pin}"\ncard_hashes = ["{card}"]\nidle_timeout = 30\n'
 
 
 def corner_taps(window, n: int = 5, gap: float = 0.3) -> None:
@@ -144,3 +148,41 @@ def test_staff_mode_leaves_by_itself_when_untouched(window, qtbot, ctx):
     window.clock.advance(6)
     qtbot.waitUntil(lambda: window.nav.step == HOME, timeout=3000)
     assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "left", "reason": "idle"}
+
+
+def test_a_staff_card_opens_staff_mode_and_a_citizens_card_does_not(window, qtbot, ctx,
+                                                                   caplog):
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    assert window.nav.step == HOME  # a citizen, greeted
+    ctx.sim.remove_card()
+    qtbot.waitUntil(lambda: not ctx.sim.sam.card_present, timeout=2000)
+    ctx.sim.place_card(STAFF_CARD)
+    qtbot.waitUntil(lambda: window.nav.step == PAGES, timeout=5000)
+    assert ctx.sessions.current.identity is None  # the citizen's session ended first
+    assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "entered", "method": "card", "card": 1}
+    logged = (ctx.config.data_dir / "staff" / "audit.jsonl").read_text(encoding="utf-8")
+    assert SAMPLE_CARDS[STAFF_CARD].id_number not in logged + caplog.text
+    assert "staff: entered method=card card=1" in caplog.text
+
+
+def test_a_rejected_record_is_said_in_plain_words_and_sent_again(window, qtbot, ctx):
+    from offline_cache.outbox import Kind, State
+
+    box = ctx.outbox
+    uuid = box.add_record(Kind.REPORT, "report", {"what": "test"})
+    claim = box.claim_next()
+    assert claim is not None and claim.uuid == uuid
+    box.mark_rejected(uuid, claim.revision, "invalid_body: what: unknown field")
+    open_staff(window, qtbot)
+    staff = window.screen(PAGES)
+    tap(window, staff.nav_buttons["outbox"])
+    qtbot.waitUntil(lambda: staff.outbox_rows[0][0].isVisible(), timeout=5000)
+    text, again = staff.outbox_rows[0]
+    assert "被拒收 · 办不成事" in text.text()
+    assert "平台认为资料不完整或格式不对 [invalid_body]" in text.text()
+    assert "被拒收 1 件" in staff.outbox_summary.text()
+    tap(window, again)
+    qtbot.waitUntil(lambda: box.record(uuid).state is not State.REJECTED, timeout=5000)
+    assert box.record(uuid).revision == claim.revision + 1
+    assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "outbox_retry", "record": uuid}
