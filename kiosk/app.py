@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from drivers.base import DeviceState, DeviceStatus
 from kiosk import devices as dev
+from kiosk.care import Care
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from kiosk.identity import Identity
@@ -82,8 +83,9 @@ class KioskWindow(QWidget):
         self.setObjectName("KioskWindow")
         term = ctx.config.terminal
         self.portrait = term.orientation == "portrait"
-        self.theme = Theme()
         self.default_elder = False  # the hall's look, which every visit starts from
+        self.default_contrast = term.high_contrast
+        self.theme = Theme(contrast=self.default_contrast)
         self.bridge = DeviceBridge()
         self.last_touch = clock()
         self._changed_at = -TAP_GUARD_SECONDS  # when the screen last changed under a finger
@@ -129,6 +131,7 @@ class KioskWindow(QWidget):
         self.footer.back.connect(self.nav.back)
         self.footer.home.connect(self.nav.home)
         self.footer.elder_toggled.connect(self.set_elder)
+        self.footer.contrast_toggled.connect(self.set_contrast)
         self.footer.language.connect(self.toggle_language)
         self.footer.help.connect(self.show_help)
         self.idle_overlay.keep.connect(self.touch)
@@ -154,6 +157,7 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(250)
         self.ticker.timeout.connect(self._tick)
         self.ticker.start()
+        self.care = Care(self)  # voice, adaptive time, 大字模式 offered (kiosk.care)
         QApplication.instance().installEventFilter(self)
         QApplication.instance().aboutToQuit.connect(self.allow_close)  # exit() paths too
 
@@ -219,7 +223,8 @@ class KioskWindow(QWidget):
     def _look_changed(self) -> bool:
         """English or 大字 chosen by this citizen: the next one gets the hall's defaults."""
         return (translator.language != self.ctx.config.terminal.language
-                or self.theme.elder != self.default_elder)
+                or self.theme.elder != self.default_elder
+                or self.theme.contrast != self.default_contrast)
 
     def _tick(self) -> None:
         self.header.tick(datetime.now())
@@ -247,6 +252,7 @@ class KioskWindow(QWidget):
         self.ctx.sessions.wipe(reason)
         if self._look_changed():
             translator.set_language(self.ctx.config.terminal.language)
+            self.set_contrast(self.default_contrast)
             self.set_elder(self.default_elder)
         self.nav.home()
 
@@ -313,13 +319,23 @@ class KioskWindow(QWidget):
 
     # --- look and language ------------------------------------------------------------
     def set_elder(self, on: bool) -> None:
-        self.theme = Theme(elder=on)
+        self._set_look(Theme(elder=on, contrast=self.theme.contrast))
+
+    def set_contrast(self, on: bool) -> None:
+        """高对比: black on white, no grey words (screens.theme.HIGH_CONTRAST)."""
+        self._set_look(Theme(elder=self.theme.elder, contrast=on))
+
+    def _set_look(self, theme: Theme) -> None:
+        on = theme.elder
+        self.theme = theme
         self.setStyleSheet(self.theme.style_sheet())
         self.footer.apply_theme(self.theme, self.portrait)
         for s in self.nav.screens.values():
             s.apply_theme(self.theme)
         if self.footer.elder_btn.isChecked() != on:
             self.footer.elder_btn.setChecked(on)
+        if self.footer.contrast_btn.isChecked() != theme.contrast:
+            self.footer.contrast_btn.setChecked(theme.contrast)
         self.footer.retranslate()
         self._refit_overlays()
 

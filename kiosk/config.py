@@ -83,6 +83,9 @@ class TerminalConfig(_Section):
     help_phone: Annotated[str, Field(max_length=20)] = ""
     # Where the hall's 智能文件柜 (pickup locker) stands; empty: the hall has none.
     pickup_cabinet: Annotated[str, Field(max_length=30)] = ""
+    high_contrast: bool = False  # the hall's look: black on white, no grey text
+    # A card holder this old is asked once whether they want 大字模式 (0: never asked).
+    elder_offer_age: Annotated[int, Field(ge=0, le=120)] = 70
 
 
 class IdCardConfig(_Section):
@@ -282,6 +285,11 @@ class QueueConfig(_Section):
         return v
 
 
+class VoiceConfig(_Section):
+    enabled: bool = True  # spoken prompts at all (espeak-ng); on by default in elder mode
+    volume: Annotated[int, Field(ge=0, le=100)] = 60  # percent
+
+
 class DataConfig(_Section):
     dir: str = ""  # empty: the platform's per-user data folder
 
@@ -310,6 +318,7 @@ class KioskConfig(_Section):
     platform: PlatformConfig = PlatformConfig()
     store: StoreConfig = StoreConfig()
     queue: QueueConfig = QueueConfig()
+    voice: VoiceConfig = VoiceConfig()
     data: DataConfig = DataConfig()
     staff: StaffConfig = StaffConfig()
 

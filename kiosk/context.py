@@ -177,7 +177,8 @@ class KioskContext:
     @property
     def idle_policy(self) -> IdlePolicy:
         t = self.config.terminal
-        return IdlePolicy(timeout=t.idle_timeout, grace=t.idle_grace)
+        policy = IdlePolicy(timeout=t.idle_timeout, grace=t.idle_grace)
+        return policy.scaled(self.sessions.current.time_scale)
 
     def print_receipt(self, job_id: str, data: bytes, what: str) -> str:
         """Print ESC/POS ``data`` on the receipt printer and wait until it is out; "" when

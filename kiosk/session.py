@@ -31,6 +31,9 @@ class Session:
     identity: Identity | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     scans: list[bytearray] = field(default_factory=list)
+    # Idle time as a multiple of the configured one: 1.5 in elder mode, doubled for the rest
+    # of the visit once the citizen needed 还需要更多时间吗? (kiosk.care).
+    time_scale: float = 1.0
 
     @property
     def has_personal_data(self) -> bool:
@@ -99,6 +102,9 @@ class IdlePolicy:
         if idle_for < self.timeout + self.grace:
             return IdleState.ASKING
         return IdleState.EXPIRED
+
+    def scaled(self, factor: float) -> IdlePolicy:
+        return IdlePolicy(self.timeout * factor, self.grace * factor)
 
     def remaining(self, idle_for: float) -> int:
         """Whole seconds left before the session is wiped (for the header countdown)."""

@@ -6,13 +6,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from kiosk.i18n import tr
+from screens.care import speaker_icon
 from screens.theme import Theme
 from screens.widgets import button, label
 
+PORTRAIT_ROW = 80  # px: a footer button's height in portrait, where the footer has two rows
 # Indicator state → (symbol, catalog key). A symbol and a word, never colour alone.
 _MARK = {"ok": "●", "warn": "▲", "bad": "✕"}
 
@@ -111,29 +120,62 @@ class Footer(QFrame):
     back = Signal()
     home = Signal()
     elder_toggled = Signal(bool)
+    contrast_toggled = Signal(bool)
     language = Signal()
+    replay = Signal()  # 🔊 重听: say this screen's prompt again
     help = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("Footer")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(24, 14, 24, 14)
-        lay.setSpacing(16)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(24, 14, 24, 14)
+        self.grid.setSpacing(16)
         self.back_btn = button()
         self.home_btn = button()
         self.elder_btn = button()
         self.elder_btn.setCheckable(True)
+        self.contrast_btn = button()
+        self.contrast_btn.setCheckable(True)
         self.lang_btn = button()
+        self.replay_btn = button()
         self.help_btn = button()
         self.back_btn.clicked.connect(self.back.emit)
         self.home_btn.clicked.connect(self.home.emit)
         self.elder_btn.toggled.connect(self.elder_toggled.emit)
+        self.contrast_btn.toggled.connect(self.contrast_toggled.emit)
         self.lang_btn.clicked.connect(self.language.emit)
+        self.replay_btn.clicked.connect(self.replay.emit)
         self.help_btn.clicked.connect(self.help.emit)
-        for b in (self.back_btn, self.home_btn, self.elder_btn, self.lang_btn, self.help_btn):
-            lay.addWidget(b, 1)
+        self._rows = 1
+        self._voice = True  # the kiosk speaks: 重听 is offered
+        self._portrait = False
+        self._place(portrait=False)
         self.retranslate()
+
+    @property
+    def buttons(self) -> tuple[QPushButton, ...]:
+        return (self.back_btn, self.home_btn, self.elder_btn, self.contrast_btn,
+                self.lang_btn, self.replay_btn, self.help_btn)
+
+    def _place(self, portrait: bool) -> None:
+        """One row in landscape; two in portrait (seven buttons across 1080 px would leave
+        each too narrow for its word in large type)."""
+        shown = [b for b in self.buttons if b is not self.replay_btn or self._voice]
+        per_row = -(-len(shown) // 2) if portrait else len(shown)
+        self._rows = 2 if portrait else 1
+        self._portrait = portrait
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+        for i, b in enumerate(shown):
+            self.grid.addWidget(b, i // per_row, i % per_row)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 1 if c < per_row else 0)
+
+    def set_voice_available(self, available: bool) -> None:
+        self._voice = available
+        self.replay_btn.setVisible(available)
+        self._place(self._portrait)
 
     def set_can_go_back(self, can: bool) -> None:
         self.back_btn.setEnabled(can)
@@ -144,15 +186,28 @@ class Footer(QFrame):
         self.home_btn.setEnabled(enabled)
 
     def apply_theme(self, theme: Theme, portrait: bool = False) -> None:
-        self.setMinimumHeight(theme.px(88) + 28)
-        # Five buttons across 1080 px leave ~200 px each: elder text is capped to fit.
-        size = min(theme.button, 40) if portrait else theme.button
-        self.setStyleSheet(f"QPushButton {{ font-size: {size}px; }}")
+        self._place(portrait)
+        if portrait:  # two rows of buttons 80 px high (docs/UI.md's least), tightly set
+            self.grid.setContentsMargins(24, 8, 24, 8)
+            self.grid.setSpacing(8)
+            self.setMinimumHeight(2 * PORTRAIT_ROW + 8 + 16)
+            self.setStyleSheet(f"QPushButton {{ font-size: {theme.button}px; "
+                               f"min-height: {PORTRAIT_ROW}px; padding: 2px 8px; }}")
+        else:
+            self.grid.setContentsMargins(24, 14, 24, 14)
+            self.grid.setSpacing(16)
+            self.setMinimumHeight(theme.px(88) + 28)
+            self.setStyleSheet(f"QPushButton {{ font-size: {theme.button}px; }}")
+        colour = theme.colours.blue
+        self.replay_btn.setIcon(speaker_icon(theme.button, colour))
+        self.replay_btn.setIconSize(QSize(theme.button, theme.button))
 
     def retranslate(self) -> None:
         self.back_btn.setText("◀ " + tr("footer.back"))
         self.home_btn.setText("⌂ " + tr("footer.home"))
         self.elder_btn.setText(tr("footer.elder_on") if self.elder_btn.isChecked()
                                else tr("footer.elder"))
+        self.contrast_btn.setText(tr("footer.contrast"))
         self.lang_btn.setText(tr("footer.language"))
+        self.replay_btn.setText(tr("footer.replay"))
         self.help_btn.setText("? " + tr("footer.help"))

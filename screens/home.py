@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import tr
+from kiosk.voice import Prompt, say
 from screens.theme import Theme
 from screens.widgets import DeviceIllustration, Screen, Tile, button, label, tr_or
 
@@ -136,6 +137,12 @@ class HomeScreen(Screen):
         self.row.setDirection(d.TopToBottom if portrait else d.LeftToRight)
         self.apply_theme(self.theme)
 
+    def voice_prompt(self) -> Prompt:
+        """Never the citizen's name: the greeting is said without it."""
+        if self._greeting:
+            return (say("care.voice.home"),)
+        return (say("home.title"), say("home.card_title"))
+
     def set_greeting(self, masked_name: str) -> None:
         self._greeting = masked_name
         self.retranslate()
@@ -173,7 +180,9 @@ class HomeScreen(Screen):
             if not theme.elder and len(self.tiles) > 4:
                 # Three rows or more in landscape: no glyph, each row lower; four rows:
                 # the name alone.
-                t.glyph.setVisible(self._portrait)
+                # Portrait: four rows under the two-row footer, the glyph on the title's line.
+                t.set_compact(self._portrait and len(self.tiles) > 6)
+                t.glyph.setVisible(self._portrait and len(self.tiles) <= 6)
                 t.setMinimumHeight(150 if len(self.tiles) <= 6 else 120)
         self.grid.setSpacing(16 if theme.elder and len(self.tiles) > 2 else 24)
         self.retranslate()

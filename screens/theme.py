@@ -27,8 +27,35 @@ DISABLED_INK = "#5B6472"
 
 
 @dataclass(frozen=True)
+class Palette:
+    blue: str = BLUE
+    blue_dark: str = BLUE_DARK
+    ink: str = INK
+    muted: str = MUTED
+    bg: str = BG
+    card: str = CARD
+    line: str = LINE
+    red: str = RED
+    disabled_bg: str = DISABLED_BG
+    disabled_ink: str = DISABLED_INK
+    border: int = 2  # px, buttons' and tiles' edges
+
+
+# 高对比: black on white, no grey words, darker blue, edges that stand out (every text
+# ≥ 10:1; white on the blue 12:1).
+HIGH_CONTRAST = Palette(blue="#00336B", blue_dark="#001F42", ink="#000000", muted="#000000",
+                        bg="#FFFFFF", card="#FFFFFF", line="#000000", red="#8B0000",
+                        disabled_bg="#E5E7EB", disabled_ink="#2B2B2B", border=3)
+
+
+@dataclass(frozen=True)
 class Theme:
     elder: bool = False
+    contrast: bool = False  # 高对比
+
+    @property
+    def colours(self) -> Palette:
+        return HIGH_CONTRAST if self.contrast else Palette()
 
     @property
     def scale(self) -> float:
@@ -61,39 +88,41 @@ class Theme:
         return 4 if self.elder else 6
 
     def style_sheet(self) -> str:
+        c = self.colours
+        b = c.border
         return f"""
-QWidget {{ font-family: "{FONT_FAMILY}"; color: {INK}; font-size: {self.body}px; }}
-#KioskWindow, #Content {{ background: {BG}; }}
-#Header {{ background: {BLUE}; }}
+QWidget {{ font-family: "{FONT_FAMILY}"; color: {c.ink}; font-size: {self.body}px; }}
+#KioskWindow, #Content {{ background: {c.bg}; }}
+#Header {{ background: {c.blue}; }}
 #Header QLabel {{ color: white; font-size: {self.small}px; }}
 #Header #HallName {{ font-size: 30px; font-weight: bold; }}
-#Header #Badge {{ background: white; color: {BLUE}; border-radius: 8px; padding: 2px 10px;
+#Header #Badge {{ background: white; color: {c.blue}; border-radius: 8px; padding: 2px 10px;
                   font-weight: bold; }}
 #Header #Clock {{ font-size: 26px; }}
-#Header #Countdown {{ background: #FFF4CC; color: {INK}; border-radius: 8px;
+#Header #Countdown {{ background: #FFF4CC; color: {c.ink}; border-radius: 8px;
                       padding: 4px 14px; font-size: {self.px(26)}px; font-weight: bold; }}
-#Footer {{ background: {CARD}; border-top: 2px solid {LINE}; }}
+#Footer {{ background: {c.card}; border-top: 2px solid {c.line}; }}
 #Footer QPushButton {{ min-width: 0px; padding: 8px 10px; }}
 QLabel#Title {{ font-size: {self.title}px; font-weight: bold; }}
-QLabel#Hint {{ font-size: {self.body}px; color: {MUTED}; }}
-QLabel#Error {{ font-size: {self.body}px; color: {RED}; font-weight: bold; }}
-QLabel#ErrorCode {{ font-size: {self.small}px; color: {MUTED}; }}
-QLabel#BigNumber {{ font-size: {self.px(150)}px; font-weight: bold; color: {BLUE}; }}
+QLabel#Hint {{ font-size: {self.body}px; color: {c.muted}; }}
+QLabel#Error {{ font-size: {self.body}px; color: {c.red}; font-weight: bold; }}
+QLabel#ErrorCode {{ font-size: {self.small}px; color: {c.muted}; }}
+QLabel#BigNumber {{ font-size: {self.px(150)}px; font-weight: bold; color: {c.blue}; }}
 QPushButton {{
   font-size: {self.button}px; min-height: {self.px(88)}px; min-width: {self.px(150)}px;
-  padding: 8px 24px; border-radius: 14px; border: 2px solid {BLUE};
-  background: {CARD}; color: {BLUE}; font-weight: bold; }}
+  padding: 8px 24px; border-radius: 14px; border: {b}px solid {c.blue};
+  background: {c.card}; color: {c.blue}; font-weight: bold; }}
 QPushButton:pressed {{ background: #DCE7F5; }}
-QPushButton[primary="true"] {{ background: {BLUE}; color: white; }}
-QPushButton[primary="true"]:pressed {{ background: {BLUE_DARK}; }}
-QPushButton:checked {{ background: {BLUE}; color: white; }}
+QPushButton[primary="true"] {{ background: {c.blue}; color: white; }}
+QPushButton[primary="true"]:pressed {{ background: {c.blue_dark}; }}
+QPushButton:checked {{ background: {c.blue}; color: white; }}
 QPushButton#Tile {{
-  background: {CARD}; color: {INK}; border: 2px solid {LINE}; border-radius: 20px;
+  background: {c.card}; color: {c.ink}; border: {b}px solid {c.line}; border-radius: 20px;
   font-size: {self.px(40)}px; padding: 16px; text-align: center; }}
-QPushButton#Tile:pressed {{ background: #DCE7F5; border-color: {BLUE}; }}
-QPushButton#Tile[primary="true"] {{ background: {BLUE}; color: white; border-color: {BLUE}; }}
+QPushButton#Tile:pressed {{ background: #DCE7F5; border-color: {c.blue}; }}
+QPushButton#Tile[primary="true"] {{ background: {c.blue}; color: white; border-color: {c.blue}; }}
 QPushButton:disabled, QPushButton[primary="true"]:disabled, QPushButton:checked:disabled {{
-  background: {DISABLED_BG}; color: {DISABLED_INK}; border: 2px dashed {LINE}; }}
+  background: {c.disabled_bg}; color: {c.disabled_ink}; border: {b}px dashed {c.line}; }}
 #Overlay {{ background: rgba(17, 24, 39, 170); }}
-#Dialog {{ background: {CARD}; border-radius: 24px; }}
+#Dialog {{ background: {c.card}; border-radius: 24px; }}
 """

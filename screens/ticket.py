@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QStackedLayout, QVBoxLayo
 
 from kiosk.flows.queue import TicketView
 from kiosk.i18n import tr, translator
+from kiosk.voice import Digits, Part, Prompt, Text
+from screens.care import labels_prompt
 from screens.widgets import DeviceIllustration, Screen, button, label, tr_or
 
 
@@ -90,6 +92,18 @@ class TicketScreen(Screen):
     def showing_number(self) -> bool:
         """The page with the number (not the rating after it) is up."""
         return self.pages.currentIndex() == 0
+
+    def voice_prompt(self) -> Prompt:
+        """The number said one character at a time (A 零 零 一), then what to do."""
+        v = self.view
+        if v is None or not self.showing_number:
+            return labels_prompt(self)
+        said: list[Part] = [Text(self.title.text())]
+        if v.number != "—":
+            said.append(Digits(v.number))
+        if not v.printed:
+            said.append(Text(self.error.text()))
+        return (*said, Text(self.instructions.text()))
 
     def set_portrait(self, portrait: bool) -> None:
         d = QBoxLayout.Direction
