@@ -22,7 +22,7 @@ import platformdirs
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtQuickWidgets import QQuickWidget
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from kiosk import voice as v
 from kiosk.audio import QtSink
@@ -72,6 +72,9 @@ class Care(QObject):
         self._asked_time: object = None  # the session that was asked 还需要更多时间吗?
         self._extended: object = None  # the session given twice the time
         self._offered: object = None  # the session asked about 大字模式
+        # Who said no to it, while they are at the kiosk: their card placed again (for the
+        # next service) is not asked again. Kept in memory only, until the visit ends.
+        self._declined = ""
         self._down = False
         self._last_input = win.clock()
         self.elder_offer = ElderOfferOverlay(win)
@@ -85,7 +88,7 @@ class Care(QObject):
         win.nav.changed.connect(lambda _step: self.update_prompt())
         win.ticker.timeout.connect(self.tick)
         ctx.sessions.on_identity(lambda s: self._alive() and self._identified(s))
-        ctx.sessions.on_wipe(lambda _reason: self._alive() and self._new_visit())
+        ctx.sessions.on_wipe(lambda reason: self._alive() and self._new_visit(reason))
         QApplication.instance().installEventFilter(self)
         self._new_visit()
         if self.voice.enabled:
@@ -157,11 +160,11 @@ class Care(QObject):
 
     def keyboard_open(self) -> bool:
         """A keyboard or digit pad is on screen: the citizen is typing, however slowly."""
-        from screens.entry import DigitPadScreen
-
         screen = self.win.current
-        return isinstance(screen, DigitPadScreen) or any(
-            k.isVisibleTo(screen) for k in screen.findChildren(QQuickWidget))
+        if any(k.isVisibleTo(screen) for k in screen.findChildren(QQuickWidget)):
+            return True  # Qt Virtual Keyboard
+        digits = {b.text() for b in screen.findChildren(QPushButton) if b.isVisibleTo(screen)}
+        return set("0123456789") <= digits  # a digit pad (an account, a phone, a PIN)
 
     def holding(self) -> bool:
         """The idle clock stands still: a finger is down or a keyboard is open (not longer
@@ -189,7 +192,9 @@ class Care(QObject):
                               * (EXTENDED_TIME if self._extended is session else 1.0))
 
     # --- the visit -----------------------------------------------------------------------
-    def _new_visit(self) -> None:
+    def _new_visit(self, reason: str = "") -> None:
+        if reason != "new_card":
+            self._declined = ""
         self._asked_for_voice = False
         self.elder_offer.hide()
         self._look_changed()
@@ -207,6 +212,9 @@ class Care(QObject):
         if (identity is None or identity.birth is None or self.offer_age == 0
                 or self.win.theme.elder or self._offered is session):
             return
+        if self._declined and self._declined == identity.id_number:
+            return  # asked once already, and they said no
+        self._declined = ""
         if age_on(identity.birth, date.today()) >= self.offer_age:
             self._offered = session
             QTimer.singleShot(0, self, self._offer)  # over the screen the card leads to
@@ -219,8 +227,11 @@ class Care(QObject):
         self.update_prompt()
 
     def _offer_answered(self, yes: bool) -> None:
+        identity = self.win.ctx.sessions.current.identity
         if yes:
             self.win.set_elder(True)
+        elif identity is not None:
+            self._declined = identity.id_number
         self.win.screen_changed()
         self.update_prompt()
 
