@@ -96,7 +96,7 @@ class StaffGate(QObject):
         if len(self._taps) < CORNER_TAPS:
             return
         self._taps.clear()
-        if self.open:
+        if self.open or self.win.nav.holding:  # a citizen's number still printing: later
             return
         if not self.ctx.config.staff.pin_hash:
             log.info("staff gesture: no PIN is set (kiosk staff set-pin), staff mode stays shut")

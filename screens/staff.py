@@ -10,7 +10,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from screens.widgets import Screen, button, label, tr_or
 PAGES = ("devices", "consumables", "outbox", "network", "system")
 CONFIRM_SECONDS = 5  # a second tap within this long confirms restart / exit
 OUTBOX_ROWS = 5  # records listed; the rest are counted
+ELDER_OUTBOX_ROWS = 2  # in 大字 each takes three tall lines
 
 _LEVEL = {"ready": "ok", "busy": "ok", "absent": "bad", "error": "bad", "paper_out": "bad"}
 _MARK = {"ok": ("●", GREEN), "warn": ("▲", AMBER), "bad": ("✕", RED)}
@@ -186,7 +186,7 @@ class StaffScreen(Screen):
 
     def _device_row(self, name: str) -> tuple[QLabel, QLabel, QLabel, QPushButton, QLabel]:
         row = len(self.device_widgets) * 2
-        title, state = label("", wrap=False), label("", wrap=False)
+        title, state = label(""), label("", wrap=False)
         error = label("ErrorCode")
         test = button()
         test.setObjectName(f"test_{name}")
@@ -205,30 +205,26 @@ class StaffScreen(Screen):
     def _build_consumables(self) -> None:
         lay = QVBoxLayout(self.pages["consumables"])
         lay.setSpacing(14)
-        self.paper_head = label("Hint")
         self.paper_left = label("")
+        self.refill = button(primary=True)
+        self.refill.setObjectName("paper_refilled")
+        self.refill.clicked.connect(self.paper_refilled.emit)
+        row = QHBoxLayout()
+        row.addWidget(self.paper_left, 1)
+        row.addWidget(self.refill)
         self.paper_bar = QProgressBar()
         self.paper_bar.setRange(0, 100)
         self.paper_bar.setTextVisible(False)
         self.paper_since = label("Hint")
         self.paper_sensor = label("")
-        self.refill = button(primary=True)
-        self.refill.setObjectName("paper_refilled")
-        self.refill.clicked.connect(self.paper_refilled.emit)
-        row = QHBoxLayout()
-        row.addWidget(self.refill)
-        row.addStretch(1)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        self.a4_head = label("Hint")
         self.a4_state = label("")
         self.a4_note = label("ErrorCode")
-        for w in (self.paper_head, self.paper_left, self.paper_bar, self.paper_since,
-                  self.paper_sensor):
-            lay.addWidget(w)
         lay.addLayout(row)
-        for w in (line, self.a4_head, self.a4_state, self.a4_note):
+        for w in (self.paper_bar, self.paper_since, self.paper_sensor):
             lay.addWidget(w)
+        lay.addSpacing(24)
+        lay.addWidget(self.a4_state)
+        lay.addWidget(self.a4_note)
         lay.addStretch(1)
 
     def _build_outbox(self) -> None:
@@ -358,16 +354,17 @@ class StaffScreen(Screen):
         self.paper_bar.setValue(pct)
         since = (datetime.fromtimestamp(v.refilled_at).strftime("%Y-%m-%d %H:%M")
                  if v.refilled_at else tr("staff.paper_never"))
-        self.paper_since.setText(tr("staff.paper_since", since=since, m=f"{v.used_m:.1f}"))
+        self.paper_since.setText(tr("staff.paper_since", since=since, m=f"{v.used_m:.1f}",
+                                    roll=f"{v.roll_m:g}"))
         sensor_level = {"ok": "ok", "near_end": "warn", "out": "bad"}.get(v.sensor, "warn")
         _marked(self.paper_sensor, sensor_level, tr(
             "staff.paper_sensor", state=tr(f"staff.paper.{v.sensor}")))
-        self.a4_head.setVisible(v.a4 is not None)
         self.a4_state.setVisible(v.a4 is not None)
         self.a4_note.setVisible(v.a4 is not None)
         if v.a4 is not None:
             a4_level = {"ok": "ok", "near_end": "warn", "out": "bad"}.get(v.a4, "warn")
-            _marked(self.a4_state, a4_level, tr(f"staff.paper.{v.a4}"))
+            _marked(self.a4_state, a4_level,
+                    tr("staff.paper_a4", state=tr(f"staff.paper.{v.a4}")))
 
     def _fill_outbox(self) -> None:
         v = self._outbox
@@ -381,8 +378,9 @@ class StaffScreen(Screen):
         self.outbox_summary.setText(tr("staff.outbox_summary", pending=v.pending,
                                        failed=v.failed, rejected=v.rejected,
                                        age=_age(v.oldest_age_s)))
+        shown = ELDER_OUTBOX_ROWS if self.theme.elder else OUTBOX_ROWS  # no scrolling
         for i, (text, again) in enumerate(self.outbox_rows):
-            row = v.rows[i] if i < len(v.rows) else None
+            row = v.rows[i] if i < min(len(v.rows), shown) else None
             text.setVisible(row is not None)
             again.setVisible(row is not None and row.retry and row.state != "finalized")
             if row is None:
@@ -397,7 +395,7 @@ class StaffScreen(Screen):
                          f"{tr(f'staff.reason.{row.reason}')}{code}")
             text.setStyleSheet(f"color: {colour if level == 'bad' else INK};")
             again.setText(tr("staff.retry_one"))
-        more = len(v.rows) - OUTBOX_ROWS
+        more = len(v.rows) - shown
         self.outbox_more.setVisible(more > 0)
         self.outbox_more.setText(tr("staff.outbox_more", n=more) if more > 0 else "")
         self.retry_all.setEnabled(v.failed > 0 or v.pending > 0)
@@ -422,6 +420,7 @@ class StaffScreen(Screen):
     # --- the look and the words -------------------------------------------------------------
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
+        self._fill_outbox()
         compact = f"min-height: {theme.px(64)}px; padding: 4px 18px;"
         for b in self.nav_buttons.values():
             b.setStyleSheet(f"min-width: {theme.px(180)}px; text-align: left;")
@@ -443,8 +442,6 @@ class StaffScreen(Screen):
         for page, b in self.nav_buttons.items():
             b.setText(tr(f"staff.nav.{page}"))
         self.refill.setText(tr("staff.refilled"))
-        self.paper_head.setText(tr("staff.paper_receipt"))
-        self.a4_head.setText(tr("staff.paper_a4"))
         self.a4_note.setText(tr("staff.a4_no_markers"))
         self.retry_all.setText(tr("staff.retry_all"))
         self.sync_button.setText(tr("staff.sync_now"))

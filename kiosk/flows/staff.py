@@ -38,6 +38,7 @@ class DeviceRow:
 @dataclass(frozen=True)
 class PaperView:
     left_m: float
+    roll_m: float
     fraction: float
     used_m: float
     refilled_at: float  # epoch seconds; 0: never recorded
@@ -241,7 +242,8 @@ class StaffFlow(Flow):
         a4_paper = None if a4 is None else str(a4.status.details.get(
             "paper", "out" if a4.status.code.endswith("paper_out") else "unknown"))
         assert paper is not None
-        return PaperView(paper.left_mm / 1000, paper.fraction_left, paper.used_mm / 1000,
+        return PaperView(paper.left_mm / 1000, paper.roll_mm / 1000, paper.fraction_left,
+                         paper.used_mm / 1000,
                          paper.refilled_at, sensor, a4_paper)
 
     def paper_refilled(self) -> None:

@@ -130,9 +130,9 @@ def test_paper_replaced_resets_the_estimate(window, qtbot, ctx):
     open_staff(window, qtbot)
     staff = window.screen(PAGES)
     tap(window, staff.nav_buttons["consumables"])
-    assert staff.paper_left.text() == "● 约剩 38.0 米（76%）"
+    assert staff.paper_left.text() == "● 小票纸约剩 38.0 米（76%）"
     tap(window, staff.refill)
-    assert staff.paper_left.text() == "● 约剩 50.0 米（100%）"
+    assert staff.paper_left.text() == "● 小票纸约剩 50.0 米（100%）"
     saved = json.loads((ctx.config.data_dir / "staff" / "paper.json").read_text())
     assert saved["used_mm"] == 0
     assert audit(ctx)[-1]["event"] == "paper_refilled"
