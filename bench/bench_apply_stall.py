@@ -235,6 +235,9 @@ def journey_round(bot: Bot, watch: LoopWatch, pages: int) -> None:
     try:
         bot.waitUntil(lambda: all(w.status.state == "ready"
                                   for w in ctx.devices.workers.values()), timeout=10000)
+        warmed: list[bool] = []  # the screens made while at home, as the kiosk does at start
+        window.nav.warm_up(lambda: warmed.append(True))
+        bot.waitUntil(lambda: bool(warmed), timeout=30000)
         ctx.sim.camera.remove()  # the pages come from the bench, not the demo citizen
         journey.start_birth(bot, window, ctx)
         for _ in range(3):

@@ -15,11 +15,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import numpy as np
 
 from drivers.a4printer.cups import CupsPrinter
 from drivers.base import DeviceError, DeviceGone, DeviceState, DeviceStatus, DeviceTimeout
 from drivers.camera import Camera, open_camera
+from drivers.camera.enhance import shrink
 from drivers.camera.live import LivePreview, PreviewFrame
 from drivers.camera.scan import ScanResult, scan_frame
 from drivers.escpos.printer import ReceiptPrinter
@@ -365,6 +369,14 @@ class A4PrinterWorker(DeviceWorker):
         return self.submit(job)
 
 
+@dataclass(frozen=True)
+class Captured:
+    """A still through the page pipeline, and the page as the screens show it (BGR)."""
+
+    result: ScanResult
+    shown: np.ndarray | None
+
+
 class CameraWorker(DeviceWorker):
     """The document camera. While a screen watches (``set_streaming``), every frame is
     searched for the page and handed to ``frame_sink`` (on this thread: the sink must only
@@ -407,9 +419,11 @@ class CameraWorker(DeviceWorker):
         self._streaming = on
         self.submit(lambda: None)  # wake the loop now rather than after its idle wait
 
-    def capture(self, mode: str, earlier: Sequence[int]) -> Future[ScanResult]:
-        """Take a full-resolution still and run the page pipeline on it."""
-        done: Future[ScanResult] = Future()
+    def capture(self, mode: str, earlier: Sequence[int],
+                shown_long_side: int = 1280) -> Future[Captured]:
+        """Take a full-resolution still and run the page pipeline on it; a page taken
+        comes with its picture scaled for the screens (here, not on the GUI thread)."""
+        done: Future[Captured] = Future()
         earlier = tuple(earlier)  # as it is now: the page list may change meanwhile
 
         def grab() -> Any:
@@ -419,7 +433,10 @@ class CameraWorker(DeviceWorker):
 
         def process(grabbed: Future[Any]) -> None:
             try:
-                done.set_result(scan_frame(grabbed.result(), mode, earlier))
+                result = scan_frame(grabbed.result(), mode, earlier)
+                shown = (shrink(result.page.image, shown_long_side)
+                         if result.page is not None else None)
+                done.set_result(Captured(result, shown))
             except Exception as e:  # noqa: BLE001 - handed to the caller
                 done.set_exception(e)
 

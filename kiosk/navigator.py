@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QStackedWidget
 
 from drivers.base import DeviceStatus
@@ -79,6 +79,25 @@ class Navigator(QObject):
             self._add(step, screen)
             self.flows[self._owner[step]].bind(step, screen)
         return self.screens[step]
+
+    def warm_up(self, done: Callable[[], None] | None = None) -> None:
+        """Make every flow's screens now, one per turn of the event loop, while the kiosk
+        stands at home: a screen takes 10–70 ms to make (its widgets and styles, the
+        keyboard's QML), a stall the first citizen to open it would feel."""
+        todo = [step for step in self._paths if step not in self.screens]
+
+        def make_next() -> None:
+            while todo:
+                step = todo.pop(0)
+                if step not in self.screens:
+                    self.screen(step)
+                    break
+            if todo:
+                QTimer.singleShot(0, self, make_next)
+            elif done is not None:
+                done()
+
+        QTimer.singleShot(0, self, make_next)  # with the navigator: not after it is gone
 
     def made(self, step: str) -> bool:
         """The screen of ``step`` exists (it was shown or asked for)."""

@@ -10,7 +10,6 @@ from concurrent.futures import Future
 from typing import Any
 
 from drivers.base import DeviceError, DeviceState, DeviceStatus
-from drivers.camera.enhance import shrink
 from drivers.camera.quality import SAME_PAGE
 
 log = logging.getLogger(__name__)
@@ -58,14 +57,14 @@ class PageTaker:
     def capture(self, auto: bool) -> None:
         screen = self.screen
         screen.start_capture()
-        fut = self.camera.capture(self.mode, screen.earlier_hashes())
+        fut = self.camera.capture(self.mode, screen.earlier_hashes(), SHOWN_LONG_SIDE)
         # The page is the session's even if the citizen looked at another screen meanwhile.
         self.flow.host.watch(fut, lambda f: self._captured(f, auto), keep_on_leave=True)
 
     def _captured(self, fut: Future[Any], auto: bool) -> None:
         screen = self.screen
         try:
-            result = fut.result()
+            captured = fut.result()
         except DeviceError as e:
             screen.page_rejected(e.code)
             return
@@ -73,6 +72,7 @@ class PageTaker:
             log.exception("page capture failed")
             screen.page_rejected("camera.internal")
             return
+        result = captured.result
         if result.page is None:
             if auto and result.verdict.code == SAME_PAGE:
                 screen.capture_ignored()  # the same page lying on: nothing new
@@ -80,8 +80,8 @@ class PageTaker:
                 screen.page_rejected(result.verdict.code, result.repeats)
             return
         # Big enough to check the page from a step back on the summary (the 320 px
-        # thumbnail is soft there); a few milliseconds of scaling.
-        index = screen.show_page(shrink(result.page.image, SHOWN_LONG_SIDE), result.page.phash)
+        # thumbnail is soft there), scaled on the camera's thread.
+        index = screen.show_page(captured.shown, result.page.phash)
         page = bytearray(result.page.jpeg)
         pages = self.pages()
         if index < len(pages):

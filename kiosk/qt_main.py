@@ -90,6 +90,7 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
         win.show()
     if sim_panel and open_panel is not None:
         open_panel()
+    win.nav.warm_up()
     if screenshot:
         def grab() -> None:
             win.grab().save(screenshot)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.i18n import tr, translator
-from screens.theme import Theme
+from screens.theme import AMBER, Theme
 from screens.widgets import Screen, button, label
 
 
@@ -121,6 +121,9 @@ class FormScreen(Screen):
         self.portrait = False
         self.edit_buttons: dict[str, Any] = {}
         self.error_labels: dict[str, Any] = {}
+        self._slots: list[dict[str, Any]] = []  # a page's row widgets, filled by rebuild
+        self._made_for: object = None  # (rows a page, portrait, theme) they were made for
+        self._value_style = self._empty_style = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(60, 24, 60, 20)
         lay.setSpacing(14)
@@ -179,46 +182,71 @@ class FormScreen(Screen):
         self.rebuild()
 
     def rebuild(self) -> None:
-        _empty(self.grid)
-        self.edit_buttons, self.error_labels = {}, {}
+        """Show this page's rows. The row widgets are made once for a page size, an
+        orientation and a look, then only filled: making a page's labels and buttons anew
+        at each 修改 held the event loop for tens of milliseconds."""
         per = self.per_page()
+        key = (per, self.portrait, self.theme)
+        if self._made_for != key:
+            _empty(self.grid)
+            self._slots = [self._make_slot(i) for i in range(per)]
+            self.grid.setColumnStretch(0, 1)
+            for row in range(self.grid.rowCount()):
+                self.grid.setRowStretch(row, 0)
+            self.grid.setRowStretch(per, 1)
+            self._made_for = key
+        self.edit_buttons, self.error_labels = {}, {}
         lang = translator.language
-        for i, r in enumerate(self.rows[self.page * per:(self.page + 1) * per]):
-            name = label("FieldName", r["label_en"] if lang == "en" else r["label"], wrap=True)
-            name.setStyleSheet(f"font-size: {self.theme.px(26)}px; color: #44505c;")
-            value = label("", r["value"] or tr("apply.form_empty"))
-            value.setStyleSheet(f"font-size: {self.theme.px(34)}px; font-weight: bold;"
-                                + ("" if r["value"] else " color: #8a94a0;"))
-            error = label("Error", tr(r["error"]) if r["error"] else "")
-            error.setVisible(bool(r["error"]))
-            # The field's name above what it holds, what is wrong beside it (landscape) or
-            # under it (portrait): a long name or address wraps instead of pushing 修改 off a
-            # narrow screen, and a page of wrong fields still fits a wide one.
-            holder = QWidget()
-            cell = QVBoxLayout(holder)
-            cell.setSpacing(2)
-            cell.setContentsMargins(0, 0, 0, 0)
-            cell.addWidget(name)
-            line = QBoxLayout(QBoxLayout.Direction.TopToBottom if self.portrait
-                              else QBoxLayout.Direction.LeftToRight)
-            line.setSpacing(2 if self.portrait else 24)
-            line.addWidget(value, 1)
-            line.addWidget(error, 1)
-            cell.addLayout(line)
-            self.grid.addWidget(holder, i, 0)
-            self.error_labels[r["id"]] = error
-            shown = [holder]
+        page = self.rows[self.page * per:(self.page + 1) * per]
+        for i, slot in enumerate(self._slots):
+            r = page[i] if i < len(page) else None
+            slot["field"] = r["id"] if r else ""
+            slot["holder"].setVisible(r is not None)
+            slot["edit"].setVisible(r is not None and bool(r["editable"]))
+            if r is None:
+                continue
+            slot["name"].setText(r["label_en"] if lang == "en" else r["label"])
+            slot["value"].setText(r["value"] or tr("apply.form_empty"))
+            style = self._value_style + ("" if r["value"] else self._empty_style)
+            if slot["value"].styleSheet() != style:  # a restyle is not free: only on change
+                slot["value"].setStyleSheet(style)
+            slot["error"].setText(tr(r["error"]) if r["error"] else "")
+            slot["error"].setVisible(bool(r["error"]))
+            slot["edit"].setText(tr("apply.form_edit"))
+            self.error_labels[r["id"]] = slot["error"]
             if r["editable"]:
-                b = button(tr("apply.form_edit"))
-                b.clicked.connect(lambda _=False, fid=r["id"]: self.edit_requested.emit(fid))
-                self.grid.addWidget(b, i, 1)
-                self.edit_buttons[r["id"]] = b
-                shown.append(b)
-            for w in shown:  # added to a screen that may be showing: Qt shows none by itself
-                w.show()
-        self.grid.setColumnStretch(0, 1)
-        self.grid.setRowStretch(per, 1)
+                self.edit_buttons[r["id"]] = slot["edit"]
         self.retranslate_nav()
+
+    def _make_slot(self, i: int) -> dict[str, Any]:
+        """One row's widgets: the field's name above what it holds, what is wrong beside it
+        (landscape) or under it (portrait) — a long name or address wraps instead of pushing
+        修改 off a narrow screen, and a page of wrong fields still fits a wide one."""
+        muted = self.theme.colours.muted  # 未填写 says itself; grey only as well
+        self._value_style = f"font-size: {self.theme.px(34)}px; font-weight: bold;"
+        self._empty_style = f" color: {muted};"
+        name = label("FieldName", "", wrap=True)
+        name.setStyleSheet(f"font-size: {self.theme.px(26)}px; color: {muted};")
+        value = label("", "")
+        error = label("Error", "")
+        holder = QWidget()
+        cell = QVBoxLayout(holder)
+        cell.setSpacing(2)
+        cell.setContentsMargins(0, 0, 0, 0)
+        cell.addWidget(name)
+        line = QBoxLayout(QBoxLayout.Direction.TopToBottom if self.portrait
+                          else QBoxLayout.Direction.LeftToRight)
+        line.setSpacing(2 if self.portrait else 24)
+        line.addWidget(value, 1)
+        line.addWidget(error, 1)
+        cell.addLayout(line)
+        edit = button()
+        slot: dict[str, Any] = {"holder": holder, "name": name, "value": value,
+                                "error": error, "edit": edit, "field": ""}
+        edit.clicked.connect(lambda _=False: self.edit_requested.emit(slot["field"]))
+        self.grid.addWidget(holder, i, 0)
+        self.grid.addWidget(edit, i, 1)
+        return slot
 
     def retranslate_nav(self) -> None:
         self.title.setText(tr("apply.form_title", page=self.page + 1, pages=self.pages()))
@@ -254,6 +282,9 @@ class MaterialsScreen(Screen):
         self.photos: dict[int, Any] = {}
         self.page = 0
         self.portrait = False
+        self._slots: list[dict[str, Any]] = []  # a page's row widgets, filled by rebuild
+        self._made_for: object = None  # (rows a page, portrait, theme) they were made for
+        self._status_style = self._promised_style = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(60, 24, 60, 20)
         lay.setSpacing(12)
@@ -307,61 +338,58 @@ class MaterialsScreen(Screen):
         self.rebuild()
 
     def rebuild(self) -> None:
-        _empty(self.grid)
-        self.toggles, self.photos = {}, {}
-        lang = translator.language
-        small = self.theme.px(26)
+        """Show this page's materials in row widgets made once for a page size, an
+        orientation and a look (as the form's rows are), filled anew at each change."""
         self.page = min(self.page, self.pages() - 1)
         per = self.per_page()
-        for i, r in enumerate(self.rows):
-            if not self.page * per <= i < (self.page + 1) * per:
+        key = (per, self.portrait, self.theme)
+        if self._made_for != key:
+            _empty(self.grid)
+            self._slots = [self._make_slot(i) for i in range(per)]
+            self.grid.setColumnStretch(0, 1)
+            for row in range(self.grid.rowCount()):
+                self.grid.setRowStretch(row, 0)
+            self.grid.setRowStretch(per, 1)
+            self._made_for = key
+        self.toggles, self.photos = {}, {}
+        lang = translator.language
+        first = self.page * per
+        for n, slot in enumerate(self._slots):
+            i = first + n
+            r = self.rows[i] if i < len(self.rows) else None
+            slot["row"] = i
+            slot["holder"].setVisible(r is not None)
+            if r is None:
+                slot["actions"].setVisible(False)
                 continue
-            name = label("", r["name_en"] if lang == "en" else r["name"])
-            name.setStyleSheet(f"font-size: {self.theme.px(30)}px; font-weight: bold;")
+            slot["name"].setText(r["name_en"] if lang == "en" else r["name"])
             key = "e_license_held" if r["status"] == "e_license" and r.get("licence") \
                 else r["status"]
-            status = label("", tr(f"apply.material_{key}", deadline=r["deadline"],
-                                  n=r.get("pages", 0), number=r.get("licence", "")))
+            slot["status"].setText(tr(f"apply.material_{key}", deadline=r["deadline"],
+                                      n=r.get("pages", 0), number=r.get("licence", "")))
             promised = r["status"] in ("deferred", "pledged")
-            status.setStyleSheet(f"font-size: {small}px; color: "
-                                 f"{'#9a5b00' if promised else '#44505c'};")
-            holder = QWidget()
-            cell = QVBoxLayout(holder)
-            cell.setSpacing(0)
-            cell.setContentsMargins(0, 0, 0, 0)
-            cell.addWidget(name)
-            cell.addWidget(status)
-            cell.addStretch(1)  # a row taller than its words keeps them together
-            self.grid.addWidget(holder, i, 0)
-            holder.show()
-            actions = QHBoxLayout()
-            actions.setSpacing(12)
-            if r.get("photo"):
-                p = button(tr("apply.rephoto_button" if r["status"] == "photo"
-                              else "apply.photo_button"))
-                p.clicked.connect(lambda _=False, n=i: self.photo_requested.emit(n))
-                actions.addWidget(p)
-                self.photos[i] = p
-            if r["deferrable"] and r["status"] in ("counter", "deferred", "photo"):
-                b = button(tr("apply.material_undefer" if r["status"] == "deferred"
-                              else "apply.material_defer"))
-                b.clicked.connect(lambda _=False, n=i: self.toggle_requested.emit(n))
-                actions.addWidget(b)
-                self.toggles[i] = b
-            if r.get("pledgeable") and r["status"] in ("counter", "pledged", "photo"):
-                b = button(tr("apply.material_unpledge" if r["status"] == "pledged"
-                              else "apply.material_pledge"))
-                b.clicked.connect(lambda _=False, n=i: self.pledge_requested.emit(n))
-                actions.addWidget(b)
-                self.toggles[i] = b
-            if actions.count():
-                box = QWidget()
-                box.setLayout(actions)
-                actions.setContentsMargins(0, 0, 0, 0)
-                self.grid.addWidget(box, i, 1)
-                box.show()
-        self.grid.setColumnStretch(0, 1)
-        self.grid.setRowStretch(len(self.rows), 1)
+            style = self._promised_style if promised else self._status_style
+            if slot["status"].styleSheet() != style:
+                slot["status"].setStyleSheet(style)
+            photo = bool(r.get("photo"))
+            defer = bool(r["deferrable"]) and r["status"] in ("counter", "deferred", "photo")
+            pledge = bool(r.get("pledgeable")) and r["status"] in ("counter", "pledged", "photo")
+            slot["photo"].setVisible(photo)
+            slot["defer"].setVisible(defer)
+            slot["pledge"].setVisible(pledge)
+            slot["actions"].setVisible(photo or defer or pledge)
+            if photo:
+                slot["photo"].setText(tr("apply.rephoto_button" if r["status"] == "photo"
+                                         else "apply.photo_button"))
+                self.photos[i] = slot["photo"]
+            if defer:
+                slot["defer"].setText(tr("apply.material_undefer" if r["status"] == "deferred"
+                                         else "apply.material_defer"))
+                self.toggles[i] = slot["defer"]
+            if pledge:
+                slot["pledge"].setText(tr("apply.material_unpledge" if r["status"] == "pledged"
+                                          else "apply.material_pledge"))
+                self.toggles[i] = slot["pledge"]
         promised = any(r["status"] in ("deferred", "pledged") for r in self.rows)
         self.title.setText(tr("apply.materials_title_paged", page=self.page + 1,
                               pages=self.pages()) if self.pages() > 1
@@ -377,6 +405,39 @@ class MaterialsScreen(Screen):
         self.promise.setText(tr("apply.promise_signed" if self.promised else "apply.promise"))
         self.next.setText(tr("apply.materials_next"))
         self.next.setEnabled(not promised or self.promised)
+
+    def _make_slot(self, n: int) -> dict[str, Any]:
+        """One material's row: its name and what happens to it, and its buttons (拍照,
+        容缺, 告知承诺), each shown only where the material allows it."""
+        small = self.theme.px(26)
+        self._status_style = f"font-size: {small}px; color: {self.theme.colours.muted};"
+        self._promised_style = f"font-size: {small}px; color: {AMBER};"
+        name = label("", "")
+        name.setStyleSheet(f"font-size: {self.theme.px(30)}px; font-weight: bold;")
+        status = label("", "")
+        holder = QWidget()
+        cell = QVBoxLayout(holder)
+        cell.setSpacing(0)
+        cell.setContentsMargins(0, 0, 0, 0)
+        cell.addWidget(name)
+        cell.addWidget(status)
+        cell.addStretch(1)  # a row taller than its words keeps them together
+        actions = QWidget()
+        row = QHBoxLayout(actions)
+        row.setSpacing(12)
+        row.setContentsMargins(0, 0, 0, 0)
+        slot: dict[str, Any] = {"holder": holder, "name": name, "status": status,
+                                "actions": actions, "row": 0}
+        for part, signal in (("photo", self.photo_requested),
+                             ("defer", self.toggle_requested),
+                             ("pledge", self.pledge_requested)):
+            b = button()
+            b.clicked.connect(lambda _=False, sig=signal: sig.emit(slot["row"]))
+            row.addWidget(b)
+            slot[part] = b
+        self.grid.addWidget(holder, n, 0)
+        self.grid.addWidget(actions, n, 1)
+        return slot
 
     def retranslate(self) -> None:
         self.rebuild()
@@ -484,7 +545,7 @@ class DoneScreen(Screen):
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
         self.case.setStyleSheet(f"font-size: {theme.px(44)}px; font-weight: bold; "
-                                "color: #0B57A4;")
+                                f"color: {theme.colours.blue};")
 
     def show_case(self, case: str, online: bool) -> None:
         self._case, self._state, self._online = case, "printing", online

@@ -13,7 +13,7 @@ from screens.guide import (
     LANDSCAPE_KEYBOARD,
     PORTRAIT_KEYBOARD,
     PORTRAIT_MARGIN,
-    Keyboard,
+    KeyboardSlot,
     SearchEdit,
     TileGrid,
 )
@@ -110,12 +110,13 @@ class TextEntryScreen(Screen):
         row.setSpacing(16)
         row.addWidget(self.edit, 1)
         row.addWidget(self.ok)
-        self.keyboard = Keyboard()
+        self.keyboard_slot = KeyboardSlot()
+        self.keyboard = self.keyboard_slot.take()
         QGuiApplication.instance().focusWindowChanged.connect(self._keep_focus)
         lay.addWidget(self.title)
         lay.addLayout(row)
         lay.addWidget(self.hint)
-        lay.addWidget(self.keyboard, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addWidget(self.keyboard_slot, 0, Qt.AlignmentFlag.AlignHCenter)
         lay.addStretch(1)
         self.set_portrait(False)
         self.retranslate()
@@ -124,7 +125,7 @@ class TextEntryScreen(Screen):
         self.portrait = portrait
         side = PORTRAIT_MARGIN if portrait else 60
         self.lay.setContentsMargins(side, 20, side, 16)
-        self.keyboard.set_width(PORTRAIT_KEYBOARD if portrait else LANDSCAPE_KEYBOARD)
+        self.keyboard_slot.set_width(PORTRAIT_KEYBOARD if portrait else LANDSCAPE_KEYBOARD)
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
@@ -133,6 +134,7 @@ class TextEntryScreen(Screen):
             f"border: 3px solid {BLUE}; border-radius: 12px; background: white;")
 
     def on_enter(self) -> None:
+        self.keyboard = self.keyboard_slot.take()
         self.edit.setFocus()
         QGuiApplication.inputMethod().show()
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from kiosk.guide_view import LANGS, Choice, GuidePage, Section, Text
 from kiosk.i18n import catalog, tr, translator
@@ -751,6 +752,10 @@ class Keyboard(QQuickWidget):
 
         def walk(item: QQuickItem) -> None:
             for c in item.childItems():
+                if not isinstance(c, QQuickItem):
+                    # An item the keyboard has just deleted (it rebuilds its keys when its
+                    # size or mode changes) can come back under a stale wrapper: skip it.
+                    continue
                 if c.metaObject().className().startswith((
                         "Key_", "SpaceKey_", "EnterKey_", "BackspaceKey_", "HideKeyboardKey_",
                         "SymbolModeKey_")
@@ -775,6 +780,46 @@ class Keyboard(QQuickWidget):
             if item.isVisible() and words and words[0]:
                 out.setdefault(str(words[0]), item)
         return out
+
+
+class KeyboardSlot(QWidget):
+    """Where a screen that takes text shows the keyboard. Qt Virtual Keyboard has one input
+    engine per process, and with two keyboards on it one goes dead (its keys reach nothing:
+    "input method is not set"); so the process has one keyboard, and the screen being shown
+    takes it into its slot. The slot keeps the keyboard's size while it is elsewhere, so
+    the screen's layout does not change."""
+
+    _keyboard: Keyboard | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lay = QVBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self._width = LANDSCAPE_KEYBOARD
+        self.set_width(self._width)
+
+    @classmethod
+    def keyboard(cls) -> Keyboard:
+        k = cls._keyboard
+        if k is None or not isValid(k):  # none yet, or gone with the window that held it
+            k = cls._keyboard = Keyboard()
+        return k
+
+    def take(self) -> Keyboard:
+        """The keyboard, here (from wherever it was)."""
+        k = self.keyboard()
+        if k.parentWidget() is not self:
+            self._lay.addWidget(k)
+            k.show()
+        k.set_width(self._width)
+        return k
+
+    def set_width(self, width: int) -> None:
+        self._width = width
+        self.setFixedSize(width, ceil(width * KEYBOARD_RATIO))
+        k = self._keyboard
+        if k is not None and isValid(k) and k.parentWidget() is self:
+            k.set_width(width)
 
 
 class SearchEdit(QLineEdit):
@@ -836,7 +881,8 @@ class GuideSearchScreen(Screen):
         # Beside the keyboard (landscape) one column; under the line (portrait) two.
         self.results.caps = {False: (2, 1), True: (4, 2)}
         self.results.chosen.connect(self.chosen.emit)
-        self.keyboard = Keyboard()
+        self.keyboard_slot = KeyboardSlot()
+        self.keyboard = self.keyboard_slot.take()
         lay.addWidget(self.title)
         lay.addLayout(row)
         self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -847,7 +893,7 @@ class GuideSearchScreen(Screen):
         found.addWidget(self.results, 1)
         self.typing = QVBoxLayout()  # the keyboard, and under it (landscape) the way to a person
         self.typing.setSpacing(14)
-        self.typing.addWidget(self.keyboard)
+        self.typing.addWidget(self.keyboard_slot)
         self.typing.addStretch(1)
         self.body.addLayout(self.typing)
         self.body.addLayout(found, 1)
@@ -884,7 +930,7 @@ class GuideSearchScreen(Screen):
     def _size_keyboard(self) -> None:
         # 大字 mode: the same keys (the screen has no height for bigger ones beside the
         # larger line and title); they are above the 80 px floor either way.
-        self.keyboard.set_width(PORTRAIT_KEYBOARD if self.portrait else LANDSCAPE_KEYBOARD)
+        self.keyboard_slot.set_width(PORTRAIT_KEYBOARD if self.portrait else LANDSCAPE_KEYBOARD)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
         # Pinyin half typed is dropped, not committed into a screen nobody sees.
@@ -918,6 +964,7 @@ class GuideSearchScreen(Screen):
         self.retranslate()
 
     def on_enter(self) -> None:
+        self.keyboard = self.keyboard_slot.take()
         self.edit.setFocus()
         QGuiApplication.inputMethod().show()
 

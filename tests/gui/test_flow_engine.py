@@ -165,3 +165,20 @@ def test_a_service_that_needs_the_id_card_does_not_take_the_sscard(qtbot, needy,
     ctx.sim.place_card("resident")  # the same citizen, now with the ID card
     qtbot.waitUntil(lambda: window.nav.step == "toy_ask", timeout=5000)
     assert ctx.sessions.current.identity.source == "idcard"
+
+
+def test_warm_up_makes_every_screen_while_the_kiosk_stays_at_home(qtbot, window, ctx):
+    """The screens are made before a citizen opens them (a first 自助申报 would otherwise
+    wait for its form and keyboard to be made), and the citizen at home sees nothing of it:
+    the home screen stays, and a tap there still works meanwhile."""
+    nav = window.nav
+    steps = list(nav._paths)
+    assert not all(nav.made(s) for s in steps)  # made on demand until now
+    finished = []
+    nav.warm_up(lambda: finished.append(True))
+    tap(window, window.screen("home").tiles["queue"])  # a citizen during the warm-up
+    asked = window.current
+    assert asked is window.screen("card_prompt")  # 取号 asks for the card first
+    qtbot.waitUntil(lambda: bool(finished), timeout=20000)
+    assert all(nav.made(s) for s in steps)
+    assert window.current is asked and asked.isVisible()  # nothing else came to the front
