@@ -37,6 +37,12 @@ class Header(QFrame):
         self.badge.setVisible(badge_24h)
         self.countdown = label("Countdown", wrap=False)
         self.countdown.setVisible(False)
+        # Its room is kept while it is hidden: the header does not grow when the countdown
+        # comes, so the screen under it does not move while the citizen is reading it.
+        keep = self.countdown.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.countdown.setSizePolicy(keep)
+        self.countdown.setText(tr("header.countdown", s=60))  # the room it takes
         self.indicators: dict[str, QLabel] = {
             name: label("", wrap=False) for name in ("network", "sync", *devices)
         }
@@ -186,18 +192,24 @@ class Footer(QFrame):
         self.home_btn.setEnabled(enabled)
 
     def apply_theme(self, theme: Theme, portrait: bool = False) -> None:
+        """Buttons exactly as high as docs/UI.md asks (88 px, ×1.5 in 大字; 80 px in the two
+        rows of portrait) and the footer fixed around them: its height does not give way
+        to a screen that wants more room, so every screen is laid out against the same
+        space (a footer squeezed by one screen and not by the next made layouts jump)."""
         self._place(portrait)
-        if portrait:  # two rows of buttons 80 px high (docs/UI.md's least), tightly set
-            self.grid.setContentsMargins(24, 8, 24, 8)
-            self.grid.setSpacing(8)
-            self.setMinimumHeight(2 * PORTRAIT_ROW + 8 + 16)
-            self.setStyleSheet(f"QPushButton {{ font-size: {theme.button}px; "
-                               f"min-height: {PORTRAIT_ROW}px; padding: 2px 8px; }}")
+        edge = theme.colours.border  # the button's border, inside its height
+        if portrait:  # two rows, tightly set
+            row, pad, margin, spacing = PORTRAIT_ROW, 2, 8, 8
+            self.setFixedHeight(2 * row + spacing + 2 * margin)
         else:
-            self.grid.setContentsMargins(24, 14, 24, 14)
-            self.grid.setSpacing(16)
-            self.setMinimumHeight(theme.px(88) + 28)
-            self.setStyleSheet(f"QPushButton {{ font-size: {theme.button}px; }}")
+            row, pad, margin, spacing = theme.px(88), 8, 14, 16
+            self.setFixedHeight(row + 2 * margin)
+        self.grid.setContentsMargins(24, margin, 24, margin)
+        self.grid.setSpacing(spacing)
+        # min-height is the content box's: the padding and border come on top of it.
+        self.setStyleSheet(f"QPushButton {{ font-size: {theme.button}px; padding: {pad}px 8px; "
+                           f"min-height: {row - 2 * pad - 2 * edge}px; "
+                           f"max-height: {row - 2 * pad - 2 * edge}px; }}")
         colour = theme.colours.blue
         self.replay_btn.setIcon(speaker_icon(theme.button, colour))
         self.replay_btn.setIconSize(QSize(theme.button, theme.button))

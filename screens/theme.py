@@ -100,9 +100,10 @@ QWidget {{ font-family: "{FONT_FAMILY}"; color: {c.ink}; font-size: {self.body}p
                   font-weight: bold; }}
 #Header #Clock {{ font-size: 26px; }}
 #Header #Countdown {{ background: #FFF4CC; color: {c.ink}; border-radius: 8px;
-                      padding: 4px 14px; font-size: {self.px(26)}px; font-weight: bold; }}
+                      padding: 0px 14px; font-size: {self.px(26) if not self.elder else 32}px;
+                      font-weight: bold; }}
 #Footer {{ background: {c.card}; border-top: 2px solid {c.line}; }}
-#Footer QPushButton {{ min-width: 0px; padding: 8px 10px; }}
+#Footer QPushButton {{ min-width: 0px; }}
 QLabel#Title {{ font-size: {self.title}px; font-weight: bold; }}
 QLabel#Hint {{ font-size: {self.body}px; color: {c.muted}; }}
 QLabel#Error {{ font-size: {self.body}px; color: {c.red}; font-weight: bold; }}

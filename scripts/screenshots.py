@@ -10,12 +10,13 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QBuffer, QEventLoop, QIODevice, QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.config import parse_config
 from kiosk.context import KioskContext
@@ -150,6 +151,8 @@ def shoot_apply(win, ctx, save, out: Path) -> None:  # noqa: ANN001
     until(lambda: win.screen("apply_list").tile("birth") is not None)
     save("apply-list")
     flow.choose("birth")
+    save("apply-who")  # for oneself or 帮代办
+    flow.who_chosen("self")
     save("apply-condition")
     for _ in flow.app.entry.conditions:
         flow.answer(True)
@@ -205,7 +208,10 @@ def shoot_payment(win, ctx, save) -> None:  # noqa: ANN001
     win.nav.end_visit("screenshots")
 
 
-def shoot(out: Path, orientation: str, elder: bool) -> None:
+def shoot(out: Path, orientation: str, elder: bool,
+          check: Callable[[str, QWidget], None] | None = None) -> None:
+    """Every state in one orientation and mode: saved to ``out`` as a PNG, or, given
+    ``check``, handed to it instead (tests/gui/test_elder_measured.py measures each)."""
     data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     cfg = parse_config(f'[data]\ndir = "{data.as_posix()}"\n'
                        f'[terminal]\nfullscreen = false\norientation = "{orientation}"\n',
@@ -220,7 +226,10 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
 
     def save(name: str, settle_ms: int = 300) -> None:  # 0: a moment in passing
         wait(settle_ms)
-        keep(win.grab().toImage(), out / f"{name}-{tag}.png")
+        if check is not None:
+            check(name, win)
+        else:
+            keep(win.grab().toImage(), out / f"{name}-{tag}.png")
 
     def take_ticket(card: str, prefix: str) -> None:  # a new citizen takes a number
         win.nav.home()
@@ -279,7 +288,7 @@ def shoot(out: Path, orientation: str, elder: bool) -> None:
     win.clock = lambda: time.monotonic() + ctx.idle_policy.timeout + 2  # a minute later
     until(win.idle_overlay.isVisible)
     save("idle")
-    if orientation == "landscape" and not elder:
+    if orientation == "landscape" and not elder and check is None:
         from sim.panel import SimulatorPanel
 
         panel = SimulatorPanel(ctx)

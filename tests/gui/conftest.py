@@ -86,6 +86,14 @@ def tap(window, widget: QWidget, after: float = CITIZEN_PAUSE) -> QWidget:
     return tap_at(window, widget.mapTo(window, widget.rect().center()), after)
 
 
+def answer_elder_offer(qtbot, window, yes: bool = False) -> None:
+    """A card holder of 70 or more is asked once whether they want 大字模式: answer it."""
+    offer = window.care.elder_offer
+    qtbot.waitUntil(offer.isVisible, timeout=5000)
+    tap(window, offer.yes if yes else offer.no)
+    assert not offer.isVisible()
+
+
 def tap_service(window, service: str) -> QWidget:
     """Tap a service's tile on the home screen, turning its pages as a citizen would when
     there are more services than one page shows."""

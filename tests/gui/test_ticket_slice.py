@@ -7,7 +7,7 @@ from PIL import Image
 
 from kiosk.flows.queue import THANKS_SECONDS
 from sim.id_samples import SAMPLE_CARDS
-from tests.gui.conftest import all_texts, tap
+from tests.gui.conftest import all_texts, answer_elder_offer, tap
 
 RESIDENT = SAMPLE_CARDS["resident"]  # 王小明
 
@@ -79,8 +79,9 @@ def test_second_ticket_counts_the_first_as_waiting(qtbot, window, ctx):
     assert window.current is window.screen("home")
     ctx.sim.remove_card()
     qtbot.waitUntil(lambda: not ctx.sim.sam.card_present, timeout=2000)
-    ctx.sim.place_card("resident_long_term")
+    ctx.sim.place_card("resident_long_term")  # born 1949: asked about 大字模式 first
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    answer_elder_offer(qtbot, window)
     view = take_ticket(qtbot, window, "B")
     assert view.number == "B002" and view.waiting == 1
     assert "前面还有 1 人" in window.screen("ticket").detail.text()
