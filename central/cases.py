@@ -126,13 +126,17 @@ class CaseBook:
 
 def cases_of(store: Any, book: CaseBook, id_number: str,
              case_number: str | None = None) -> list[dict[str, Any]]:
-    """The cases whose applicant has ``id_number``, newest first, each with its steps; with
+    """The cases whose applicant has ``id_number``, or that this person applied for as
+    another's agent (帮代办: a son for his mother, a 网格员 for a villager, who follows the
+    case and brings what it lacks), newest first, each with its steps; with
     ``case_number``, only that one (and none if it is not this person's). A case in 补正
     says what it needs (``needs``: the materials and the date) from its last step."""
     latest: dict[str, dict[str, Any]] = {}
     for rec in store.records("case"):
         form = rec["body"].get("form", {})
-        if form.get("applicant", {}).get("id_number") == id_number and "case_number" in form \
+        people = (form.get("applicant", {}).get("id_number"),
+                  (form.get("agent") or {}).get("id_number"))
+        if id_number in people and "case_number" in form \
                 and case_number in (None, form["case_number"]):
             latest[rec["id"]] = form
     out = []

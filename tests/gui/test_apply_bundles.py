@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from tests.gui.conftest import tap, tap_service
 from tests.gui.test_apply_journey import choose, digits, edit, tap_at_pad
 from tests.gui.test_guide_search import tap_key
+from tests.gui.test_progress_journey import supplied_after_correction_then_done
 
 MOTHER_ID = "43010419560308018X"  # invented, with a valid check character (X)
 
@@ -137,6 +138,15 @@ def test_retirement_for_a_mother_by_her_son_with_a_promise(qtbot, window, ctx):
     assert body["promise_signed"] and body["signature"]
     assert [m["status"] for m in body["materials"] if m["name"].endswith("承诺书")] == \
         ["pledged"]
+    end_visit_then_follow(qtbot, window, ctx, body["case_number"], "退休审批表")  # by the son
+
+
+def end_visit_then_follow(qtbot, window, ctx, case: str, material: str) -> None:
+    """The visit ends at 完成; the same card later finds the case, takes 补交材料 for its
+    补正, and sees it 办结."""
+    tap(window, window.screen("apply_done").done)
+    tap(window, window.screen("apply_rating").done)
+    supplied_after_correction_then_done(qtbot, window, ctx, case, material)
 
 
 def sign_promise(window) -> None:
@@ -179,4 +189,5 @@ def test_social_security_card_with_a_photo_and_the_pickup_locker(qtbot, window, 
     material = next(m for m in body["form"]["materials"] if "照片" in m["name"])
     blob = store.read_blob(material["attachment"])
     assert blob.startswith(b"%PDF") and blob.count(b"/Type /Page\n") == 1
+    end_visit_then_follow(qtbot, window, ctx, body["form"]["case_number"], "居民户口簿")
 

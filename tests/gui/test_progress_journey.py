@@ -22,11 +22,12 @@ from offline_cache.outbox import Kind
 from printer_templates.acceptance_receipt import AcceptanceReceipt, render_acceptance_receipt
 from sim.id_samples import SAMPLE_CARDS
 from sim.paper import show_picture
-from tests.gui.conftest import tap, tap_service
+from tests.gui.conftest import answer_elder_offer, tap, tap_service
 from tests.gui.test_apply_journey import fill_form, start_birth, through_materials
 
 
 def test_a_case_applied_for_here_is_followed_by_card(qtbot, window, ctx, capsys):
+    """新生儿出生一件事 from the first tap to 办结: applied for here, 补正, 补交, 办结."""
     start_birth(qtbot, window, ctx)
     for _ in range(3):
         tap(window, window.screen("apply_condition").yes)
@@ -41,27 +42,13 @@ def test_a_case_applied_for_here_is_followed_by_card(qtbot, window, ctx, capsys)
     qtbot.waitUntil(lambda: len(store.records("case")) == 1, timeout=20000)
     tap(window, done.done)
     tap(window, window.screen("apply_rating").done)  # no rating: the visit ends
-    db = str(store.root / "platform.sqlite3")
-    for state, note in (("accepted", ""), ("correction", "结婚证复印件")):
-        argv = ["platform", "case", "advance", case, state, "--db", db]
-        assert main([*argv, "--note", note] if note else argv) == 0
-    ctx.sim.place_card("resident")  # the same citizen comes back
-    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
-    tap_service(window, "progress")
-    listing = window.screen("progress_list")
-    qtbot.waitUntil(lambda: listing.tile(case) is not None, timeout=10000)
-    assert listing.tile(case).sub.text().startswith("需要补正")
-    tap(window, listing.tile(case))
-    detail = window.screen("progress_case")
-    assert window.current is detail
-    assert detail.state.text() == "需要补正" and "结婚证复印件" in detail.next.text()
-    assert [line.split()[-1] for line in detail.steps.text().splitlines()] == [
-        "已提交", "已受理", "需要补正：结婚证复印件"]
+    supplied_after_correction_then_done(qtbot, window, ctx, case, "结婚证复印件")
 
 
 def test_someone_with_no_case_is_told_so_and_where_else_to_look(qtbot, window, ctx):
-    ctx.sim.place_card("resident_long_term")
+    ctx.sim.place_card("resident_long_term")  # born 1949: asked about 大字模式 first
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    answer_elder_offer(qtbot, window)
     tap_service(window, "progress")
     listing = window.screen("progress_list")
     qtbot.waitUntil(lambda: listing.error.isVisible(), timeout=10000)
@@ -110,19 +97,25 @@ def photograph(qtbot, window, ctx, papers: tuple[str, ...]) -> None:
     tap(window, capture.finish)
 
 
-def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, window, ctx):
+def supplied_after_correction_then_done(qtbot, window, ctx, case: str, material: str,
+                                        note: str = "户籍信息需核实") -> None:
+    """The rest of a case's life, once it is on the platform: 已受理, then 补正 asking for
+    ``material``; the resident comes back with the same card, finds it by 进度查询, takes
+    补交材料 under the camera (two pages: one PDF, on the platform byte for byte, a slip
+    whose QR follows the case); the platform reviews it again, then 办结, and the kiosk
+    shows every step."""
     ctx.sim.camera.remove()  # the test lays the pages, not the demo citizen
-    case = platform_case(qtbot, ctx)
     advance(ctx, case, "accepted")
-    advance(ctx, case, "correction", "--note", "户籍信息需核实", "--material", "户口簿",
+    advance(ctx, case, "correction", "--note", note, "--material", material,
             "--due", "2026-12-20")
     listing = open_progress(qtbot, window, ctx, case)
     assert listing.tile(case).sub.text().startswith("需要补正")
     tap(window, listing.tile(case))
     detail = window.screen("progress_case")
-    assert detail.next.text() == "需补正：户口簿，请于2026年12月20日前补交"
+    assert window.current is detail and detail.state.text() == "需要补正"
+    assert detail.next.text() == f"需补正：{material}，请于2026年12月20日前补交"
     tap(window, detail.supply)
-    assert "户口簿" in window.screen("progress_capture").title.text()
+    assert material in window.screen("progress_capture").title.text()
     photograph(qtbot, window, ctx, ("letter", "form"))  # two pages: one PDF
     assert window.current is detail
     qtbot.waitUntil(lambda: detail.receipt.text() == "请取走补交回执。", timeout=20000)
@@ -131,7 +124,7 @@ def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, 
     store = ctx.link.server.store
     qtbot.waitUntil(lambda: len(store.records("supplement")) == 1, timeout=30000)
     (sent,) = store.records("supplement")
-    assert sent["body"]["case_number"] == case and sent["body"]["material"] == "户口簿"
+    assert sent["body"]["case_number"] == case and sent["body"]["material"] == material
     assert sent["body"]["pages"] == 2
     (local,) = [r for r in ctx.outbox.records() if r.kind is Kind.SUPPLEMENT]
     (att,) = ctx.outbox.attachments(local.uuid)
@@ -150,8 +143,13 @@ def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, 
                     and listing.tile(case).sub.text().startswith("已办结"), timeout=10000)
     tap(window, listing.tile(case))
     assert [line.split(None, 1)[1] for line in detail.steps.text().splitlines()] == [
-        "已提交", "已受理", "需要补正：户籍信息需核实", "审查中：已补交 户口簿", "已办结"]
+        "已提交", "已受理", f"需要补正：{note}", f"审查中：已补交 {material}", "已办结"]
     assert detail.state.text() == "已办结" and not detail.supply.isVisible()
+
+
+def test_correction_then_the_material_photographed_here_reaches_the_case(qtbot, window, ctx):
+    case = platform_case(qtbot, ctx)
+    supplied_after_correction_then_done(qtbot, window, ctx, case, "户口簿")
 
 
 def test_offline_the_last_known_state_is_shown_with_its_age(qtbot, window, ctx):
