@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
@@ -136,27 +136,28 @@ def _frame_state(frame: ShownFrame) -> str:
 
 
 class PageCard(QFrame):
-    """One page taken: its picture, its number, and 重拍 / 删除."""
+    """One page taken: its picture, its number, and 重拍 / 删除. Made once and shown again
+    for whichever page it holds (``hold``): making a card anew for each page taken held the
+    event loop for 50–70 ms while the camera was busy."""
 
-    def __init__(self, index: int, image: QImage, theme: Theme,
-                 on_retake: Callable[[int], None], on_delete: Callable[[int], None]) -> None:
+    SIDE = 120  # px: a glance at which page it is; the buttons grow in elder mode instead
+
+    def __init__(self, on_retake: Callable[[int], None],
+                 on_delete: Callable[[int], None]) -> None:
         super().__init__()
         self.setObjectName("Dialog")
+        self.index = 0
         lay = QHBoxLayout(self)
         lay.setContentsMargins(12, 12, 12, 12)
         lay.setSpacing(16)
-        pic = QLabel()
-        side = 120  # a glance at which page it is; the buttons grow in elder mode instead
-        pic.setPixmap(QPixmap.fromImage(image).scaled(
-            side, side, Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation))
-        pic.setFixedSize(side, side)
-        pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.number = label("", tr("capture.page", n=index + 1), wrap=False)
-        self.retake = button(tr("capture.retake"))
-        self.delete = button(tr("capture.delete"))
-        self.retake.clicked.connect(lambda: on_retake(index))
-        self.delete.clicked.connect(lambda: on_delete(index))
+        self.pic = QLabel()
+        self.pic.setFixedSize(self.SIDE, self.SIDE)
+        self.pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number = label("", "", wrap=False)
+        self.retake = button()
+        self.delete = button()
+        self.retake.clicked.connect(lambda: on_retake(self.index))
+        self.delete.clicked.connect(lambda: on_delete(self.index))
         col = QVBoxLayout()
         col.addWidget(self.number)
         row = QHBoxLayout()
@@ -164,14 +165,24 @@ class PageCard(QFrame):
         row.addWidget(self.retake)
         row.addWidget(self.delete)
         col.addLayout(row)
-        lay.addWidget(pic)
+        lay.addWidget(self.pic)
         lay.addLayout(col, 1)
+
+    def hold(self, index: int, page: TakenPage) -> None:
+        self.index = index
+        if page.picture is None:  # scaled once per page, not at every change of the list
+            page.picture = QPixmap.fromImage(page.image).scaled(
+                self.SIDE, self.SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation)
+        self.pic.setPixmap(page.picture)
+        self.number.setText(tr("capture.page", n=index + 1))
 
 
 @dataclass
 class TakenPage:
     image: QImage  # thumbnail
     phash: int
+    picture: QPixmap | None = field(default=None, compare=False)  # as its card shows it
 
 
 class CaptureScreen(Screen):
@@ -196,7 +207,8 @@ class CaptureScreen(Screen):
         # The latest result or error; it stands until something newer happens under the
         # camera (see _on_frame), so the line under the picture is the newest true one.
         self._message: tuple[str, dict[str, object]] = ("", {})
-        self._cards: list[PageCard] = []
+        self._cards: list[PageCard] = []  # the cards showing a page now
+        self._pool: list[PageCard] = []  # every card made, in the order shown
 
         self.title = label("Title")
         self.preview = PreviewView()
@@ -359,17 +371,18 @@ class CaptureScreen(Screen):
         self._rebuild_cards()
 
     def _rebuild_cards(self) -> None:
-        for c in self._cards:
-            c.setParent(None)
-            c.deleteLater()
         shown = 1 if self.theme.elder else 2  # the newest pages; the count tells the rest
+        while len(self._pool) < shown:
+            card = PageCard(self._retake, self.delete_requested.emit)
+            self.cards_box.addWidget(card)
+            self._pool.append(card)
         first = max(0, len(self.pages) - shown)
-        self._cards = [PageCard(i, self.pages[i].image, self.theme, self._retake,
-                                self.delete_requested.emit)
-                       for i in range(first, len(self.pages))]
-        for c in self._cards:
-            self.cards_box.addWidget(c)
-            c.show()  # now, not on the next pass of the event loop: it can be tapped at once
+        self._cards = self._pool[:len(self.pages) - first]
+        for n, card in enumerate(self._pool):
+            if card in self._cards:
+                card.hold(first + n, self.pages[first + n])
+            # now, not on the next pass of the event loop: it can be tapped at once
+            card.setVisible(card in self._cards)
         self.retranslate()
 
     def _status_line(self) -> tuple[str, dict[str, object]]:

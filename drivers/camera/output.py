@@ -24,6 +24,17 @@ _POINTS_PER_INCH = 72.0
 rl_config.useA85 = 0
 
 
+class _JpegReader(ImageReader):
+    """A JPEG for reportlab to embed as it is (DCTDecode). reportlab names each image by a
+    digest of its decoded pixels (``getRGBData``), which for a 300-dpi A4 scan decodes 25 MB
+    only to hash them: ~80 ms a page, much of it holding the GIL. The compressed bytes name
+    the image as surely; the embedding itself reads them through ``jpeg_fh``."""
+
+    def getRGBData(self) -> bytes:  # noqa: N802 - reportlab's API
+        self._dataA = None  # no soft mask: a JPEG has no alpha
+        return self.fp.getvalue()
+
+
 def encode_jpeg(image: np.ndarray, dpi: int, quality: int = 85) -> bytes:
     """JPEG with its resolution recorded, so the PDF page comes out at the paper's size."""
     rgb = Image.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
@@ -53,7 +64,7 @@ def pages_pdf(jpegs: Sequence[bytes | bytearray], title: str = "") -> bytes:
         page_w, page_h = max(page_w, w), max(page_h, h)
         pdf.setPageSize((page_w, page_h))
         # reportlab embeds a JPEG as it is (DCTDecode): no second lossy compression.
-        pdf.drawImage(ImageReader(io.BytesIO(bytes(jpeg))), (page_w - w) / 2, (page_h - h) / 2,
+        pdf.drawImage(_JpegReader(io.BytesIO(bytes(jpeg))), (page_w - w) / 2, (page_h - h) / 2,
                       width=w, height=h)
         pdf.showPage()
     pdf.save()
