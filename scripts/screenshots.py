@@ -18,6 +18,7 @@ from PySide6.QtCore import QBuffer, QEventLoop, QIODevice, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
+from central.cases import advance_cli
 from kiosk.config import parse_config
 from kiosk.context import KioskContext
 from kiosk.qt_main import create_window
@@ -183,7 +184,14 @@ def shoot_apply(win, ctx, save, out: Path) -> None:  # noqa: ANN001
     flow.rate()
     win.screen("apply_rating").scores[2].click()
     save("apply-rating-why")
+    case = flow.case.case_number
     win.nav.end_visit("screenshots")
+    # The platform takes the case, then asks for a material (补正): what 进度查询 shows.
+    store = ctx.link.server.store
+    until(lambda: any(r["body"].get("form", {}).get("case_number") == case
+                      for r in store.records("case")), timeout_ms=30000)
+    advance_cli(store.root, case, "accepted", "")
+    advance_cli(store.root, case, "correction", "户籍信息需核实", ("结婚证复印件",), "2026-12-20")
     ctx.sim.place_card("resident")
     until(lambda: ctx.sessions.current.identity is not None)
     win.nav.start("progress")
