@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint
 from kiosk.flows.staff import PAGES, PIN
 from kiosk.navigator import HOME
 from kiosk.staff import hash_secret
+from kiosk.watchdog import EXIT_RESTART, EXIT_TO_DESKTOP
 from sim.id_samples import SAMPLE_CARDS
 from tests.gui.conftest import all_texts, tap, tap_at
 
@@ -189,3 +190,21 @@ def test_a_rejected_record_is_said_in_plain_words_and_sent_again(window, qtbot, 
     assert ("retried", "by staff (was rejected, new revision)") in [
         (event, detail) for _at, _uuid, event, detail in box.audit(uuid)]
     assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "outbox_retry", "record": uuid}
+
+
+def test_only_staff_mode_ends_the_kiosk_and_only_on_a_second_tap(window, qtbot, ctx):
+    """A citizen's close request is refused (tests/gui/test_window_close.py); staff's 退出到
+    桌面 ends the kiosk with the status that keeps systemd from starting it again, 重启 with
+    the one that restarts it, each only when tapped twice."""
+    ended: list[int] = []
+    window.staff.exit = ended.append  # the application's exit, recorded
+    open_staff(window, qtbot)
+    pages = window.screen(PAGES)
+    tap(window, pages.nav_buttons["system"])
+    tap(window, pages.desktop)
+    assert ended == []  # one tap asks for the second
+    tap(window, pages.desktop, after=1.0)
+    assert ended == [EXIT_TO_DESKTOP]
+    tap(window, pages.restart)
+    tap(window, pages.restart, after=1.0)
+    assert ended == [EXIT_TO_DESKTOP, EXIT_RESTART]
