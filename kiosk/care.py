@@ -64,9 +64,12 @@ class Care(QObject):
         engine = v.SpeechEngine(platformdirs.user_cache_path(APP_NAME) / "voice")
         if config.voice.enabled and not engine.available:
             log.warning("voice: %s is not installed; the kiosk does not speak", v.ESPEAK)
+        volume = ctx.volume.value if ctx.volume is not None else config.voice.volume
         self.voice = v.Voice(engine, sink or (default_sink or QtSink)(),
-                             volume=config.voice.volume / 100,
+                             volume=volume / 100,
                              enabled=config.voice.enabled and engine.available)
+        if ctx.volume is not None:  # staff set it for the room: heard at once, and a sample
+            ctx.volume.on_change(lambda value: self._alive() and self._volume_set(value))
         self._asked_for_voice = False  # this visit's citizen tapped 重听
         self._said: tuple[str, v.Prompt] | None = None  # (language, prompt) said last
         self._asked_time: object = None  # the session that was asked 还需要更多时间吗?
@@ -128,6 +131,15 @@ class Care(QObject):
         self._said = (translator.language, self.current_prompt())
         self.voice.current = self._said[1]
         self.voice.replay()
+
+    def _volume_set(self, value: int) -> None:
+        """Staff changed the volume: the screen's prompt said at the new loudness, so they
+        hear what a citizen will (even where the voice is off for citizens)."""
+        self.voice.volume = value / 100
+        prompt = self.current_prompt()
+        self._said = (translator.language, prompt)  # said now: not cut as "a new screen"
+        self.voice.current = prompt
+        self.voice.sample(prompt)
 
     def _voice_on(self) -> bool:
         return self._asked_for_voice or self.win.theme.elder or self.village

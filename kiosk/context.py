@@ -39,7 +39,7 @@ from kiosk.link import (
 from kiosk.network import NetworkSwitch
 from kiosk.records import OfflineTicket
 from kiosk.session import IdlePolicy, SessionManager
-from kiosk.staff import ReceiptPaper
+from kiosk.staff import ReceiptPaper, VoiceVolume
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.outbox import CaseOutbox, Kind
 from offline_cache.queue_numbers import IssuedNumber, QueueNumberStore
@@ -79,6 +79,7 @@ class KioskContext:
     # opens none of its stores (see kiosk.integrity).
     damaged: list[Damage] = field(default_factory=list)
     paper: ReceiptPaper | None = None  # the receipt roll's estimate (staff mode)
+    volume: VoiceVolume | None = None  # how loud the kiosk speaks (staff mode)
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
@@ -118,6 +119,7 @@ class KioskContext:
         ctx.paper = ReceiptPaper(data / "staff" / "paper.json",
                                  dev.printer.roll_length_m * 1000.0,
                                  ctx.receipt_profile.width_dots)
+        ctx.volume = VoiceVolume(data / "staff" / "voice.json", config.voice.volume)
         try:
             ctx._connect_platform()
         except BaseException:  # e.g. not enrolled: what was started stops again

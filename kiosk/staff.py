@@ -266,6 +266,34 @@ class ReceiptPaper:
             log.warning("paper gauge not saved: %s", e)
 
 
+class VoiceVolume:
+    """How loud the kiosk speaks (0–100 %), set in staff mode for the room it stands in:
+    config ``voice.volume`` until staff change it, then what they set, kept in
+    ``<data>/staff/voice.json``. Who listens (the voice) hears each change."""
+
+    STEP = 10
+
+    def __init__(self, path: Path, default: int) -> None:
+        self.path = path
+        value = _read_json(path).get("volume", default)
+        self.value = max(0, min(100, int(value))) if isinstance(value, int | float) else default
+        self._listeners: list[Callable[[int], None]] = []
+
+    def on_change(self, listener: Callable[[int], None]) -> None:
+        self._listeners.append(listener)
+
+    def step(self, steps: int) -> int:
+        """Louder (+) or softer (−) by ``steps`` × STEP; returns the new volume."""
+        self.value = max(0, min(100, self.value + steps * self.STEP))
+        try:
+            _write_json(self.path, {"volume": self.value})
+        except OSError as e:
+            log.warning("voice volume not saved: %s", e)
+        for listener in self._listeners:
+            listener(self.value)
+        return self.value
+
+
 # --- device tests -----------------------------------------------------------------------------
 CARD_WAIT = 20.0  # seconds a card test waits for a card to be placed
 PRINT_WAIT = 60.0

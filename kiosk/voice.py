@@ -383,6 +383,11 @@ class Voice:
         self.on = True
         self._speak(self.current)
 
+    def sample(self, prompt: Prompt) -> None:
+        """Say ``prompt`` now whether or not the voice is on: staff trying the volume."""
+        if self.enabled:
+            self._speak(prompt)
+
     def set_on(self, on: bool) -> None:
         self.on = on
         if not on:

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
@@ -110,6 +111,7 @@ class StaffScreen(Screen):
     retry = Signal(str)  # a record's id; "": every failed one
     sync_now = Signal()
     system = Signal(str)  # restart / desktop
+    volume_step = Signal(int)  # +1 louder, -1 softer
 
     def __init__(self) -> None:
         super().__init__()
@@ -139,7 +141,7 @@ class StaffScreen(Screen):
         body = QVBoxLayout()
         body.setSpacing(12)
         self.title = label("Title")
-        self.idle_hint = label("Hint", wrap=False)
+        self.idle_hint = label("Hint")  # wraps where the page is narrow (portrait, 大字)
         self.idle_seconds = 120
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
@@ -271,6 +273,28 @@ class StaffScreen(Screen):
     def _build_system(self) -> None:
         lay = QVBoxLayout(self.pages["system"])
         lay.setSpacing(18)
+        # How loud the kiosk speaks, for the room it stands in: each change is heard at once.
+        self.volume = label("", wrap=False)
+        self.softer = button("－")
+        self.softer.setObjectName("softer")
+        self.louder = button("＋")
+        self.louder.setObjectName("louder")
+        self.softer.clicked.connect(lambda: self.volume_step.emit(-1))
+        self.louder.clicked.connect(lambda: self.volume_step.emit(1))
+        self.volume_row = QWidget()  # the volume above its buttons: narrow in portrait too
+        col = QVBoxLayout(self.volume_row)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(8)
+        col.addWidget(self.volume)
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        row.addWidget(self.softer)
+        row.addWidget(self.louder)
+        row.addStretch(1)
+        col.addLayout(row)
+        self.volume_row.setVisible(False)  # until the flow says the kiosk has a voice
+        self._volume: int | None = None
+        lay.addWidget(self.volume_row)
         self.restart = _Confirm("staff.restart")
         self.restart.setObjectName("restart")
         self.restart.confirmed.connect(lambda: self.system.emit("restart"))
@@ -279,15 +303,31 @@ class StaffScreen(Screen):
         self.desktop.setObjectName("desktop")
         self.desktop.confirmed.connect(lambda: self.system.emit("desktop"))
         self.desktop_hint = label("Hint")
-        for b, hint in ((self.restart, self.restart_hint), (self.desktop, self.desktop_hint)):
-            row = QHBoxLayout()
-            row.addWidget(b)
-            row.addStretch(1)
-            lay.addLayout(row)
-            lay.addWidget(hint)
+        # Side by side where there is room (landscape), one above the other in portrait.
+        buttons = self.system_buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        buttons.setSpacing(16)
+        buttons.addWidget(self.restart)
+        buttons.addWidget(self.desktop)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        lay.addWidget(self.restart_hint)
+        lay.addWidget(self.desktop_hint)
         lay.addStretch(1)
 
+    def set_portrait(self, portrait: bool) -> None:
+        d = QBoxLayout.Direction
+        self.system_buttons.setDirection(d.TopToBottom if portrait else d.LeftToRight)
+
     # --- what the flow shows ----------------------------------------------------------------
+    def show_volume(self, volume: int | None) -> None:
+        """The voice's volume in percent; None: the kiosk does not speak (no row)."""
+        self._volume = volume
+        self.volume_row.setVisible(volume is not None)
+        if volume is not None:
+            self.volume.setText(tr("staff.volume", n=volume))
+            self.softer.setEnabled(volume > 0)
+            self.louder.setEnabled(volume < 100)
+
     def show_page(self, page: str) -> None:
         self.page = page
         self.nav_buttons[page].setChecked(True)
@@ -428,6 +468,10 @@ class StaffScreen(Screen):
             test.setStyleSheet(compact)
         for _text, again in self.outbox_rows:
             again.setStyleSheet(compact)
+        for b in (self.restart, self.desktop):
+            b.setStyleSheet(compact)
+        for b in (self.softer, self.louder):
+            b.setStyleSheet(compact + f" min-width: {theme.px(110)}px;")
         self.paper_bar.setStyleSheet(
             f"QProgressBar {{ min-height: {theme.px(28)}px; border: 2px solid {LINE}; "
             f"border-radius: 8px; background: white; }} "
@@ -449,6 +493,7 @@ class StaffScreen(Screen):
         self.desktop.retranslate()
         self.restart_hint.setText(tr("staff.restart_hint"))
         self.desktop_hint.setText(tr("staff.desktop_hint"))
+        self.show_volume(self._volume)
         self._fill_devices()
         self._fill_paper()
         self._fill_outbox()

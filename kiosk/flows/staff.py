@@ -132,6 +132,7 @@ class StaffFlow(Flow):
         screen.retry.connect(self.retry)
         screen.sync_now.connect(self.sync_now)
         screen.system.connect(self.system_action)
+        screen.volume_step.connect(self.volume_step)
 
     # --- in --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -205,6 +206,9 @@ class StaffFlow(Flow):
             self.host.run(self.outbox_view, on_done=lambda f: screen.show_outbox(f.result()))
         elif page == "network":
             screen.show_network(self.network_view())
+        elif page == "system":
+            voice = self.ctx.volume is not None and self.ctx.config.voice.enabled
+            screen.show_volume(self.ctx.volume.value if voice else None)
 
     def device_rows(self) -> list[DeviceRow]:
         return [DeviceRow(name, _state(w.status.state, w.status.code), w.status.code,
@@ -245,6 +249,13 @@ class StaffFlow(Flow):
         return PaperView(paper.left_mm / 1000, paper.roll_mm / 1000, paper.fraction_left,
                          paper.used_mm / 1000,
                          paper.refilled_at, sensor, a4_paper)
+
+    def volume_step(self, steps: int) -> None:
+        """Louder or softer: kept for the next start, heard at once, audited."""
+        assert self.ctx.volume is not None
+        value = self.ctx.volume.step(steps)
+        self.audit.record("voice_volume", volume=value)
+        self.host.screen(PAGES).show_volume(value)
 
     def paper_refilled(self) -> None:
         assert self.ctx.paper is not None

@@ -9,9 +9,11 @@ import logging
 import pytest
 from PySide6.QtCore import QPoint
 
+from kiosk import care
+from kiosk.audio import RecordingSink
 from kiosk.flows.staff import PAGES, PIN
 from kiosk.navigator import HOME
-from kiosk.staff import hash_secret
+from kiosk.staff import VoiceVolume, hash_secret
 from kiosk.watchdog import EXIT_RESTART, EXIT_TO_DESKTOP
 from sim.id_samples import SAMPLE_CARDS
 from tests.gui.conftest import all_texts, tap, tap_at
@@ -208,3 +210,30 @@ def test_only_staff_mode_ends_the_kiosk_and_only_on_a_second_tap(window, qtbot, 
     tap(window, pages.restart)
     tap(window, pages.restart, after=1.0)
     assert ended == [EXIT_TO_DESKTOP, EXIT_RESTART]
+
+
+@pytest.fixture
+def recording(monkeypatch):
+    """The window plays into a recording sink (made before the window is)."""
+    monkeypatch.setattr(care, "default_sink", RecordingSink)
+
+
+def test_staff_set_the_voice_volume_and_hear_it_at_once(recording, window, qtbot, ctx):
+    open_staff(window, qtbot)
+    pages = window.screen(PAGES)
+    tap(window, pages.nav_buttons["system"])
+    assert pages.volume.text() == "语音音量：60%"  # config voice.volume until staff set it
+    sink = window.care.voice.sink
+    before = len(sink.played)
+    tap(window, pages.louder)
+    qtbot.wait(100)  # what the tap changed on screen is taken in, and the sample not cut
+    assert pages.volume.text() == "语音音量：70%"
+    sample = sink.played[before]  # the screen's words, said at the new loudness
+    assert sample.volume == pytest.approx(0.7) and sample.clips and not sample.cut
+    for _ in range(8):
+        tap(window, pages.louder)
+    assert pages.volume.text() == "语音音量：100%" and not pages.louder.isEnabled()
+    tap(window, pages.softer)
+    assert audit(ctx)[-1]["event"] == "voice_volume" and audit(ctx)[-1]["volume"] == 90
+    again = VoiceVolume(ctx.config.data_dir / "staff" / "voice.json", 60)
+    assert again.value == 90  # kept for the next start
