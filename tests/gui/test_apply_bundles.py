@@ -7,8 +7,11 @@ the document camera in photo mode, the card collected from the hall's pickup loc
 from __future__ import annotations
 
 import pytest
+import zxingcpp
+from PIL import Image
 from PySide6.QtGui import QGuiApplication
 
+from kiosk.flows.progress import PROGRESS_URL
 from tests.gui.conftest import tap, tap_service
 from tests.gui.test_apply_journey import choose, digits, edit, tap_at_pad
 from tests.gui.test_guide_search import tap_key
@@ -142,8 +145,10 @@ def test_retirement_for_a_mother_by_her_son_with_a_promise(qtbot, window, ctx):
 
 
 def end_visit_then_follow(qtbot, window, ctx, case: str, material: str) -> None:
-    """The visit ends at 完成; the same card later finds the case, takes 补交材料 for its
-    补正, and sees it 办结."""
+    """The 受理回执's QR leads to the case; the visit ends at 完成; the same card later finds
+    the case, takes 补交材料 for its 补正, and sees it 办结."""
+    receipt = Image.open(ctx.sim.printer.pages[-1])
+    assert [c.text for c in zxingcpp.read_barcodes(receipt)] == [PROGRESS_URL.format(case=case)]
     tap(window, window.screen("apply_done").done)
     tap(window, window.screen("apply_rating").done)
     supplied_after_correction_then_done(qtbot, window, ctx, case, material)
