@@ -105,7 +105,37 @@ class RefusedScreen(Screen):
                               phone=self._values["phone"]))
 
 
-class FormScreen(Screen):
+class _RowsScreen(Screen):
+    """A screen of rows a page at a time (the form's fields, the materials) in a grid whose
+    row widgets are made once for a page size, an orientation and a look, then only filled:
+    making a page's labels and buttons anew at each change held the event loop for tens of
+    milliseconds."""
+
+    grid: QGridLayout
+    portrait: bool
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._slots: list[dict[str, Any]] = []  # a page's row widgets, filled by rebuild
+        self._made_for: object = None  # (rows a page, portrait, theme) they were made for
+
+    def _make_slot(self, n: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _keep_slots(self, per: int) -> None:
+        key = (per, self.portrait, self.theme)
+        if self._made_for == key:
+            return
+        _empty(self.grid)
+        self._slots = [self._make_slot(i) for i in range(per)]
+        self.grid.setColumnStretch(0, 1)
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        self.grid.setRowStretch(per, 1)
+        self._made_for = key
+
+
+class FormScreen(_RowsScreen):
     """一表申请: a row per field — its name, what it holds (or 未填写), what is wrong with it
     in plain words beside it, and 修改 where it may be changed. A page at a time."""
 
@@ -121,8 +151,6 @@ class FormScreen(Screen):
         self.portrait = False
         self.edit_buttons: dict[str, Any] = {}
         self.error_labels: dict[str, Any] = {}
-        self._slots: list[dict[str, Any]] = []  # a page's row widgets, filled by rebuild
-        self._made_for: object = None  # (rows a page, portrait, theme) they were made for
         self._value_style = self._empty_style = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(60, 24, 60, 20)
@@ -182,19 +210,9 @@ class FormScreen(Screen):
         self.rebuild()
 
     def rebuild(self) -> None:
-        """Show this page's rows. The row widgets are made once for a page size, an
-        orientation and a look, then only filled: making a page's labels and buttons anew
-        at each 修改 held the event loop for tens of milliseconds."""
+        """Show this page's rows (see _RowsScreen)."""
         per = self.per_page()
-        key = (per, self.portrait, self.theme)
-        if self._made_for != key:
-            _empty(self.grid)
-            self._slots = [self._make_slot(i) for i in range(per)]
-            self.grid.setColumnStretch(0, 1)
-            for row in range(self.grid.rowCount()):
-                self.grid.setRowStretch(row, 0)
-            self.grid.setRowStretch(per, 1)
-            self._made_for = key
+        self._keep_slots(per)
         self.edit_buttons, self.error_labels = {}, {}
         lang = translator.language
         page = self.rows[self.page * per:(self.page + 1) * per]
@@ -262,7 +280,7 @@ class FormScreen(Screen):
         self.rebuild()
 
 
-class MaterialsScreen(Screen):
+class MaterialsScreen(_RowsScreen):
     """申请材料: each with what happens to it; a 容缺 material switches between 容缺后补 and
     窗口核验; with any deferred, the promise is confirmed before going on."""
 
@@ -282,8 +300,6 @@ class MaterialsScreen(Screen):
         self.photos: dict[int, Any] = {}
         self.page = 0
         self.portrait = False
-        self._slots: list[dict[str, Any]] = []  # a page's row widgets, filled by rebuild
-        self._made_for: object = None  # (rows a page, portrait, theme) they were made for
         self._status_style = self._promised_style = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(60, 24, 60, 20)
@@ -338,19 +354,10 @@ class MaterialsScreen(Screen):
         self.rebuild()
 
     def rebuild(self) -> None:
-        """Show this page's materials in row widgets made once for a page size, an
-        orientation and a look (as the form's rows are), filled anew at each change."""
+        """Show this page's materials (see _RowsScreen)."""
         self.page = min(self.page, self.pages() - 1)
         per = self.per_page()
-        key = (per, self.portrait, self.theme)
-        if self._made_for != key:
-            _empty(self.grid)
-            self._slots = [self._make_slot(i) for i in range(per)]
-            self.grid.setColumnStretch(0, 1)
-            for row in range(self.grid.rowCount()):
-                self.grid.setRowStretch(row, 0)
-            self.grid.setRowStretch(per, 1)
-            self._made_for = key
+        self._keep_slots(per)
         self.toggles, self.photos = {}, {}
         lang = translator.language
         first = self.page * per
