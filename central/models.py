@@ -100,7 +100,7 @@ class Heartbeat(_Body):
 
 
 class CommandAck(_Body):
-    status: Literal["received", "done", "failed"]
+    status: Literal["received", "done", "refused", "failed"]
     detail: str = Field("", max_length=500)
 
 

@@ -486,6 +486,15 @@ class PlatformStore:
             if cur.rowcount == 0:
                 raise Refusal(404, "unknown_command", f"no command {cid} for this terminal")
 
+    def commands(self, terminal: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Commands issued, newest first, with their acknowledgement (technicians' list)."""
+        rows = self._rows("SELECT id, terminal, name, args, issued_at, ack_status, ack_detail, "
+                          "acked_at FROM command WHERE ? IS NULL OR terminal = ? "
+                          "ORDER BY issued_at DESC LIMIT ?", (terminal, terminal, limit))
+        return [{"id": i, "terminal": t, "name": n, "args": json.loads(a), "issued_at": iso(at),
+                 "status": st, "detail": d, "acked_at": iso(ack) if ack else None}
+                for i, t, n, a, at, st, d, ack in rows]
+
     def command_ack(self, cid: str) -> tuple[str | None, str | None]:
         rows = self._rows("SELECT ack_status, ack_detail FROM command WHERE id = ?", (cid,))
         return tuple(rows[0]) if rows else (None, None)

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from kiosk.config import (
     DEV_ENV,
@@ -89,33 +90,14 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
     ctx = KioskContext.build(config)
     ctx.start(sync=False)  # looking must not send the outbox
     try:
-        outbox = ctx.outbox.status().as_dict(time.time()) if ctx.outbox else None
         ctx.devices.wait_first_status(timeout=args.wait)
-        rows = []
-        for name, w in ctx.devices.workers.items():
-            s = w.status
-            rows.append({
-                "device": name,
-                "kind": w.kind,
-                "configured": getattr(config.devices, name).port,
-                "port": w.port,
-                "state": str(s.state),
-                "code": s.code,
-                "reason": s.reason,
-                "details": {k: v for k, v in s.details.items() if k != "port"},
-            })
+        report = doctor_report(config, ctx)
     finally:
         ctx.stop()
-    ok = all(r["state"] == "ready" for r in rows) and not ctx.damaged
-    warnings = [w for w in [key_warning(config)] if w]
-    if config.platform.insecure:
-        warnings.append(f"platform {config.platform.url} is plain http:// to another machine "
-                        "(allow_insecure = true): cases and ID numbers cross the network "
-                        "unencrypted; use https://")
+    ok, rows, outbox, warnings = (report["ok"], report["devices"], report["outbox"],
+                                  report["warnings"])
     if args.json:
-        print(json.dumps({"terminal": config.terminal.id, "ok": ok, "devices": rows,
-                          "outbox": outbox, "damaged": [d.as_dict() for d in ctx.damaged],
-                          "warnings": warnings}, ensure_ascii=False, indent=2))
+        print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         print(f"terminal {config.terminal.id} ({config.terminal.mode})")
         for r in rows:
@@ -133,6 +115,33 @@ def cmd_doctor(args: argparse.Namespace, config: KioskConfig) -> int:
             print("  OUT OF SERVICE until every file above is taken out of the data folder "
                   "(examine or restore it first: nothing in it was deleted)")
     return 0 if ok else 1
+
+
+def doctor_report(config: KioskConfig, ctx: Any) -> dict[str, Any]:
+    """What ``kiosk doctor --json`` prints, from a started ``KioskContext`` (also the
+    running kiosk's, for remote diagnostics): devices, outbox, damaged files, warnings."""
+    outbox = ctx.outbox.status().as_dict(time.time()) if ctx.outbox else None
+    rows = []
+    for name, w in ctx.devices.workers.items():
+        s = w.status
+        rows.append({
+            "device": name,
+            "kind": w.kind,
+            "configured": getattr(config.devices, name).port,
+            "port": w.port,
+            "state": str(s.state),
+            "code": s.code,
+            "reason": s.reason,
+            "details": {k: v for k, v in s.details.items() if k != "port"},
+        })
+    ok = all(r["state"] == "ready" for r in rows) and not ctx.damaged
+    warnings = [w for w in [key_warning(config)] if w]
+    if config.platform.insecure:
+        warnings.append(f"platform {config.platform.url} is plain http:// to another machine "
+                        "(allow_insecure = true): cases and ID numbers cross the network "
+                        "unencrypted; use https://")
+    return {"terminal": config.terminal.id, "ok": ok, "devices": rows, "outbox": outbox,
+            "damaged": [d.as_dict() for d in ctx.damaged], "warnings": warnings}
 
 
 def key_warning(config: KioskConfig) -> str:

@@ -18,6 +18,8 @@ from kiosk.config import KioskConfig, dev_mode
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from kiosk.navigator import HOME
+from kiosk.remote import with_remote_config
+from kiosk.remote_gui import attach_remote
 from kiosk.service_health import ServiceHealth
 from kiosk.staff_mode import attach_staff_mode
 from kiosk.watchdog import supervise
@@ -45,6 +47,7 @@ def create_window(config: KioskConfig, ctx: KioskContext,
     translator.set_language(config.terminal.language)
     win = attach_staff_mode(ctx, lambda: KioskWindow(ctx, clock))
     ServiceHealth(win)  # a service whose device is down leaves home, with a line instead
+    win.remote = attach_remote(win)  # type: ignore[attr-defined]  # the platform's commands
     # The kiosk's screen has one size: layouts must fit it, never grow the window past it.
     win.setFixedSize(*SIZES[config.terminal.orientation])
     return win
@@ -74,6 +77,7 @@ def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = Fal
               screenshot: str | None = None, elder: bool = False) -> int:
     use_onscreen_keyboard()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    config = with_remote_config(config)  # keys a remote command set
     ctx = KioskContext.build(config)
     if ctx.damaged:
         return _out_of_service(app, config, ctx, screenshot)

@@ -4,6 +4,7 @@
     kiosk platform pay ORDER [--db FILE]     # the simulated payment channel (缴费)
     kiosk platform terminal add|rotate|revoke ID [--db FILE]   # enrolment tokens, revocation
     kiosk platform audit [--terminal ID] [--hours N] [--json] [--db FILE]   # look-ups of people
+    kiosk platform command send|list|diagnostics ...   # remote commands (remote_commands.py)
 
 It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
 (``[terminal] id`` with the secret of ``[platform] secret_file``), so a kiosk on the same
@@ -19,6 +20,7 @@ import logging
 import sys
 from pathlib import Path
 
+from kiosk.commands import remote_commands
 from kiosk.config import KioskConfig
 
 
@@ -75,6 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
                        "embedded platform's)")
     audit.set_defaults(handler=cmd_audit)
+    remote_commands.register(platform_sub)
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
