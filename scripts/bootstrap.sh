@@ -18,6 +18,7 @@ APT_PACKAGES=(
   fonts-wqy-zenhei cups-client   # TrueType CJK font embedded in certificate PDFs; lp/lpstat for A4
   libpulse0                 # Qt Virtual Keyboard's QML (PySide6-Addons) links against it
   espeak-ng                 # spoken prompts (kiosk/voice.py), rendered once and cached
+  chromium chromium-driver  # the 远程咨询 staff page in a headless browser (tests)
 )
 
 missing=()
