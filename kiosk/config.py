@@ -290,6 +290,15 @@ class VoiceConfig(_Section):
     volume: Annotated[int, Field(ge=0, le=100)] = 60  # percent
 
 
+class RemoteHelpConfig(_Section):
+    # 远程咨询: when the hall's staff answer video calls (kiosk.remote_help.HelpHours).
+    hours: tuple[Annotated[str, Field(pattern=r"^\d\d:\d\d-\d\d:\d\d$")], ...] = (
+        "09:00-12:00", "13:30-17:30")
+    weekdays: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5)  # 1 = Monday
+    no_answer_after: Annotated[int, Field(ge=10, le=600)] = 60  # seconds, then a callback
+    ice_servers: tuple[str, ...] = ()  # the hall's own STUN/TURN URLs; none: direct only
+
+
 class DataConfig(_Section):
     dir: str = ""  # empty: the platform's per-user data folder
 
@@ -319,6 +328,7 @@ class KioskConfig(_Section):
     store: StoreConfig = StoreConfig()
     queue: QueueConfig = QueueConfig()
     voice: VoiceConfig = VoiceConfig()
+    remote_help: RemoteHelpConfig = RemoteHelpConfig()
     data: DataConfig = DataConfig()
     staff: StaffConfig = StaffConfig()
 
