@@ -1,6 +1,8 @@
 """The window's side of remote commands (``kiosk.remote``): what they do to the screen runs
 on the GUI thread, through the window and its navigator; the commands' own thread waits
-for it. A kiosk locked stays locked across restarts until it is unlocked."""
+for it. A kiosk locked stays locked across restarts until it is unlocked; staff on site
+still open staff mode through it (the corner gesture or a staff card): the lock steps
+aside while staff mode is open and is back when it closes."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.config import KioskConfig
 from kiosk.navigator import HOME
 from kiosk.remote import RemoteCommands
+from kiosk.staff_mode import STAFF_STEPS
 from kiosk.watchdog import EXIT_RESTART
 from screens.locked import LockedOverlay
 
@@ -34,7 +37,9 @@ class WindowHost(QObject):
         super().__init__(win)
         self.win = win
         self.overlay = LockedOverlay(win)
+        self.message: str | None = None  # locked, with this message
         self._call.connect(self._run)
+        win.nav.changed.connect(self._step_changed)
         self._hook = win.card_hook
         win.card_hook = self._claims_card
         win.installEventFilter(self)
@@ -65,20 +70,28 @@ class WindowHost(QObject):
         self._on_gui(lambda: self._lock(message))
 
     def _lock(self, message: str) -> None:
-        self.overlay.show_message(message)
+        self.message = message
+        if self.win.nav.step not in STAFF_STEPS:
+            self.overlay.show_message(message)
         self.win.screen_changed()
 
     def unlock(self) -> None:
         self._on_gui(self._unlock)
 
     def _unlock(self) -> None:
+        self.message = None
         self.overlay.unlock()
-        self.win.nav.home()
+        if self.win.nav.step not in STAFF_STEPS:
+            self.win.nav.home()
         self.win.screen_changed()
 
-    @property
-    def locked(self) -> bool:
-        return self.overlay.isVisible()
+    def _step_changed(self, step: str) -> None:
+        if self.message is None:
+            return
+        if step in STAFF_STEPS:
+            self.overlay.hide()
+        elif not self.overlay.isVisible():
+            self.overlay.show_message(self.message)
 
     def end_session(self, reason: str) -> None:
         self._on_gui(lambda: self.win.end_session(reason))
@@ -102,9 +115,9 @@ class WindowHost(QObject):
 
     # --- while locked --------------------------------------------------------------------------
     def _claims_card(self, device: str, event: str, payload: Any) -> bool:
-        if self.overlay.isVisible():
-            return True  # locked: a card starts nothing
-        return self._hook is not None and self._hook(device, event, payload)
+        if self._hook is not None and self._hook(device, event, payload):
+            return True  # staff mode's (a staff card opens it through the lock too)
+        return self.message is not None  # locked: a citizen's card starts nothing
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if obj is self.win and event.type() == QEvent.Type.Resize and self.overlay.isVisible():

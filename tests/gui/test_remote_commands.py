@@ -14,6 +14,7 @@ from PySide6.QtCore import QPoint
 from kiosk.cli import main
 from kiosk.config import parse_config
 from kiosk.context import KioskContext
+from kiosk.flows.staff import PIN
 from kiosk.navigator import HOME
 from kiosk.privacy import mask_id_number
 from kiosk.remote import ledger_path, with_remote_config
@@ -87,6 +88,18 @@ def test_lock_shows_out_of_service_taps_and_cards_do_nothing_unlock_returns_home
     assert not any("暂停服务" in t for t in all_texts(window))
     tap(window, home.tiles["queue"], after=2)
     assert window.nav.step != HOME  # services again
+
+
+def test_staff_on_site_open_staff_mode_through_the_lock(qtbot, window, ctx):
+    cid = issue(ctx, "lock", message="等待维修")
+    wait_ack(qtbot, ctx, cid)
+    overlay = window.remote.host.overlay
+    for _ in range(5):
+        tap_at(window, QPoint(20, 20), after=0.3)  # the corner gesture, on the lock
+    assert window.nav.step == PIN and not overlay.isVisible()
+    tap(window, window.footer.home_btn, after=2)  # staff leave: locked again
+    assert window.nav.step == HOME and overlay.isVisible()
+    assert overlay.message.text() == "等待维修"
 
 
 def test_lock_survives_a_restart_of_the_kiosk(qtbot, window, ctx):
