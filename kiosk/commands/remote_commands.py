@@ -74,6 +74,10 @@ def cmd_remote(args: argparse.Namespace, config: KioskConfig) -> int:
     store = _store(args, config)
     try:
         if args.remote_action == "send":
+            if store.secret(args.terminal) is None:  # a typo would wait for ever
+                print(f"kiosk platform command: no terminal {args.terminal} is enrolled "
+                      "on this platform", file=sys.stderr)
+                return 1
             cid = store.enqueue_command(args.terminal, args.name, arguments)
             print(f"{cid} {args.name} for {args.terminal}: carried out after its next "
                   "heartbeat (see `kiosk platform command list`)")

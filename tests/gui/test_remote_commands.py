@@ -248,3 +248,5 @@ def test_cli_sends_a_command_and_lists_its_result(qtbot, window, ctx, tmp_path, 
     assert rows[0]["args"] == {"message": "午休，14:00恢复"}
     assert main(["--config", cfg, "platform", "command", "send", ctx.config.terminal.id,
                  "set_config", "--arg", "novalue"]) == 2
+    assert main(["--config", cfg, "platform", "command", "send", "SIM-9999", "unlock"]) == 1
+    assert "no terminal SIM-9999" in capsys.readouterr().err
