@@ -33,7 +33,12 @@ MIN_AREA = 0.008  # of the frame: an ID card on an A3 field is ~0.04
 _SMALL, _SMALL_PAPER = 0.08, 0.3
 _MIN_SUPPORT = 0.45  # weakest side: share of it that must run along an edge
 _LOOK_INSIDE = 24  # candidates whose inside is looked at
-_FAINT = 0.45  # second look: the edge threshold scaled by this
+# Later looks when nothing stood out: the edge threshold scaled by these, on the frame with
+# its light evened out (a page on a desk as white as itself has edges of a few grey levels,
+# which a soft shadow across them breaks).
+_FAINT = (0.45, 0.25)
+_LIGHT_SIGMA = 0.08  # the blur that estimates the light, as a share of the long side
+_FAINT_PAPER = 0.5  # on those looks, the least share of the inside that looks like paper
 _EDGE = 4.0  # least slope across a side (grey levels per pixel) that is an edge
 _BORDER = 0.012  # of the frame size: a side this close to the frame's edge is the frame's
 _EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
@@ -87,16 +92,17 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     small, s = work_image(image, WORK_SIZE if refine else PREVIEW_WORK_SIZE)
     # A white page on a white desk has edges fainter than a usual frame's: when nothing
     # stands out at the usual threshold, look again at a lower one.
-    for faint in (1.0, _FAINT):
-        feats = _Features(small, faint)
+    for faint in (1.0, *_FAINT):
+        feats = _Features(small, faint, even_light=faint != 1.0)
         # A still may take longer: more lines tried find a faint page edge among text lines.
         cands = _score_all(_quads(feats, lines=20 if refine else 14), feats)
-        # At the lower threshold desk texture may line up too: only clear paper counts.
-        least, paper = (_MIN_SUPPORT, 0.0) if faint == 1.0 else (0.7, 0.0)
+        # At the lower thresholds desk texture and small things (a phone, a note) may line
+        # up too: only clear sides count, and a small outline must be clearly paper.
+        least, paper = (_MIN_SUPPORT, _SMALL_PAPER) if faint == 1.0 else (0.7, _FAINT_PAPER)
         full = [c for c in cands if not c.on_border and c.support >= least
-                and c.paper >= paper and (c.area >= _SMALL or c.paper >= _SMALL_PAPER)]
+                and (c.area >= _SMALL or c.paper >= paper)]
         cut = [c for c in cands if c.on_border and c.support >= max(0.6, least)
-               and c.area > 0.05 and c.paper >= paper]
+               and c.area > 0.05 and (faint == 1.0 or c.paper >= paper)]
         best = _choose(full)
         if best is not None or cut:
             break
@@ -114,6 +120,14 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         # A corner on the frame's edge is a page running off it: what is seen is not all.
         return PageDetection(None, float(conf), cut_off=True, outline=quad)
     return PageDetection(quad, float(conf), outline=quad)
+
+
+def _even_light(small: np.ndarray) -> np.ndarray:
+    """The frame divided by its own light (a wide blur of it): shadows and uneven light
+    go, the step of a page's edge stays."""
+    f = small.astype(np.float32)
+    light = cv2.GaussianBlur(f, (0, 0), _LIGHT_SIGMA * max(small.shape[:2]))
+    return np.clip(f / np.maximum(light, 1.0) * 200.0, 0, 255).astype(np.uint8)
 
 
 def _touches_frame(quad: np.ndarray, w: int, h: int) -> bool:
@@ -155,12 +169,15 @@ class _Features:
     """Colour-aware gradients of the working image: L, and a, b weighted up, so a white
     page on a pale yellow desk still has an edge."""
 
-    def __init__(self, small: np.ndarray, faint: float = 1.0) -> None:
+    def __init__(self, small: np.ndarray, faint: float = 1.0, even_light: bool = False) -> None:
         self.h, self.w = small.shape[:2]
         blurred = cv2.GaussianBlur(small, (0, 0), 1.0)
         lab = cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB)
-        boost = cv2.addWeighted(lab[:, :, 1:], 2.0, np.full_like(lab[:, :, 1:], 128), -1, 0)
-        self.lab = np.dstack([lab[:, :, 0], boost])
+        # Edges from the frame with its light evened (later looks); whiteness as it is.
+        lab_even = (cv2.cvtColor(_even_light(blurred), cv2.COLOR_BGR2LAB) if even_light
+                    else lab)
+        boost = cv2.addWeighted(lab_even[:, :, 1:], 2.0, np.full_like(lab[:, :, 1:], 128), -1, 0)
+        self.lab = np.dstack([lab_even[:, :, 0], boost])
         gx = cv2.Sobel(self.lab, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)  # → levels/px
         gy = cv2.Sobel(self.lab, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
         mag2 = gx * gx + gy * gy
