@@ -291,7 +291,7 @@ class VoiceConfig(_Section):
 
 
 class RemoteHelpConfig(_Section):
-    # 远程咨询: when the hall's staff answer video calls (kiosk.remote_help.HelpHours).
+    # 远程咨询: when the hall's staff answer video calls (kiosk.hours.Hours).
     hours: tuple[Annotated[str, Field(pattern=r"^\d\d:\d\d-\d\d:\d\d$")], ...] = (
         "09:00-12:00", "13:30-17:30")
     weekdays: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5)  # 1 = Monday

@@ -18,13 +18,10 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import time as clock
 from typing import Any
 
 import av
@@ -51,54 +48,6 @@ SIGNAL_FAILURES = 8  # looks in a row that fail before the call is given up
 VIDEO_SIZE = (640, 480)  # what is sent: enough to read a document held up, light to encode
 AUDIO_RATE = 48000
 AUDIO_SAMPLES = 960  # 20 ms
-
-
-@dataclass(frozen=True)
-class HelpHours:
-    """When the hall's staff answer calls (config ``remote_help.hours`` and ``weekdays``):
-    the 视频咨询 button calls within them and says when help is next there outside them."""
-
-    spans: tuple[tuple[clock, clock], ...]
-    weekdays: frozenset[int]  # ISO: 1 = Monday
-
-    @classmethod
-    def parse(cls, hours: Iterable[str], weekdays: Iterable[int]) -> HelpHours:
-        spans = []
-        for span in hours:
-            start, end = (clock.fromisoformat(t) for t in span.split("-"))
-            if not start < end:
-                raise ValueError(f"{span}: the end must come after the start")
-            spans.append((start, end))
-        return cls(tuple(sorted(spans)), frozenset(weekdays))
-
-    def open_at(self, now: datetime) -> bool:
-        return now.isoweekday() in self.weekdays and any(
-            start <= now.time() < end for start, end in self.spans)
-
-    def next_opening(self, now: datetime) -> datetime | None:
-        """The next time help starts after ``now`` (within a week); None: never."""
-        for days in range(8):
-            day = (now + timedelta(days=days)).date()
-            if day.isoweekday() not in self.weekdays:
-                continue
-            for start, _ in self.spans:
-                at = datetime.combine(day, start, now.tzinfo)
-                if at > now:
-                    return at
-        return None
-
-
-_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-
-
-def callback_number_ok(digits: str) -> bool:
-    """A mainland mobile number (11 digits, 13x–19x): what staff can call back."""
-    return bool(_MOBILE.match(digits))
-
-
-def mask_phone(digits: str) -> str:
-    """138****5678, as logs and screens show a phone number (docs/UI.md)."""
-    return digits[:3] + "*" * max(0, len(digits) - 7) + digits[-4:] if len(digits) > 7 else "***"
 
 
 class CallSignalling(PlatformClient):

@@ -1,4 +1,4 @@
-"""远程咨询's hall hours and the callback number: when the 视频咨询 button calls, when it
+"""Hours and the callback number: when the 视频咨询 button calls, when it
 says help is next there, and how a citizen's phone number is checked and masked."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from kiosk.config import ConfigError, parse_config
-from kiosk.remote_help import HelpHours, callback_number_ok, mask_phone
+from kiosk.hours import Hours, callback_number_ok, mask_phone
 
 # 2026-12-07 is a Monday.
 MON_10, MON_1230 = datetime(2026, 12, 7, 10, 0), datetime(2026, 12, 7, 12, 30)
@@ -17,7 +17,7 @@ FRI_18, SAT_10 = datetime(2026, 12, 11, 18, 0), datetime(2026, 12, 12, 10, 0)
 
 def test_the_default_hours_are_a_weekday_morning_and_afternoon():
     cfg = parse_config("", dev=True).remote_help
-    hours = HelpHours.parse(cfg.hours, cfg.weekdays)
+    hours = Hours.parse(cfg.hours, cfg.weekdays)
     assert hours.open_at(MON_10) and not hours.open_at(MON_1230)
     assert hours.next_opening(MON_1230) == datetime(2026, 12, 7, 13, 30)
     assert not hours.open_at(FRI_18) and not hours.open_at(SAT_10)
@@ -28,15 +28,15 @@ def test_the_default_hours_are_a_weekday_morning_and_afternoon():
 def test_hours_from_the_config_file():
     cfg = parse_config('[remote_help]\nhours = ["00:00-23:59"]\nweekdays = [6, 7]\n',
                        dev=True).remote_help
-    hours = HelpHours.parse(cfg.hours, cfg.weekdays)
+    hours = Hours.parse(cfg.hours, cfg.weekdays)
     assert hours.open_at(SAT_10) and not hours.open_at(MON_10)
-    assert HelpHours.parse([], []).next_opening(MON_10) is None  # no hours: never
+    assert Hours.parse([], []).next_opening(MON_10) is None  # no hours: never
 
 
 @pytest.mark.parametrize("bad", ["9:00-12:00", "12:00-09:00"])
 def test_wrong_hours_are_refused(bad):
     with pytest.raises((ValueError, ConfigError)):  # the file refuses it, or the hours
-        HelpHours.parse(parse_config(f'[remote_help]\nhours = ["{bad}"]\n', dev=True)
+        Hours.parse(parse_config(f'[remote_help]\nhours = ["{bad}"]\n', dev=True)
                         .remote_help.hours, [1])
 
 
