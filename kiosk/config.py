@@ -299,6 +299,22 @@ class RemoteHelpConfig(_Section):
     ice_servers: tuple[str, ...] = ()  # the hall's own STUN/TURN URLs; none: direct only
 
 
+class HoursConfig(_Section):
+    # When a (village) machine serves citizens (kiosk.opening); outside, a closed screen.
+    # No [hours] section (or open = []): open round the clock, every day.
+    open: tuple[Annotated[str, Field(pattern=r"^\d\d:\d\d-\d\d:\d\d$")], ...] = ()
+    weekdays: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5, 6, 7)  # 1 = Mon
+
+    @model_validator(mode="after")
+    def _spans(self) -> HoursConfig:
+        from kiosk.hours import Hours
+
+        if not self.weekdays:
+            raise ValueError("weekdays: at least one day (or leave [hours] out: always open)")
+        Hours.parse(self.open, self.weekdays)  # ValueError: a span that ends before it starts
+        return self
+
+
 class DataConfig(_Section):
     dir: str = ""  # empty: the platform's per-user data folder
 
@@ -329,6 +345,7 @@ class KioskConfig(_Section):
     queue: QueueConfig = QueueConfig()
     voice: VoiceConfig = VoiceConfig()
     remote_help: RemoteHelpConfig = RemoteHelpConfig()
+    hours: HoursConfig = HoursConfig()
     data: DataConfig = DataConfig()
     staff: StaffConfig = StaffConfig()
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.app import KioskWindow
 from kiosk.config import KioskConfig, dev_mode
 from kiosk.context import KioskContext
+from kiosk.cover import attach_cover
 from kiosk.i18n import translator
 from kiosk.navigator import HOME
 from kiosk.remote import with_remote_config
@@ -47,6 +48,7 @@ def create_window(config: KioskConfig, ctx: KioskContext,
     translator.set_language(config.terminal.language)
     win = attach_staff_mode(ctx, lambda: KioskWindow(ctx, clock))
     ServiceHealth(win)  # a service whose device is down leaves home, with a line instead
+    win.cover = attach_cover(win)  # type: ignore[attr-defined]  # a lock, closed hours
     win.remote = attach_remote(win)  # type: ignore[attr-defined]  # the platform's commands
     # The kiosk's screen has one size: layouts must fit it, never grow the window past it.
     win.setFixedSize(*SIZES[config.terminal.orientation])

@@ -2,7 +2,8 @@
 on the GUI thread, through the window and its navigator; the commands' own thread waits
 for it. A kiosk locked stays locked across restarts until it is unlocked; staff on site
 still open staff mode through it (the corner gesture or a staff card): the lock steps
-aside while staff mode is open and is back when it closes."""
+aside while staff mode is open and is back when it closes (``kiosk.cover``, which closed
+opening hours share)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QApplication
 
 from kiosk.config import KioskConfig
+from kiosk.cover import Cover, attach_cover
 from kiosk.navigator import HOME
 from kiosk.remote import RemoteCommands
 from kiosk.staff_mode import STAFF_STEPS
 from kiosk.watchdog import EXIT_RESTART
-from screens.locked import LockedOverlay
 
 if TYPE_CHECKING:
     from kiosk.app import KioskWindow
@@ -36,13 +37,10 @@ class WindowHost(QObject):
     def __init__(self, win: KioskWindow) -> None:
         super().__init__(win)
         self.win = win
-        self.overlay = LockedOverlay(win)
-        self.message: str | None = None  # locked, with this message
+        cover = getattr(win, "cover", None)
+        self.cover: Cover = cover if cover is not None else attach_cover(win)
+        self.overlay = self.cover.locked
         self._call.connect(self._run)
-        win.nav.changed.connect(self._step_changed)
-        self._hook = win.card_hook
-        win.card_hook = self._claims_card
-        win.installEventFilter(self)
 
     # --- to the GUI thread ---------------------------------------------------------------------
     def _on_gui(self, fn: Callable[[], Any]) -> Any:
@@ -69,29 +67,23 @@ class WindowHost(QObject):
     def lock(self, message: str) -> None:
         self._on_gui(lambda: self._lock(message))
 
+    @property
+    def message(self) -> str | None:
+        """Locked, with this message (None: not locked)."""
+        return self.cover.lock_message
+
     def _lock(self, message: str) -> None:
-        self.message = message
-        if self.win.nav.step not in STAFF_STEPS:
-            self.overlay.show_message(message)
+        self.cover.lock(message)
         self.win.screen_changed()
 
     def unlock(self) -> None:
         self._on_gui(self._unlock)
 
     def _unlock(self) -> None:
-        self.message = None
-        self.overlay.unlock()
+        self.cover.unlock()
         if self.win.nav.step not in STAFF_STEPS:
             self.win.nav.home()
         self.win.screen_changed()
-
-    def _step_changed(self, step: str) -> None:
-        if self.message is None:
-            return
-        if step in STAFF_STEPS:
-            self.overlay.hide()
-        elif not self.overlay.isVisible():
-            self.overlay.show_message(self.message)
 
     def end_session(self, reason: str) -> None:
         self._on_gui(lambda: self.win.end_session(reason))
@@ -112,17 +104,6 @@ class WindowHost(QObject):
             gate = getattr(self.win, "staff", None)
             (gate.exit if gate is not None else QApplication.instance().exit)(EXIT_RESTART)
         self._on_gui(restart)
-
-    # --- while locked --------------------------------------------------------------------------
-    def _claims_card(self, device: str, event: str, payload: Any) -> bool:
-        if self._hook is not None and self._hook(device, event, payload):
-            return True  # staff mode's (a staff card opens it through the lock too)
-        return self.message is not None  # locked: a citizen's card starts nothing
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if obj is self.win and event.type() == QEvent.Type.Resize and self.overlay.isVisible():
-            self.overlay.setGeometry(self.win.rect())
-        return False
 
 
 def attach_remote(win: KioskWindow) -> RemoteCommands | None:

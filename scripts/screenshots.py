@@ -216,6 +216,22 @@ def shoot_payment(win, ctx, save) -> None:  # noqa: ANN001
     win.nav.end_visit("screenshots")
 
 
+def shoot_closed(win, save) -> None:  # noqa: ANN001
+    """Outside opening hours (config [hours]): the closed screen, at 19:00 on a Saturday."""
+    from datetime import datetime
+
+    from kiosk.cover import OpeningHours
+    from kiosk.hours import Hours
+
+    opening = OpeningHours(win, win.cover, Hours.parse(["08:00-18:00"], range(1, 8)))
+    opening.backlight = lambda _on: None
+    opening.now = lambda: datetime(2026, 12, 5, 19, 0)
+    opening.check()
+    save("closed")
+    opening.timer.stop()
+    win.cover.open_hours()
+
+
 def shoot(out: Path, orientation: str, elder: bool,
           check: Callable[[str, QWidget], None] | None = None) -> None:
     """Every state in one orientation and mode: saved to ``out`` as a PNG, or, given
@@ -290,6 +306,8 @@ def shoot(out: Path, orientation: str, elder: bool,
     save("report")
     win.screen("report").reasons["repeat"].click()
     save("report-sent")
+    win.end_session("shots")
+    shoot_closed(win, save)
     win.nav.home()
     ctx.sim.place_card("resident")  # someone who walks away after reading their card
     until(lambda: ctx.sessions.current.identity is not None)
