@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from central import cases, certificates, licences, models, presence, remote_help
+from central import cases, certificates, console, licences, models, presence, remote_help
 from central.store import PlatformStore, Refusal
 from offline_cache.signing import (
     H_NONCE,
@@ -280,6 +280,7 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
     certificates.install(app, store, SignedJson, _parse, Refusal)
     cases.install(app, store, SignedJson, _parse, Refusal, hooks)
     licences.install(app, store, SignedJson, _parse)
+    console.install(app, store)  # the fleet console: before the call page's /console mount
     remote_help.install(app, store, SignedJson, _parse)  # 远程咨询: call signalling
     from central.payments import install_payments  # 缴费: its own routes and tables
     store.on_close(install_payments(app, store.root).close)

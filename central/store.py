@@ -470,6 +470,14 @@ class PlatformStore:
         rows = self._rows("SELECT doc FROM heartbeat WHERE terminal = ?", (terminal,))
         return json.loads(rows[0][0]) if rows else None
 
+    def heartbeats(self) -> list[dict[str, Any]]:
+        """Every enrolled terminal with its last heartbeat (``at``: Unix seconds, None if it
+        never sent one) and what it reported (the fleet console)."""
+        rows = self._rows("SELECT t.id, h.at, h.doc FROM terminal t LEFT JOIN heartbeat h "
+                          "ON h.terminal = t.id ORDER BY t.id")
+        return [{"terminal": t, "at": at, "doc": json.loads(doc) if doc else None}
+                for t, at, doc in rows]
+
     def enqueue_command(self, terminal: str, name: str, args: dict[str, Any]) -> str:
         cid = "cmd-" + secrets.token_hex(8)
         with self._tx() as db:

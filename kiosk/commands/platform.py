@@ -5,6 +5,7 @@
     kiosk platform terminal add|rotate|revoke ID [--db FILE]   # enrolment tokens, revocation
     kiosk platform audit [--terminal ID] [--hours N] [--json] [--db FILE]   # look-ups of people
     kiosk platform command send|list|diagnostics ...   # remote commands (remote_commands.py)
+    kiosk platform console-user add|remove|list ...   # the fleet console's users
 
 It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
 (``[terminal] id`` with the secret of ``[platform] secret_file``), so a kiosk on the same
@@ -20,7 +21,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk.commands import remote_commands
+from kiosk.commands import console_users, remote_commands
 from kiosk.config import KioskConfig
 
 
@@ -78,6 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "embedded platform's)")
     audit.set_defaults(handler=cmd_audit)
     remote_commands.register(platform_sub)
+    console_users.register(platform_sub)
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
