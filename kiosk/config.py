@@ -335,6 +335,8 @@ class StaffConfig(_Section):
     pin_hash: Annotated[str, Field(pattern=f"({_SCRYPT_RE})|^$")] = ""
     card_hashes: tuple[Annotated[str, Field(pattern=_SCRYPT_RE)], ...] = ()
     idle_timeout: Annotated[int, Field(ge=10, le=1800)] = 120  # seconds untouched, then out
+    # Where USB sticks are mounted (<root>/<user>/<label>): staff mode exports logs there.
+    usb_roots: tuple[str, ...] = ("/media", "/run/media")
 
 
 class KioskConfig(_Section):

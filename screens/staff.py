@@ -1,5 +1,5 @@
-"""维护模式: the pages staff see (devices, consumables, outbox, network, system), chosen in a
-column on the left. The screen only shows what the staff flow hands it and forwards taps."""
+"""维护模式: the pages staff see (devices, consumables, outbox, network, logs, system), chosen
+in a column on the left. The screen only shows what the staff flow hands it and forwards taps."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QApplication,
     QBoxLayout,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScroller,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -26,7 +29,7 @@ from screens.entry import DigitPadScreen
 from screens.theme import AMBER, BLUE, GREEN, INK, LINE, RED, Theme
 from screens.widgets import Screen, button, label, tr_or
 
-PAGES = ("devices", "consumables", "outbox", "network", "system")
+PAGES = ("devices", "consumables", "outbox", "network", "logs", "system")
 CONFIRM_SECONDS = 5  # a second tap within this long confirms restart / exit
 OUTBOX_ROWS = 5  # records listed; the rest are counted
 ELDER_OUTBOX_ROWS = 2  # in 大字 each takes three tall lines
@@ -112,6 +115,7 @@ class StaffScreen(Screen):
     sync_now = Signal()
     system = Signal(str)  # restart / desktop
     volume_step = Signal(int)  # +1 louder, -1 softer
+    export_logs = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,6 +125,7 @@ class StaffScreen(Screen):
         self._paper: Any = None
         self._outbox: Any = None
         self._network: Any = None
+        self._export: Any = ""  # "": nothing asked; None: exporting; else an ExportResult
         outer = QHBoxLayout(self)
         outer.setContentsMargins(40, 24, 40, 20)
         outer.setSpacing(32)
@@ -159,6 +164,7 @@ class StaffScreen(Screen):
         self._build_consumables()
         self._build_outbox()
         self._build_network()
+        self._build_logs()
         self._build_system()
         self.retranslate()
 
@@ -270,6 +276,49 @@ class StaffScreen(Screen):
         row.addStretch(1)
         lay.addLayout(row)
 
+    def _build_logs(self) -> None:
+        lay = QVBoxLayout(self.pages["logs"])
+        lay.setSpacing(12)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setObjectName("log_view")
+        self.log_view.setReadOnly(True)
+        self.log_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.log_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.log_view.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        # A finger drags the text (and flicks it); the wide bar and the two buttons too.
+        QScroller.grabGesture(self.log_view.viewport(),
+                              QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+        body.addWidget(self.log_view, 1)
+        pager = QVBoxLayout()
+        pager.setSpacing(16)
+        self.log_up = button("▲")
+        self.log_up.setObjectName("log_up")
+        self.log_down = button("▼")
+        self.log_down.setObjectName("log_down")
+        self.log_up.clicked.connect(lambda: self._page_logs(-1))
+        self.log_down.clicked.connect(lambda: self._page_logs(1))
+        pager.addWidget(self.log_up)
+        pager.addStretch(1)
+        pager.addWidget(self.log_down)
+        body.addLayout(pager)
+        lay.addLayout(body, 1)
+        self.export_button = button(primary=True)
+        self.export_button.setObjectName("export_logs")
+        self.export_button.clicked.connect(self.export_logs.emit)
+        self.export_line = label("")
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.export_line, 1)
+        lay.addLayout(row)
+
+    def _page_logs(self, direction: int) -> None:
+        action = (QAbstractSlider.SliderAction.SliderPageStepAdd if direction > 0
+                  else QAbstractSlider.SliderAction.SliderPageStepSub)
+        self.log_view.verticalScrollBar().triggerAction(action)
+
     def _build_system(self) -> None:
         lay = QVBoxLayout(self.pages["system"])
         lay.setSpacing(18)
@@ -355,6 +404,17 @@ class StaffScreen(Screen):
     def show_network(self, view: Any) -> None:
         self._network = view
         self._fill_network()
+
+    def show_logs(self, lines: list[str]) -> None:
+        """The log's last lines (masked by the flow), the newest at the bottom, in view."""
+        self.log_view.setPlainText("\n".join(lines) if lines else tr("staff.logs_empty"))
+        bar = self.log_view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def show_export(self, result: Any) -> None:
+        """None: exporting now; else the flow's ``ExportResult``."""
+        self._export = result
+        self._fill_export()
 
     def check_text(self, device: str) -> str:
         return self.device_widgets[device][4].text() if device in self.device_widgets else ""
@@ -444,6 +504,20 @@ class StaffScreen(Screen):
         if self._outbox is not None and i < len(self._outbox.rows):
             self.retry.emit(self._outbox.rows[i].uuid)
 
+    def _fill_export(self) -> None:
+        r = self._export
+        self.export_button.setEnabled(r is not None)
+        if r == "":
+            self.export_line.setText(tr("staff.export.hint"))
+            self.export_line.setStyleSheet("")
+        elif r is None:
+            self.export_line.setText(tr("staff.export.running"))
+            self.export_line.setStyleSheet(f"color: {BLUE}; font-weight: bold;")
+        else:
+            level = "ok" if r.key == "done" else "bad"
+            _marked(self.export_line, level, tr(f"staff.export.{r.key}", where=r.where,
+                                                code=r.code))
+
     def _fill_network(self) -> None:
         v = self._network
         if v is None:
@@ -472,6 +546,12 @@ class StaffScreen(Screen):
             b.setStyleSheet(compact)
         for b in (self.softer, self.louder):
             b.setStyleSheet(compact + f" min-width: {theme.px(110)}px;")
+        for b in (self.log_up, self.log_down):
+            b.setStyleSheet(f"min-width: {theme.px(96)}px; min-height: {theme.px(96)}px;")
+        self.log_view.setStyleSheet(
+            f"QPlainTextEdit {{ font-family: monospace; font-size: {min(theme.px(20), 24)}px; "
+            f"background: white; border: 2px solid {LINE}; }} "
+            f"QScrollBar:vertical {{ width: {theme.px(40)}px; }}")
         self.paper_bar.setStyleSheet(
             f"QProgressBar {{ min-height: {theme.px(28)}px; border: 2px solid {LINE}; "
             f"border-radius: 8px; background: white; }} "
@@ -489,6 +569,7 @@ class StaffScreen(Screen):
         self.a4_note.setText(tr("staff.a4_no_markers"))
         self.retry_all.setText(tr("staff.retry_all"))
         self.sync_button.setText(tr("staff.sync_now"))
+        self.export_button.setText(tr("staff.export.button"))
         self.restart.retranslate()
         self.desktop.retranslate()
         self.restart_hint.setText(tr("staff.restart_hint"))
@@ -498,9 +579,11 @@ class StaffScreen(Screen):
         self._fill_paper()
         self._fill_outbox()
         self._fill_network()
+        self._fill_export()
 
     def reset(self) -> None:
         self._checks = {}
+        self._export = ""
         self._outbox = None
         self.restart.reset()
         self.desktop.reset()

@@ -1,5 +1,6 @@
 """维护模式 (staff mode): hall technicians see and test the devices, the paper, the outbox and
-the link, and restart the kiosk or leave it for the desktop (only here).
+the link, read the (masked) log and take it away on a USB stick, and restart the kiosk or
+leave it for the desktop (only here).
 
 No tile: the window's staff gate (``kiosk.staff_mode``) starts it after the hidden corner
 gesture (then the PIN on the digit pad) or on a staff card. Every entry, refusal and action
@@ -14,9 +15,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceState
+from kiosk import usb
 from kiosk.flow import Flow
 from kiosk.staff import CheckResult, DeviceChecks, PinGate, StaffAudit, verify_secret
 from offline_cache.outbox import RecordView, State
@@ -73,6 +77,15 @@ class NetworkView:
     link: str  # ok / down / standby / unknown
     last_round_age_s: float | None
     last_error: str
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What 导出到U盘 did: ``key`` under ``staff.export.`` (done / no_stick / failed)."""
+
+    key: str
+    where: str = ""  # the folder on the stick
+    code: str = ""  # why it failed, for the technician
 
 
 def plain_reason(state: State, error: str) -> tuple[str, bool]:
@@ -133,6 +146,7 @@ class StaffFlow(Flow):
         screen.sync_now.connect(self.sync_now)
         screen.system.connect(self.system_action)
         screen.volume_step.connect(self.volume_step)
+        screen.export_logs.connect(self.export_logs)
 
     # --- in --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -206,6 +220,8 @@ class StaffFlow(Flow):
             self.host.run(self.outbox_view, on_done=lambda f: screen.show_outbox(f.result()))
         elif page == "network":
             screen.show_network(self.network_view())
+        elif page == "logs":
+            self.host.run(self.log_lines, on_done=lambda f: screen.show_logs(f.result()))
         elif page == "system":
             voice = self.ctx.volume is not None and self.ctx.config.voice.enabled
             screen.show_volume(self.ctx.volume.value if voice else None)
@@ -309,6 +325,45 @@ class StaffFlow(Flow):
         if self.ctx.sync is not None:
             self.ctx.sync.trigger("network")
         self.host.screen(PAGES).show_network(self.network_view())
+
+    # --- logs ------------------------------------------------------------------------------
+    @property
+    def log_dir(self) -> Path:
+        return self.ctx.config.data_dir / "logs"
+
+    def log_lines(self) -> list[str]:
+        """Off the GUI thread: the last lines of the kiosk's log, masked."""
+        return usb.log_tail(self.log_dir)
+
+    def export_logs(self) -> None:
+        """The masked logs and the doctor report to a USB stick, off the GUI thread."""
+        self.audit.record("logs_export")
+        screen = self.host.screen(PAGES)
+        screen.show_export(None)
+
+        def done(fut: Future[ExportResult]) -> None:
+            result = fut.result()
+            self.audit.record("logs_export_done", result=result.key,
+                              **({"folder": result.where} if result.where else {}),
+                              **({"code": result.code} if result.code else {}))
+            screen.show_export(result)
+
+        self.host.run(self._export_logs, on_done=done, keep_on_leave=True)
+
+    def _export_logs(self) -> ExportResult:
+        from kiosk.cli import doctor_report
+
+        config = self.ctx.config
+        stick = usb.find_stick(config.staff.usb_roots)
+        if stick is None:
+            return ExportResult("no_stick")
+        try:
+            folder = usb.export_logs(stick, self.log_dir, doctor_report(config, self.ctx),
+                                     config.terminal.id, datetime.now())
+        except OSError as e:
+            log.warning("staff: logs not exported to %s: %s", stick, e)
+            return ExportResult("failed", code=type(e).__name__)
+        return ExportResult("done", str(folder))
 
     def system_action(self, action: str) -> None:
         """restart (the kiosk starts again) or desktop (the kiosk ends; only from here)."""
