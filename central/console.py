@@ -5,7 +5,8 @@ Each person logs in with their own name and password (``kiosk platform console-u
 scrypt hashes as ``kiosk.staff`` keeps PINs, in ``console.sqlite3`` beside the platform's
 database, 0600). A login gives a session cookie (random, HttpOnly, SameSite=Strict, path
 ``/console``, ``SESSION_TTL``); five wrong passwords for a name lock it for 30 s, each
-further one for twice as long. Logins, refusals, logouts and every command sent are kept in
+further one for twice as long (twenty from one address, whatever the names, lock the
+address alike). Logins, refusals, logouts and every command sent are kept in
 the same file and logged.
 
 What the console shows comes from the terminals' heartbeats, the commands' acknowledgements
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import Cookie, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -49,6 +51,7 @@ PAGE_PATH = Path(__file__).with_name("console.html")
 COOKIE = "console_session"
 SESSION_TTL = 8 * 3600.0  # seconds a login lasts
 FREE_TRIES = 5  # wrong passwords for a name before it is locked
+FREE_TRIES_ADDRESS = 20  # wrong passwords from one address (any names) before it is locked
 FIRST_LOCK = 30.0  # seconds of the first lock; each further wrong password doubles it
 MAX_LOCK = 3600.0
 MIN_PASSWORD = 10
@@ -145,30 +148,36 @@ class ConsoleBook:
     # --- logging in -------------------------------------------------------------------------
     def login(self, name: str, password: str, address: str) -> str:
         """A new session token, or Refusal(401) for a wrong name or password (alike) and
-        Refusal(429) while the name is locked."""
+        Refusal(429) while the name, or the address it comes from, is locked: a name
+        after ``FREE_TRIES`` wrong passwords, an address after ``FREE_TRIES_ADDRESS``
+        whatever the names (one machine trying many)."""
         now = time.time()
+        keys = ((name, FREE_TRIES), ("@" + address, FREE_TRIES_ADDRESS))
         with self._lock:
-            row = self._db.execute("SELECT count, locked_until FROM failure WHERE name = ?",
-                                   (name,)).fetchone()
+            counts = {k: self._db.execute("SELECT count, locked_until FROM failure WHERE "
+                                          "name = ?", (k,)).fetchone() or (0, 0.0)
+                      for k, _ in keys}
             user = self._db.execute("SELECT hash FROM user WHERE name = ?", (name,)).fetchone()
-        if row and row[1] > now:
+        until = max(locked for _, locked in counts.values())
+        if until > now:
             self.audit(name, "login_locked", "", "", address)
-            wait = int(row[1] - now) + 1
+            wait = int(until - now) + 1
             raise Refusal(429, "locked", f"too many wrong passwords: try again in {wait} s",
                           retry_after=wait)
         if not verify_secret(password, user[0] if user else self._dummy) or user is None:
-            count = (row[0] if row else 0) + 1
-            lock = (min(MAX_LOCK, FIRST_LOCK * 2 ** (count - FREE_TRIES))
-                    if count >= FREE_TRIES else 0.0)
             with self._tx() as db:
-                db.execute("INSERT INTO failure VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE "
-                           "SET count = excluded.count, locked_until = excluded.locked_until",
-                           (name, count, now + lock))
-            self.audit(name, "login_refused", "", f"wrong name or password ({count})", address)
+                for key, free in keys:
+                    count = counts[key][0] + 1
+                    lock = min(MAX_LOCK, FIRST_LOCK * 2 ** (count - free)) if count >= free else 0
+                    db.execute("INSERT INTO failure VALUES (?, ?, ?) ON CONFLICT(name) DO "
+                               "UPDATE SET count = excluded.count, locked_until = "
+                               "excluded.locked_until", (key, count, now + lock))
+            self.audit(name, "login_refused", "", "wrong name or password "
+                       f"({counts[name][0] + 1})", address)
             raise Refusal(401, "bad_login", "wrong name or password")
         token = secrets.token_urlsafe(32)
         with self._tx() as db:
-            db.execute("DELETE FROM failure WHERE name = ?", (name,))
+            db.execute("DELETE FROM failure WHERE name IN (?, ?)", (name, "@" + address))
             db.execute("DELETE FROM session WHERE expires_at < ?", (now,))
             db.execute("INSERT INTO session VALUES (?, ?, ?)",
                        (_sha(token), name, now + SESSION_TTL))
@@ -246,7 +255,8 @@ def terminal_row(terminal: str, at: float | None, doc: dict[str, Any] | None, no
             "receipt_paper": paper, "outbox_depth": depth,
             "outbox_rejected": int(outbox.get("rejected") or 0),
             "oldest_unsent_s": None if oldest_now is None else round(oldest_now),
-            "free_disk_mb": doc.get("free_disk_mb"), "help": help_doc, "alerts": alerts}
+            "free_disk_mb": disk if isinstance(disk := doc.get("free_disk_mb"), int) else None,
+            "help": help_doc, "alerts": alerts}
 
 
 def _span(seconds: float | None) -> str:
@@ -329,6 +339,9 @@ async def _json(request: Request, model: type[BaseModel]) -> Any:
     """A small JSON body (``application/json``: a cross-site form cannot send one)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise Refusal(415, "json_only", "send application/json")
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Refusal(403, "cross_origin", "the console takes requests from its own page only")
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > MAX_BODY:
         raise Refusal(400, "bad_request", "a small JSON body is expected")
@@ -440,8 +453,11 @@ def _console(store: PlatformStore, book: ConsoleBook) -> FastAPI:
     async def usage_route(days: Annotated[int, Query(ge=1, le=366)] = 14,
                           session: Session = None) -> JSONResponse:
         staff(session)
-        rows = await asyncio.to_thread(usage, store, days, time.time())
-        return JSONResponse({"days": days, "rows": rows}, headers={"Cache-Control": "no-store"})
+        now = time.time()
+        rows = await asyncio.to_thread(usage, store, days, now)
+        since = datetime.fromtimestamp(now - days * 86400).astimezone().date().isoformat()
+        return JSONResponse({"days": days, "rows": rows, "queue": store.queue_days(since)},
+                            headers={"Cache-Control": "no-store"})
 
     @fleet_app.get("/api/audit", include_in_schema=False)
     async def audit(session: Session = None) -> JSONResponse:

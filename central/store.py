@@ -478,6 +478,12 @@ class PlatformStore:
         return [{"terminal": t, "at": at, "doc": json.loads(doc) if doc else None}
                 for t, at, doc in rows]
 
+    def queue_days(self, since: str) -> list[dict[str, Any]]:
+        """Hall numbers issued and called per day (``since``: YYYY-MM-DD) and category."""
+        rows = self._rows("SELECT day, prefix, issued, called FROM queue_counter WHERE day >= ? "
+                          "ORDER BY day DESC, prefix", (since,))
+        return [{"day": d, "prefix": p, "issued": i, "called": c} for d, p, i, c in rows]
+
     def enqueue_command(self, terminal: str, name: str, args: dict[str, Any]) -> str:
         cid = "cmd-" + secrets.token_hex(8)
         with self._tx() as db:

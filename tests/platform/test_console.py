@@ -116,6 +116,25 @@ def test_wrong_passwords_lock_the_name_for_a_while(platform, book, monkeypatch):
     assert PASSWORD not in json.dumps(book.audit_rows())
 
 
+def test_one_address_trying_many_names_is_locked_too(platform, book, monkeypatch):
+    monkeypatch.setattr(console, "FREE_TRIES_ADDRESS", 3)
+    url = f"{platform.url}/console/api/login"
+    for name in ("a", "b", "c"):
+        assert requests.post(url, json={"name": name, "password": "x"}).status_code == 401
+    locked = requests.post(url, json={"name": "zhang.wei", "password": PASSWORD})
+    assert locked.status_code == 429
+
+
+def test_a_request_from_another_site_is_refused(platform, book):
+    c = log_in(platform.url)
+    sent = c.post(f"{platform.url}/console/api/commands", json={"terminal": TERMINAL,
+                  "name": "unlock"}, headers={"Origin": "https://elsewhere.example"})
+    assert sent.status_code == 403 and platform.store.commands() == []
+    own = c.post(f"{platform.url}/console/api/commands", json={"terminal": TERMINAL,
+                 "name": "unlock"}, headers={"Origin": platform.url})
+    assert own.status_code == 201
+
+
 def test_the_fleet_shows_heartbeats_and_alerts_and_no_citizen_data(platform, book):
     now = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
     s = signed_session()
@@ -132,6 +151,10 @@ def test_the_fleet_shows_heartbeats_and_alerts_and_no_citizen_data(platform, boo
                          "contact_phone": PHONE})):
         answer = s.put(f"{platform.url}/v1/{kind}/{uuid.uuid4()}", data=canonical_json(doc))
         assert answer.status_code == 201, answer.text
+    for _ in range(2):
+        taken = s.post(f"{platform.url}/v1/queue/A/numbers",
+                       data=canonical_json({"request_id": str(uuid.uuid4())}))
+        assert taken.status_code == 201
     heartbeat(platform.url, help={"at": now, "state": "waiting"})
     platform.store.register_terminal("T-0002", b"x" * 32)  # enrolled, never heard of
     c = log_in(platform.url)
@@ -145,13 +168,16 @@ def test_the_fleet_shows_heartbeats_and_alerts_and_no_citizen_data(platform, boo
     assert t1["help"] == {"at": now, "state": "waiting"}
     assert not rows["T-0002"]["online"] and rows["T-0002"]["last_heartbeat"] is None
     assert [a["kind"] for a in rows["T-0002"]["alerts"]] == ["offline"]
-    usage = c.get(f"{platform.url}/console/api/usage").json()["rows"]
+    used = c.get(f"{platform.url}/console/api/usage").json()
+    usage = used["rows"]
+    assert [(q["prefix"], q["issued"], q["called"]) for q in used["queue"]] == [("A", 2, 0)]
     birth = next(r for r in usage if r["service"] == "birth")
     assert (birth["finished"], birth["ratings"], birth["mean_rating"]) == (1, 1, 2.0)
     assert birth["median_time_to_finish_s"] == 0
     guide = next(r for r in usage if r["service"] == "guide")
     assert (guide["reported_not_done"], guide["callback_requests"]) == (1, 1)
-    seen = json.dumps([fleet, usage, c.get(f"{platform.url}/console/api/audit").json()],
+    assert t1["free_disk_mb"] == 5000
+    seen = json.dumps([fleet, used, c.get(f"{platform.url}/console/api/audit").json()],
                       ensure_ascii=False) + c.get(f"{platform.url}/console/").text
     for personal in (ID_NUMBER, ID_NUMBER[-6:], NAME, PHONE, COMMENT, "李建国"):
         assert personal not in seen
