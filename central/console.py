@@ -13,6 +13,9 @@ What the console shows comes from the terminals' heartbeats, the commands' ackno
 and the service records' dates, scores and service names: never a citizen's name, ID
 number, form or comment (each field shown is picked by name, never passed through).
 
+A logged-in person also opens the call page (远程咨询, ``/console/call.html``) from here
+without typing its shared token, and a kiosk whose call rings shows it as an alert.
+
 ``console.json`` beside the database may set ``offline_after_minutes`` (default 3),
 ``outbox_alert_hours`` (4) and ``poll_seconds`` (5); it is read on every refresh.
 """
@@ -29,6 +32,7 @@ import secrets
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +44,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.routing import Match, Mount
 
+from central.remote_help import console_token
 from central.store import PlatformStore, Refusal
 from kiosk.staff import hash_secret, verify_secret
 from offline_cache.sqlite import Immediate, open_db
@@ -371,11 +376,12 @@ def install(app: FastAPI, store: PlatformStore) -> ConsoleBook:
     book = ConsoleBook.beside(store.root)
     store.on_close(book.close)
     app.state.console = book
-    app.router.routes.append(_FleetMount("/console", _console(store, book)))
+    calls = lambda: getattr(app.state, "calls", None)  # noqa: E731 - installed after this
+    app.router.routes.append(_FleetMount("/console", _console(store, book, calls)))
     return book
 
 
-def _console(store: PlatformStore, book: ConsoleBook) -> FastAPI:
+def _console(store: PlatformStore, book: ConsoleBook, calls: Callable[[], Any]) -> FastAPI:
     fleet_app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     Session = Annotated[str | None, Cookie(alias=COOKIE)]  # noqa: N806 - a type
 
@@ -427,11 +433,16 @@ def _console(store: PlatformStore, book: ConsoleBook) -> FastAPI:
     async def fleet(session: Session = None) -> JSONResponse:
         staff(session)
         settings, now = ConsoleSettings.beside(store.root), time.time()
+        rows = [terminal_row(h["terminal"], h["at"], h["doc"], now, settings)
+                for h in store.heartbeats()]
+        ringing = {c.terminal for c in calls().ringing()} if calls() else set()
+        for row in rows:
+            if row["terminal"] in ringing:
+                row["alerts"].append({"kind": "call_ringing", "text": "视频咨询呼叫中"})
         return JSONResponse({
             "now": iso(now), "poll_seconds": settings.poll,
             "offline_after_s": settings.offline_after, "outbox_alert_s": settings.outbox_alert,
-            "terminals": [terminal_row(h["terminal"], h["at"], h["doc"], now, settings)
-                          for h in store.heartbeats()],
+            "terminals": rows,
             "commands": store.commands(None, 100)}, headers={"Cache-Control": "no-store"})
 
     @fleet_app.post("/api/commands", include_in_schema=False, status_code=201)
@@ -457,6 +468,15 @@ def _console(store: PlatformStore, book: ConsoleBook) -> FastAPI:
         rows = await asyncio.to_thread(usage, store, days, now)
         since = datetime.fromtimestamp(now - days * 86400).astimezone().date().isoformat()
         return JSONResponse({"days": days, "rows": rows, "queue": store.queue_days(since)},
+                            headers={"Cache-Control": "no-store"})
+
+    @fleet_app.get("/api/call-token", include_in_schema=False)
+    async def call_token(request: Request, session: Session = None) -> JSONResponse:
+        """The call page's shared token, for a logged-in person (the page keeps it in the
+        tab's sessionStorage, never in an address)."""
+        user = staff(session)
+        book.audit(user, "call_page", "", "", address(request))
+        return JSONResponse({"token": console_token(store.root)},
                             headers={"Cache-Control": "no-store"})
 
     @fleet_app.get("/api/audit", include_in_schema=False)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from central import console
+from central import console, remote_help
 from kiosk.cli import main
 from offline_cache.wire import canonical_json
 from tests.platform.harness import TERMINAL, signed_session
@@ -218,6 +218,20 @@ def test_a_command_from_the_console_reaches_the_heartbeat_and_its_ack_is_shown(p
     assert (audit["user"], audit["action"], audit["terminal"]) == ("zhang.wei", "command",
                                                                    TERMINAL)
     assert cid in audit["detail"] and "设备维护中" in audit["detail"]
+
+
+def test_a_logged_in_person_gets_the_call_page_token_and_sees_a_call_ring(platform, book):
+    assert requests.get(f"{platform.url}/console/api/call-token").status_code == 401
+    c = log_in(platform.url)
+    token = c.get(f"{platform.url}/console/api/call-token").json()["token"]
+    assert token == remote_help.console_token(platform.store.root)
+    assert book.audit_rows()[0]["action"] == "call_page"
+    heartbeat(platform.url)
+    rang = signed_session().post(f"{platform.url}/v1/calls",
+                                 data=canonical_json({"sdp": "v=0 an offer"}))
+    assert rang.status_code == 201
+    alerts = c.get(f"{platform.url}/console/api/fleet").json()["terminals"][0]["alerts"]
+    assert "call_ringing" in {a["kind"] for a in alerts}
 
 
 def test_console_user_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys):

@@ -121,6 +121,16 @@ def test_log_in_see_the_kiosk_go_offline_and_lock_it(kiosk, browser):
     _until(lambda: text(f'#commands tr[data-command="{cid}"][data-status="done"]'), 10,
            "the page never showed the lock done")
     _until(lambda: state() == "1", 10, "the kiosk is back online after its heartbeat")
+    # The call page opens from here without its shared token being typed.
+    browser.find_element(by.ID, "call-page").click()
+    _until(lambda: browser.current_url.endswith("/console/call.html"), 10, "no call page")
+    status = browser.execute_async_script(
+        "const done = arguments[0]; fetch('/console/calls', {headers: {Authorization: "
+        "'Bearer ' + sessionStorage.getItem('console-token')}}).then((r) => done(r.status))")
+    assert status == 200  # the page's own token works
+    time.sleep(1.5)  # the page has polled the ringing calls with it
+    assert browser.execute_script("return document.getElementById('login').hidden")
+    assert "token" not in browser.current_url
     actions = [(r["user"], r["action"]) for r in users.audit_rows()]
     assert ("wang.fang", "command") in actions and ("wang.fang", "login_refused") in actions
     users.close()
