@@ -337,6 +337,7 @@ class StaffConfig(_Section):
     idle_timeout: Annotated[int, Field(ge=10, le=1800)] = 120  # seconds untouched, then out
     # Where USB sticks are mounted (<root>/<user>/<label>): staff mode exports logs there.
     usb_roots: tuple[str, ...] = ("/media", "/run/media")
+    allow_reboot: bool = True  # 重启设备 in staff mode and the platform's restart_machine
 
 
 class KioskConfig(_Section):

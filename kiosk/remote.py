@@ -4,7 +4,8 @@ The sync worker keeps each command of a heartbeat answer in the outbox and ackno
 as ``received``; this module carries them out, once each, on a thread of its own:
 
 - ``restart_kiosk`` (exit status 3, as staff mode's 重启终端), ``restart_machine``
-  (``systemctl reboot``, or the command given), ``lock`` (out-of-service screen with
+  (``kiosk.power.reboot``, as staff mode's 重启设备, or the command given; refused when
+  ``staff.allow_reboot`` is false), ``lock`` (out-of-service screen with
   ``message``) and ``unlock``, ``refresh_catalog``, ``purge`` (personal data now: synced
   records' data, drafts, the session), ``diagnostics`` (masked logs and the doctor report,
   uploaded as an attachment blob; its sha256 is in the acknowledgement), ``set_config``
@@ -29,7 +30,6 @@ import hashlib
 import json
 import logging
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
+from kiosk import power
 from kiosk.config import KioskConfig
 from kiosk.privacy import mask_text
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
@@ -58,7 +59,6 @@ ALLOWED_KEYS = frozenset({"voice.enabled", "voice.volume", "staff.idle_timeout",
 COMMANDS = ("restart_kiosk", "restart_machine", "lock", "unlock", "refresh_catalog", "purge",
             "diagnostics", "set_config")
 WAITS_FOR_CITIZEN = frozenset({"restart_kiosk", "restart_machine", "lock", "purge"})
-REBOOT_COMMAND = ("systemctl", "reboot")
 LOG_TAIL_BYTES = 512 << 10  # of each log file in the diagnostics
 CHUNK = 256 << 10
 POLL_SECONDS = 1.0  # how often commands waiting for a citizen to finish are looked at
@@ -142,11 +142,11 @@ class RemoteCommands:
     """Carries out the commands the sync worker received, on a thread of its own."""
 
     def __init__(self, ctx: KioskContext, host: RemoteHost,
-                 reboot: Callable[[], None] | Sequence[str] = REBOOT_COMMAND) -> None:
+                 reboot: Callable[[], None] | Sequence[str] | None = None) -> None:
         assert ctx.outbox is not None and ctx.link is not None
         self.ctx = ctx
         self.host = host
-        self.reboot = reboot
+        self.reboot = reboot  # None: kiosk.power.reboot (staff mode's too)
         self.ledger = Ledger(ledger_path(ctx.config))
         c = ctx.config
         self.client = PlatformClient(ctx.link.url, c.terminal.id, _secret(c),
@@ -253,14 +253,19 @@ class RemoteCommands:
         return Outcome(DONE, "restarting the kiosk (exit status 3)", self.host.restart_kiosk)
 
     def _do_restart_machine(self, _args: dict[str, Any]) -> Outcome:
+        if not self.ctx.config.staff.allow_reboot:
+            return Outcome(REFUSED, "rebooting is not allowed on this kiosk "
+                           "(staff.allow_reboot = false)")
         if callable(self.reboot):
             return Outcome(DONE, "rebooting the machine", self.reboot)
-        command = list(self.reboot)
         try:
-            subprocess.run(command, check=True, timeout=30, capture_output=True)
-        except (OSError, subprocess.SubprocessError) as e:
-            return Outcome(FAILED, f"{' '.join(command)} did not run: {e}")
-        return Outcome(DONE, f"rebooting the machine ({' '.join(command)})")
+            done = power.reboot() if self.reboot is None else power.run_reboot(self.reboot)
+        except power.RebootFailed as e:
+            return Outcome(FAILED, str(e))
+        if done == power.WOULD_REBOOT:
+            return Outcome(DONE, "development kiosk: would reboot the machine, not rebooted")
+        return Outcome(DONE, f"rebooting the machine "
+                       f"({' '.join(self.reboot or power.REBOOT_COMMAND)})")
 
     def _do_lock(self, args: dict[str, Any]) -> Outcome:
         message = str(args.get("message", "")).strip()[:200]

@@ -113,7 +113,7 @@ class StaffScreen(Screen):
     paper_refilled = Signal()
     retry = Signal(str)  # a record's id; "": every failed one
     sync_now = Signal()
-    system = Signal(str)  # restart / desktop
+    system = Signal(str)  # restart / reboot / desktop
     volume_step = Signal(int)  # +1 louder, -1 softer
     export_logs = Signal()
 
@@ -176,6 +176,7 @@ class StaffScreen(Screen):
     def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         QApplication.instance().removeEventFilter(self)
         self.restart.reset()
+        self.reboot.reset()
         self.desktop.reset()
         super().hideEvent(event)
 
@@ -348,6 +349,11 @@ class StaffScreen(Screen):
         self.restart.setObjectName("restart")
         self.restart.confirmed.connect(lambda: self.system.emit("restart"))
         self.restart_hint = label("Hint")
+        self.reboot = _Confirm("staff.reboot")
+        self.reboot.setObjectName("reboot")
+        self.reboot.confirmed.connect(lambda: self.system.emit("reboot"))
+        self.reboot_hint = label("Hint")  # what it does; once tapped, what it did
+        self._reboot: str | None = ""  # "": not asked; None: asking; else how it went
         self.desktop = _Confirm("staff.desktop")
         self.desktop.setObjectName("desktop")
         self.desktop.confirmed.connect(lambda: self.system.emit("desktop"))
@@ -356,10 +362,12 @@ class StaffScreen(Screen):
         buttons = self.system_buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         buttons.setSpacing(16)
         buttons.addWidget(self.restart)
+        buttons.addWidget(self.reboot)
         buttons.addWidget(self.desktop)
         buttons.addStretch(1)
         lay.addLayout(buttons)
         lay.addWidget(self.restart_hint)
+        lay.addWidget(self.reboot_hint)
         lay.addWidget(self.desktop_hint)
         lay.addStretch(1)
 
@@ -368,6 +376,29 @@ class StaffScreen(Screen):
         self.system_buttons.setDirection(d.TopToBottom if portrait else d.LeftToRight)
 
     # --- what the flow shows ----------------------------------------------------------------
+    def set_reboot_allowed(self, allowed: bool) -> None:
+        """config staff.allow_reboot: no 重启设备 where it is false."""
+        self.reboot.setVisible(allowed)
+        self.reboot_hint.setVisible(allowed)
+
+    def show_reboot(self, key: str | None) -> None:
+        """None: asking the system now; else rebooting / would_reboot / failed (in place of
+        the hint under the buttons)."""
+        self._reboot = key
+        self._fill_reboot()
+
+    def _fill_reboot(self) -> None:
+        key, line = self._reboot, self.reboot_hint
+        self.reboot.setEnabled(key not in (None, "rebooting"))
+        if key == "":
+            line.setText(tr("staff.reboot_hint"))
+            line.setStyleSheet("")
+        elif key is None:
+            line.setText(tr("staff.reboot_state.asking"))
+            line.setStyleSheet(f"color: {BLUE}; font-weight: bold;")
+        else:
+            _marked(line, "bad" if key == "failed" else "ok", tr(f"staff.reboot_state.{key}"))
+
     def show_volume(self, volume: int | None) -> None:
         """The voice's volume in percent; None: the kiosk does not speak (no row)."""
         self._volume = volume
@@ -537,12 +568,13 @@ class StaffScreen(Screen):
         self._fill_outbox()
         compact = f"min-height: {theme.px(64)}px; padding: 4px 18px;"
         for b in self.nav_buttons.values():
-            b.setStyleSheet(f"min-width: {theme.px(180)}px; text-align: left;")
+            b.setStyleSheet(f"min-width: {theme.px(180)}px; text-align: left; "
+                            f"min-height: {theme.px(64)}px; padding: 4px 18px;")
         for _t, _s, _e, test, _r in self.device_widgets.values():
             test.setStyleSheet(compact)
         for _text, again in self.outbox_rows:
             again.setStyleSheet(compact)
-        for b in (self.restart, self.desktop):
+        for b in (self.restart, self.reboot, self.desktop):
             b.setStyleSheet(compact)
         for b in (self.softer, self.louder):
             b.setStyleSheet(compact + f" min-width: {theme.px(110)}px;")
@@ -571,8 +603,10 @@ class StaffScreen(Screen):
         self.sync_button.setText(tr("staff.sync_now"))
         self.export_button.setText(tr("staff.export.button"))
         self.restart.retranslate()
+        self.reboot.retranslate()
         self.desktop.retranslate()
         self.restart_hint.setText(tr("staff.restart_hint"))
+        self._fill_reboot()
         self.desktop_hint.setText(tr("staff.desktop_hint"))
         self.show_volume(self._volume)
         self._fill_devices()
@@ -585,5 +619,8 @@ class StaffScreen(Screen):
         self._checks = {}
         self._export = ""
         self._outbox = None
+        self._reboot = ""
+        self._fill_reboot()
         self.restart.reset()
+        self.reboot.reset()
         self.desktop.reset()

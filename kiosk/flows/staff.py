@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceState
-from kiosk import usb
+from kiosk import power, usb
 from kiosk.flow import Flow
 from kiosk.staff import CheckResult, DeviceChecks, PinGate, StaffAudit, verify_secret
 from offline_cache.outbox import RecordView, State
@@ -147,6 +147,7 @@ class StaffFlow(Flow):
         screen.system.connect(self.system_action)
         screen.volume_step.connect(self.volume_step)
         screen.export_logs.connect(self.export_logs)
+        screen.set_reboot_allowed(self.ctx.config.staff.allow_reboot)
 
     # --- in --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -366,12 +367,35 @@ class StaffFlow(Flow):
         return ExportResult("done", str(folder))
 
     def system_action(self, action: str) -> None:
-        """restart (the kiosk starts again) or desktop (the kiosk ends; only from here)."""
+        """restart (the kiosk starts again), reboot (the machine restarts) or desktop (the
+        kiosk ends; only from here)."""
         self.audit.record(action)
+        if action == "reboot":
+            self.reboot()
+            return
         if self.system is None:
             log.warning("staff asked for %s, which this window cannot do", action)
             return
         self.system(action)
+
+    def reboot(self) -> None:
+        """重启设备: ``kiosk.power.reboot`` (as the platform's restart_machine), off the GUI
+        thread; a development kiosk only says it would."""
+        screen = self.host.screen(PAGES)
+        if not self.ctx.config.staff.allow_reboot:
+            return
+        screen.show_reboot(None)
+
+        def done(fut: Future[str]) -> None:
+            try:
+                key = fut.result()
+            except power.RebootFailed as e:
+                log.error("staff: reboot failed: %s", e)
+                key = "failed"
+            self.audit.record("reboot_done", result=key)
+            screen.show_reboot(key)
+
+        self.host.run(lambda: power.reboot(), on_done=done, keep_on_leave=True)
 
     # --- out -------------------------------------------------------------------------------
     def tick(self, now: float) -> bool:

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QPoint
 
+from kiosk import power
 from kiosk.cli import main
 from kiosk.config import parse_config
 from kiosk.context import KioskContext
 from kiosk.flows.staff import PIN
 from kiosk.navigator import HOME
 from kiosk.privacy import mask_id_number
-from kiosk.remote import ledger_path, with_remote_config
+from kiosk.remote import _with_keys, ledger_path, with_remote_config
 from kiosk.watchdog import EXIT_RESTART
 from sim.id_samples import SAMPLE_CARDS
 from tests.gui.conftest import all_texts, tap, tap_at
@@ -144,6 +145,27 @@ def test_restart_machine_with_a_failing_command_is_acknowledged_failed(qtbot, wi
     cid = issue(ctx, "restart_machine")
     status, detail = wait_ack(qtbot, ctx, cid)
     assert status == "failed" and detail.startswith("false did not run")
+
+
+def test_restart_machine_uses_the_kiosks_reboot_as_staff_mode_does(qtbot, window, ctx,
+                                                                   monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(power, "reboot", lambda: calls.append("reboot") or power.REBOOTING)
+    assert window.remote.reboot is None  # kiosk.power.reboot, staff mode's 重启设备's too
+    cid = issue(ctx, "restart_machine")
+    assert wait_ack(qtbot, ctx, cid) == ("done", "rebooting the machine (systemctl reboot)")
+    assert calls == ["reboot"]
+
+
+def test_restart_machine_is_refused_where_reboot_is_not_allowed(qtbot, window, ctx,
+                                                                 monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(power, "reboot", lambda: calls.append("reboot") or power.REBOOTING)
+    ctx.config = _with_keys(ctx.config, {"staff.allow_reboot": False})
+    cid = issue(ctx, "restart_machine")
+    assert wait_ack(qtbot, ctx, cid) == (
+        "refused", "rebooting is not allowed on this kiosk (staff.allow_reboot = false)")
+    assert calls == []
 
 
 def test_purge_wipes_the_session_drafts_and_what_has_synced(qtbot, window, ctx):
