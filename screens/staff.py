@@ -112,6 +112,7 @@ class StaffScreen(Screen):
     test_device = Signal(str)
     paper_refilled = Signal()
     retry = Signal(str)  # a record's id; "": every failed one
+    export_record = Signal(str)  # a refused record's id: to a USB stick for a counter
     sync_now = Signal()
     system = Signal(str)  # restart / reboot / desktop
     volume_step = Signal(int)  # +1 louder, -1 softer
@@ -126,6 +127,7 @@ class StaffScreen(Screen):
         self._outbox: Any = None
         self._network: Any = None
         self._export: Any = ""  # "": nothing asked; None: exporting; else an ExportResult
+        self._record_export: Any = ""  # the same for a refused record (outbox page)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(40, 24, 40, 20)
         outer.setSpacing(32)
@@ -242,17 +244,26 @@ class StaffScreen(Screen):
         self.outbox_summary = label("")
         lay.addWidget(self.outbox_summary)
         self.outbox_rows: list[tuple[QLabel, QPushButton]] = []
+        self.outbox_exports: list[QPushButton] = []  # 导出 on each refused row
         for n in range(OUTBOX_ROWS):
             row = QHBoxLayout()
             text = label("")
             again = button()
             again.clicked.connect(lambda _=False, i=n: self._retry_row(i))
+            export = button()
+            export.setObjectName(f"export_record_{n}")
+            export.clicked.connect(lambda _=False, i=n: self._export_row(i))
             row.addWidget(text, 1)
             row.addWidget(again)
+            row.addWidget(export)
             lay.addLayout(row)
             self.outbox_rows.append((text, again))
+            self.outbox_exports.append(export)
         self.outbox_more = label("Hint")
         lay.addWidget(self.outbox_more)
+        self.record_export_line = label("")
+        self.record_export_line.hide()
+        lay.addWidget(self.record_export_line)
         lay.addStretch(1)
         self.retry_all = button(primary=True)
         self.retry_all.setObjectName("retry_all")
@@ -501,9 +512,11 @@ class StaffScreen(Screen):
         v = self._outbox
         if v is None:
             self.outbox_summary.setText(tr("staff.loading"))
-            for text, again in self.outbox_rows:
+            for (text, again), export in zip(self.outbox_rows, self.outbox_exports,
+                                             strict=True):
                 text.hide()
                 again.hide()
+                export.hide()
             self.outbox_more.hide()
             return
         self.outbox_summary.setText(tr("staff.outbox_summary", pending=v.pending,
@@ -514,6 +527,10 @@ class StaffScreen(Screen):
             row = v.rows[i] if i < min(len(v.rows), shown) else None
             text.setVisible(row is not None)
             again.setVisible(row is not None and row.retry and row.state != "finalized")
+            export = self.outbox_exports[i]
+            export.setVisible(row is not None and row.export)
+            export.setEnabled(self._record_export is not None)
+            export.setText(tr("staff.export.record"))
             if row is None:
                 continue
             kind = tr_or(f"staff.kind.{row.kind}", row.kind)
@@ -530,6 +547,24 @@ class StaffScreen(Screen):
         self.outbox_more.setVisible(more > 0)
         self.outbox_more.setText(tr("staff.outbox_more", n=more) if more > 0 else "")
         self.retry_all.setEnabled(v.failed > 0 or v.pending > 0)
+
+    def _export_row(self, i: int) -> None:
+        if self._outbox is not None and i < len(self._outbox.rows):
+            self.export_record.emit(self._outbox.rows[i].uuid)
+
+    def show_record_export(self, result: Any) -> None:
+        """None: exporting a refused record now; else the flow's ``ExportResult``."""
+        self._record_export = result
+        line = self.record_export_line
+        line.setVisible(result != "")
+        for b in self.outbox_exports:
+            b.setEnabled(result is not None)
+        if result is None:
+            line.setText(tr("staff.export.running"))
+            line.setStyleSheet(f"color: {BLUE}; font-weight: bold;")
+        elif result != "":
+            _marked(line, "ok" if result.key == "done" else "bad",
+                    tr(f"staff.export.{result.key}", where=result.where, code=result.code))
 
     def _retry_row(self, i: int) -> None:
         if self._outbox is not None and i < len(self._outbox.rows):
@@ -574,6 +609,8 @@ class StaffScreen(Screen):
             test.setStyleSheet(compact)
         for _text, again in self.outbox_rows:
             again.setStyleSheet(compact)
+        for b in self.outbox_exports:
+            b.setStyleSheet(compact)
         for b in (self.restart, self.reboot, self.desktop):
             b.setStyleSheet(compact)
         for b in (self.softer, self.louder):
@@ -619,6 +656,8 @@ class StaffScreen(Screen):
         self._checks = {}
         self._export = ""
         self._outbox = None
+        self._record_export = ""
+        self.record_export_line.hide()
         self._reboot = ""
         self._fill_reboot()
         self.restart.reset()

@@ -60,6 +60,7 @@ class OutboxRow:
     reason: str  # staff.reason.<reason>
     code: str  # the recorded error, for the technician
     retry: bool  # staff may send it again
+    export: bool = False  # refused, and readable: staff may take it to a counter (导出)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,13 @@ class ExportResult:
     """What 导出到U盘 did: ``key`` under ``staff.export.`` (done / no_stick / failed)."""
 
     key: str
-    where: str = ""  # the folder on the stick
+    where: str = ""  # on the stick: its name, then the folder or file on it
     code: str = ""  # why it failed, for the technician
+
+
+def _on_stick(stick: Path, path: Path) -> str:
+    """Where on the stick, as staff find it there: the stick's name, then the path on it."""
+    return f"{stick.name}/{path.relative_to(stick).as_posix()}"
 
 
 def plain_reason(state: State, error: str) -> tuple[str, bool]:
@@ -143,6 +149,7 @@ class StaffFlow(Flow):
         screen.test_device.connect(self.test_device)
         screen.paper_refilled.connect(self.paper_refilled)
         screen.retry.connect(self.retry)
+        screen.export_record.connect(self.export_record)
         screen.sync_now.connect(self.sync_now)
         screen.system.connect(self.system_action)
         screen.volume_step.connect(self.volume_step)
@@ -296,7 +303,8 @@ class StaffFlow(Flow):
         reason, can_retry = plain_reason(r.state, r.last_error)
         return OutboxRow(r.uuid, str(r.kind), r.service, str(r.state),
                          now - (r.finalized_at or r.created_at), reason,
-                         r.last_error.split(":")[0][:40], can_retry)
+                         r.last_error.split(":")[0][:40], can_retry,
+                         r.state is State.REJECTED and reason != "unreadable" and not r.purged)
 
     def retry(self, uuid: str) -> None:
         """One record sent again now ("" : every failed one)."""
@@ -313,6 +321,53 @@ class StaffFlow(Flow):
 
         screen = self.host.screen(PAGES)
         self.host.run(work, on_done=lambda f: screen.show_outbox(f.result()))
+
+    def export_record(self, uuid: str) -> None:
+        """A refused record to a USB stick for a counter (a zip: README.txt, the form, the
+        files), off the GUI thread; audited by its id, never by what it holds."""
+        self.audit.record("record_export", record=uuid)
+        screen = self.host.screen(PAGES)
+        screen.show_record_export(None)
+
+        def done(fut: Future[ExportResult]) -> None:
+            result = fut.result()
+            self.audit.record("record_export_done", record=uuid, result=result.key,
+                              **({"file": result.where} if result.where else {}),
+                              **({"code": result.code} if result.code else {}))
+            screen.show_record_export(result)
+
+        self.host.run(self._export_record, uuid, on_done=done, keep_on_leave=True)
+
+    def _export_record(self, uuid: str) -> ExportResult:
+        from kiosk.i18n import catalog
+        from offline_cache.crypto import SealError
+        from offline_cache.sqlite import StoreError
+
+        box, config = self.ctx.outbox, self.ctx.config
+        assert box is not None
+        stick = usb.find_stick(config.staff.usb_roots)
+        if stick is None:
+            return ExportResult("no_stick")
+        try:
+            record = box.record(uuid)
+            body = box.body(uuid)
+            files = [(ref, box.read_blob(uuid, ref.sha256)) for ref in box.attachments(uuid)]
+        except (SealError, StoreError, OSError, ValueError) as e:
+            log.warning("staff: record %s not readable for export: %s", uuid, e)
+            return ExportResult("unreadable", code=type(e).__name__)
+        if body is None:
+            return ExportResult("purged")
+        zh = catalog("zh_CN")
+        reason, _ = plain_reason(record.state, record.last_error)
+        try:
+            path = usb.export_case(stick, config.terminal.id, config.terminal.hall_name, record,
+                                   body, files, zh.get(f"service.{record.service}",
+                                                       record.service),
+                                   zh[f"staff.reason.{reason}"], datetime.now())
+        except OSError as e:
+            log.warning("staff: record %s not exported to %s: %s", uuid, stick, e)
+            return ExportResult("failed", code=type(e).__name__)
+        return ExportResult("done", _on_stick(stick, path))
 
     def network_view(self) -> NetworkView:
         sync = self.ctx.sync
@@ -364,7 +419,7 @@ class StaffFlow(Flow):
         except OSError as e:
             log.warning("staff: logs not exported to %s: %s", stick, e)
             return ExportResult("failed", code=type(e).__name__)
-        return ExportResult("done", str(folder))
+        return ExportResult("done", _on_stick(stick, folder))
 
     def system_action(self, action: str) -> None:
         """restart (the kiosk starts again), reboot (the machine restarts) or desktop (the

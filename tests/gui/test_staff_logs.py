@@ -80,11 +80,11 @@ def test_export_to_a_usb_stick(log_file, window, qtbot, ctx, media, monkeypatch)
     tap(window, staff.export_button)
     qtbot.waitUntil(lambda: "已导出到U盘" in staff.export_line.text(), timeout=10000)
     (folder,) = stick.iterdir()
-    assert str(folder) in staff.export_line.text()
+    assert f"已导出到U盘：STICK/{folder.name}" in staff.export_line.text()
     assert folder.name.startswith(f"kiosk-{ctx.config.terminal.id}-logs-")
     exported = (folder / "kiosk.log.txt").read_text(encoding="utf-8")
     assert "line 299" in exported and ID_NUMBER not in exported and MOBILE not in exported
     doctor = json.loads((folder / "doctor.json").read_text(encoding="utf-8"))
     assert doctor["terminal"] == ctx.config.terminal.id and doctor["devices"]
     assert audit(ctx)[-1] == {**audit(ctx)[-1], "event": "logs_export_done",
-                              "result": "done", "folder": str(folder)}
+                              "result": "done", "folder": f"STICK/{folder.name}"}
