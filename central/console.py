@@ -157,6 +157,8 @@ class ConsoleBook:
         after ``FREE_TRIES`` wrong passwords, an address after ``FREE_TRIES_ADDRESS``
         whatever the names (one machine trying many)."""
         now = time.time()
+        if not re.match(NAME_RE, name):  # e.g. a password typed in the name's field: not kept
+            name = "(not a name)"
         keys = ((name, FREE_TRIES), ("@" + address, FREE_TRIES_ADDRESS))
         with self._lock:
             counts = {k: self._db.execute("SELECT count, locked_until FROM failure WHERE "

@@ -114,6 +114,8 @@ def test_wrong_passwords_lock_the_name_for_a_while(platform, book, monkeypatch):
     assert actions.count("login_refused") == console.FREE_TRIES + 1
     assert "login_locked" in actions and actions[0] == "login"
     assert PASSWORD not in json.dumps(book.audit_rows())
+    requests.post(url, json={"name": "a password, in the name's field", "password": "x"})
+    assert book.audit_rows()[0]["user"] == "(not a name)"
 
 
 def test_one_address_trying_many_names_is_locked_too(platform, book, monkeypatch):

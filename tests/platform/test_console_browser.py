@@ -110,6 +110,7 @@ def test_log_in_see_the_kiosk_go_offline_and_lock_it(kiosk, browser):
     shown = text(f'#commands tr[data-command="{cid}"]')
     assert "等待终端心跳" in shown and MESSAGE in shown
 
+    _until(lambda: MESSAGE in (text("#audit tbody") or ""), 10, "the audit shows no command")
     kiosk.sync.run_once()  # the kiosk's next heartbeat brings the lock
     host = RecordingHost()
     remote = RemoteCommands(kiosk, host)
