@@ -39,9 +39,21 @@ PAGE_PATH = Path(__file__).with_name("console_call.html")
 _CALL_ID = r"^[0-9a-f]{32}$"
 
 
+_CONTEXT_KEYS = ("service", "step", "language", "elder")  # what staff may see of the screen
+
+
 class Offer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sdp: str = Field(min_length=10, max_length=MAX_SDP)
+    # The kiosk's screen when the citizen called: words of the kiosk's own, never the
+    # citizen's data (checked by key and by shape).
+    context: dict[str, Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_.-]*$")]] = (
+        Field(default_factory=dict, max_length=len(_CONTEXT_KEYS)))
+
+
+class Push(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass
@@ -49,16 +61,21 @@ class Call:
     id: str
     terminal: str
     offer: str
+    context: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     changed: float = field(default_factory=time.monotonic)
     answer: str = ""
     state: str = "ringing"  # ringing → answered → ended
     ended_by: str = ""  # "kiosk", "staff"
+    push: str = ""  # a guide item the staff sent to the kiosk's screen
 
     def public(self, with_sdp: str = "") -> dict[str, Any]:
         doc: dict[str, Any] = {"id": self.id, "terminal": self.terminal, "state": self.state,
                                "ended_by": self.ended_by,
-                               "ringing_for": round(time.monotonic() - self.started, 1)}
+                               "ringing_for": round(time.monotonic() - self.started, 1),
+                               "context": self.context}
+        if self.push:
+            doc["push"] = self.push
         if with_sdp == "offer":
             doc["offer"] = self.offer
         elif with_sdp == "answer" and self.answer:
@@ -80,14 +97,15 @@ class CallBook:
             elif call.state == "ringing" and now - call.started > RING_TTL:
                 self._end(call, "timeout")
 
-    def start(self, terminal: str, offer: str) -> Call:
+    def start(self, terminal: str, offer: str, context: dict[str, str] | None = None) -> Call:
         self._expire()
         if sum(c.state != "ended" for c in self._calls.values()) >= MAX_CALLS:
             raise Refusal(503, "too_many_calls", "the hall has too many calls in progress")
         for call in self._calls.values():  # one call per terminal: a new one ends the old
             if call.terminal == terminal and call.state != "ended":
                 self._end(call, "kiosk")
-        call = Call(uuid.uuid4().hex, terminal, offer)
+        call = Call(uuid.uuid4().hex, terminal, offer,
+                    {k: v for k, v in (context or {}).items() if k in _CONTEXT_KEYS})
         self._calls[call.id] = call
         return call
 
@@ -109,6 +127,13 @@ class CallBook:
         if call.state != "ringing":
             raise Refusal(409, "not_ringing", f"the call is {call.state}")
         call.answer, call.state, call.changed = sdp, "answered", time.monotonic()
+        return call
+
+    def push(self, call_id: str, item: str) -> Call:
+        call = self.get(call_id)
+        if call.state == "ended":
+            raise Refusal(409, "call_ended", "the call has ended")
+        call.push, call.changed = item, time.monotonic()
         return call
 
     def hang_up(self, call_id: str, by: str, terminal: str | None = None) -> Call:
@@ -144,7 +169,7 @@ def install(app: FastAPI, store: Any, signed: Any, parse: Any) -> CallBook:
     @app.post("/v1/calls", status_code=201)
     async def start_call(s: signed) -> JSONResponse:  # type: ignore[valid-type]
         _, offer = parse(Offer, s.body)
-        call = book.start(s.terminal, offer.sdp)
+        call = book.start(s.terminal, offer.sdp, offer.context)
         return JSONResponse(call.public(), status_code=201)
 
     @app.get("/v1/calls/{call_id}")
@@ -201,6 +226,14 @@ def _console(book: CallBook, token: str, parse: Any) -> FastAPI:
             raise Refusal(400, "bad_request", "an answer is a small JSON body")
         _, answer = parse(Offer, await request.body())
         return JSONResponse(book.answer(call_id, answer.sdp).public())
+
+    @console.post("/calls/{call_id}/push")
+    async def staff_push(call_id: CallId, request: Request,
+                         authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+        """Send a guide item to the kiosk's screen: the citizen opens it with one tap."""
+        staff(authorization)
+        _, push = parse(Push, await request.body())
+        return JSONResponse(book.push(call_id, push.item).public())
 
     @console.post("/calls/{call_id}/hangup")
     async def staff_hang_up(call_id: CallId,

@@ -124,9 +124,11 @@ class KioskWindow(QWidget):
                        if f.tile is not None)
         self.home.set_services([HomeTile(fid, t.glyph, t.primary) for _, fid, t in tiles])
         self.home.service_chosen.connect(self.nav.start)
+        self.home.set_video_help("video_help" in self.nav.flows)
         self.nav.changed.connect(self._step_changed)
         self.idle_overlay = IdleOverlay(self)
         self.help_overlay = HelpOverlay(self)
+        self.help_overlay.video_help.connect(lambda: self.nav.start("video_help"))
 
         self.footer.back.connect(self.nav.back)
         self.footer.home.connect(self.nav.home)
@@ -352,7 +354,9 @@ class KioskWindow(QWidget):
 
     def show_help(self) -> None:
         term = self.ctx.config.terminal
-        self.help_overlay.show_help(self.current.help_key, term.mode, term.help_phone)
+        video = ("video_help" in self.nav.flows and not self.nav.holding
+                 and self.nav.flow_of(self.nav.step) != "video_help")
+        self.help_overlay.show_help(self.current.help_key, term.mode, term.help_phone, video)
         self.screen_changed()
 
     def on_sync_status(self, status: Any) -> None:

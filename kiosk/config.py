@@ -41,6 +41,7 @@ DEV_DEFAULTS: dict[str, Any] = {
                 for name in ("idcard", "sscard", "printer", "a4printer", "camera")},
     "platform": {"url": "embedded"},
     "store": {"key_protection": "file"},  # a development kiosk's key need not be sealed
+    "remote_help": {"enabled": True},  # the embedded platform serves the staff's call page
     # Staff mode's PIN on a development kiosk: 123456 (a real kiosk has none until set).
     "staff": {"pin_hash": "scrypt$16384$8$1$YU32eCbnRUJr6Pa67zcSFw==$"
                           "6dbHx4txVElAOYdpvvIl1QUJm/jV9tkpp+Kb2jZ9H7I="},
@@ -291,7 +292,9 @@ class VoiceConfig(_Section):
 
 
 class RemoteHelpConfig(_Section):
-    # 远程咨询: when the hall's staff answer video calls (kiosk.hours.Hours).
+    # 远程咨询: the 视频咨询 button (kiosk/flows/video_help.py) and when the hall's staff
+    # answer its calls (kiosk.hours.Hours).
+    enabled: bool = False  # the hall's staff have the console's call page open in hours
     hours: tuple[Annotated[str, Field(pattern=r"^\d\d:\d\d-\d\d:\d\d$")], ...] = (
         "09:00-12:00", "13:30-17:30")
     weekdays: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5)  # 1 = Monday

@@ -67,6 +67,7 @@ class Navigator(QObject):
         self.pending: str | None = None  # the flow waiting for the citizen's card
         self.pending_arg = ""  # and what in it the citizen asked for
         self._shown: str | None = None  # the step on screen
+        self._under: str | None = None  # the flow a side trip was taken from (kept)
         self._visit_over = False
 
     # --- what a flow may ask (kiosk.flow.FlowHost) --------------------------------------
@@ -102,6 +103,10 @@ class Navigator(QObject):
     def made(self, step: str) -> bool:
         """The screen of ``step`` exists (it was shown or asked for)."""
         return step in self.screens
+
+    def flow_of(self, step: str) -> str:
+        """The flow a step belongs to ("" for the shell's own: home, the card prompt)."""
+        return self._owner.get(step, "")
 
     def go(self, step: str) -> None:
         if self.history and self.history[-1] == step:
@@ -215,6 +220,7 @@ class Navigator(QObject):
         """The session ended: every screen forgets it, every flow forgets its visit."""
         self._visit_over = False
         self.pending = None
+        self._under = None
         for screen in self.screens.values():
             screen.reset()
         for flow in self.flows.values():
@@ -250,7 +256,13 @@ class Navigator(QObject):
         self._stack.setCurrentWidget(screen)
         owner = self._owner.get(step)
         if before is not None and before != owner:
-            self.flows[before].left()
+            if owner is not None and self.flows[owner].side_trip:
+                self._under = before  # kept: back from the side trip returns to it
+            else:
+                self.flows[before].left()
+                if self._under is not None and self._under != owner:
+                    self.flows[self._under].left()
+                self._under = None
         if owner is not None:
             self.flows[owner].shown(step)
         screen.on_enter()

@@ -27,6 +27,16 @@ class _Body(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+# 视频咨询 not had: why staff are asked to call back (the platform's words).
+CALLBACK_WHY = {
+    "closed": "视频咨询不在服务时间，请工作人员回电",
+    "no_answer": "视频咨询无人接听，请工作人员回电",
+    "failed": "视频咨询未能接通，请工作人员回电",
+    "kiosk": "视频咨询中断，请工作人员回电",
+    "staff": "视频咨询后仍需帮助，请工作人员回电",
+}
+
+
 # 差评: why, as the 好差评 rules ask a 不满意 or 非常不满意 to say (platform's words).
 BAD_REASONS = {
     "steps": "办理流程繁琐",
@@ -63,6 +73,21 @@ class Report(_Body):
     @classmethod
     def of(cls, reason: str) -> Report:
         return cls(reason=reason, description=REPORT_REASONS[reason])
+
+
+class Callback(_Body):
+    """视频咨询 could not be had (outside the hall's hours, nobody answered, the call failed):
+    the citizen asks staff to call back. The number is the only thing about the person,
+    kept sealed in the outbox and on the platform; logs show it masked (138****5678)."""
+
+    reason: str = "callback"
+    description: str
+    contact_phone: Annotated[str, Field(pattern=r"^1[3-9][0-9]{9}$")]
+
+    @classmethod
+    def of(cls, phone: str, why: str) -> Callback:
+        return cls(description=CALLBACK_WHY.get(why, CALLBACK_WHY["failed"]),
+                   contact_phone=phone)
 
 
 class OfflineTicket(_Body):

@@ -54,8 +54,11 @@ class CallSignalling(PlatformClient):
     """The kiosk's side of the platform's call routes (signed, answers checked as every
     platform answer is)."""
 
-    def start_call(self, sdp: str) -> dict[str, Any]:
-        _, doc = self._call("POST", "/v1/calls", body=canonical_json({"sdp": sdp}), ok=(201,))
+    def start_call(self, sdp: str, context: dict[str, str] | None = None) -> dict[str, Any]:
+        """``context``: what the staff may see of the kiosk's screen (the service and step
+        it was called from, the language, elder mode), never the citizen's data."""
+        body = {"sdp": sdp, **({"context": context} if context else {})}
+        _, doc = self._call("POST", "/v1/calls", body=canonical_json(body), ok=(201,))
         return _call_doc(doc)
 
     def call_state(self, call_id: str) -> dict[str, Any]:
@@ -154,6 +157,7 @@ class RemoteHelpCall:
     def __init__(self, signalling: CallSignalling, frames: Callable[[], np.ndarray | None],
                  *, no_answer_after: float = NO_ANSWER_AFTER, tone: bool = True,
                  ice_servers: list[str] | None = None,
+                 context: dict[str, str] | None = None,
                  on_state: Callable[[str], None] | None = None,
                  on_staff_frame: Callable[[np.ndarray], None] | None = None) -> None:
         self.signalling = signalling
@@ -164,6 +168,8 @@ class RemoteHelpCall:
         self.ended_by = ""
         self.call_id = ""
         self.counts = CallCounts()
+        self.context = context or {}
+        self.pushed = ""  # a guide item the staff sent to this kiosk during the call
         self.camera = CameraTrack(frames)
         self._tone = tone
         # No default STUN server (aiortc's is on the internet): a hall's kiosk and staff
@@ -213,7 +219,8 @@ class RemoteHelpCall:
             pc.addTrack(self.camera)
             pc.addTrack(ToneTrack(self._tone))
             await pc.setLocalDescription(await pc.createOffer())  # gathers the candidates
-            call = await asyncio.to_thread(self.signalling.start_call, pc.localDescription.sdp)
+            call = await asyncio.to_thread(self.signalling.start_call,
+                                           pc.localDescription.sdp, self.context)
             self.call_id = call["id"]
             self._set("ringing")
             await self._follow(pc)
@@ -256,6 +263,8 @@ class RemoteHelpCall:
                     raise
                 continue
             failures = 0
+            if isinstance(call.get("push"), str):
+                self.pushed = call["push"]
             if call["state"] == "ended":
                 self.ended_by = "no_answer" if call["ended_by"] == "timeout" else "staff"
                 return

@@ -63,6 +63,12 @@ class HomeScreen(Screen):
             b.setStyleSheet("min-height: 84px; max-height: 84px; min-width: 110px;")
         self.prev_btn.clicked.connect(lambda: self.turn(-1))
         self.next_btn.clicked.connect(lambda: self.turn(1))
+        # 视频咨询, where the hall offers it: a person, not a service either. Under the card
+        # reader's picture, where the eye rests when a citizen does not know what to do.
+        self.video = button()
+        self.video.setObjectName("VideoHelp")
+        self.video.clicked.connect(lambda: self.service_chosen.emit("video_help"))
+        self.video.hide()
         services.addWidget(self.report)
         head.addWidget(self.prev_btn)
         head.addWidget(self.next_btn)
@@ -79,6 +85,7 @@ class HomeScreen(Screen):
         pl.addWidget(self.card_title)
         pl.addWidget(self.reader, 1)
         pl.addWidget(self.card_hint)
+        pl.addWidget(self.video)
         row.addWidget(panel, 2)
         self.retranslate()
 
@@ -95,6 +102,12 @@ class HomeScreen(Screen):
         self.page = 0
         self.apply_theme(self.theme)
         self.retranslate()
+
+    def set_video_help(self, offered: bool) -> None:
+        """Show 视频咨询 (the hall's staff answer video calls: config ``remote_help``).
+        The card reader's picture gives up height for it (it scales)."""
+        self.video.setVisible(offered)
+        self.reader.setMinimumHeight(150 if offered else 230)
 
     def set_notice(self, text: str) -> None:
         self.notice.setText("\n".join(f"▲ {line}" for line in text.splitlines()))
@@ -167,6 +180,7 @@ class HomeScreen(Screen):
             t.set_text(tr_or(f"service.{sid}", sid),
                        "" if crowded else tr_or(f"service.{sid}_sub", ""))
         self.report.setText(tr("service.report"))
+        self.video.setText("📹 " + tr("video.home"))
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)

@@ -80,6 +80,8 @@ class IdleOverlay(Overlay):
 
 
 class HelpOverlay(Overlay):
+    video_help = Signal()  # the citizen asks for a person by video (视频咨询)
+
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.title = label("Title")
@@ -87,12 +89,25 @@ class HelpOverlay(Overlay):
         self.contact = label("Hint")
         self.ok = button(primary=True)
         self.ok.clicked.connect(self.hide)
+        self.video = button()
+        self.video.clicked.connect(self._video)
+        row = QHBoxLayout()
+        row.setSpacing(32)
+        row.addWidget(self.video, 1)
+        row.addWidget(self.ok, 1)
         self.body.addWidget(self.title)
         self.body.addWidget(self.text)
         self.body.addWidget(self.contact)
-        self.body.addWidget(self.ok, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.body.addLayout(row)
 
-    def show_help(self, help_key: str, mode: str, phone: str) -> None:
+    def _video(self) -> None:
+        self.hide()
+        self.video_help.emit()
+
+    def show_help(self, help_key: str, mode: str, phone: str, video: bool = False) -> None:
+        """``video``: offer 视频咨询 here (configured, and nothing is being saved now)."""
+        self.video.setVisible(video)
+        self.video.setText("📹 " + tr("video.help_button"))
         self.title.setText(tr("help.title"))
         self.text.setText(tr(help_key))
         if mode == "village":

@@ -41,6 +41,7 @@ class GuideFlow(Flow):
         self.guide = GuideView(self.ctx)
         self.audience = "person"
         self.entry: str | None = None
+        self._wanted = ""  # the item to open once the catalog is there
 
     def bind(self, step: str, screen: Any) -> None:
         signals = {
@@ -72,9 +73,21 @@ class GuideFlow(Flow):
         self._show_start()
         self.host.go("guide_start")
         self.host.run(self.guide.fetch, on_done=self._fetched, keep_on_leave=True)
+        self._wanted = self.arg  # an item asked for (sent by staff in a video call)
+        if self.guide.ready:
+            self._open_wanted()
+
+    def _open_wanted(self) -> None:
+        wanted, self._wanted = self._wanted, ""
+        if wanted and self.host.step == "guide_start":
+            try:
+                self.open_entry(wanted)
+            except KeyError:
+                log.warning("service guide: no item %r to open", wanted)
 
     def left(self) -> None:
         self.entry = None
+        self._wanted = ""
 
     def close(self) -> None:
         self.guide.close()
@@ -107,6 +120,7 @@ class GuideFlow(Flow):
             self._show_start()
             if self.host.step == "guide_start":
                 self.host.content_changed()  # the tiles moved under the finger
+        self._open_wanted()
 
     def choose_start(self, key: str) -> None:
         if key == "search":

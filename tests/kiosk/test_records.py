@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from central.models import DOCUMENTS
-from kiosk.records import REPORT_REASONS, Evaluation, OfflineTicket, Report
+from kiosk.records import REPORT_REASONS, Callback, Evaluation, OfflineTicket, Report
 
 NOW = datetime(2026, 12, 4, 21, 30, tzinfo=UTC)
 
@@ -18,6 +18,7 @@ NOW = datetime(2026, 12, 4, 21, 30, tzinfo=UTC)
     ("evaluation", Evaluation(score=5)),
     ("evaluation", Evaluation.of(1, ["slow", "other"], str(uuid4()))),
     ("report", Report.of("repeat")),
+    ("report", Callback.of("13812345678", "no_answer")),
     ("ticket", OfflineTicket(number="A1001", prefix="A", issued_at=NOW,
                              request_id=uuid4())),
 ])
@@ -38,6 +39,7 @@ def test_a_report_says_the_reason_in_the_platforms_words_whatever_the_screen_say
     lambda: Evaluation(score=6),
     lambda: Evaluation(score=3, name="张三"),  # nothing about the person, by construction
     lambda: OfflineTicket(number="A1", prefix="A", issued_at=NOW),
+    lambda: Callback.of("02812345678", "closed"),  # a number staff cannot call back
     lambda: Evaluation.of(2, []),  # a 差评 says why
     lambda: OfflineTicket(number="A1001", prefix="A", issued_at=datetime(2026, 12, 4)),
 ])
