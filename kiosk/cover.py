@@ -160,7 +160,9 @@ class OpeningHours(QObject):
         if self.closed and key == self._texts_for:
             return
         self._texts_for = key
-        zh, en = (closed_text(self.hours, now, lang) for lang in LANGUAGES)
+        term = self.win.ctx.config.terminal
+        phone = term.help_phone if term.mode == "village" else ""
+        zh, en = (closed_text(self.hours, now, lang, phone) for lang in LANGUAGES)
         self.cover.close_hours(zh, en)
 
     def _darken(self) -> None:

@@ -41,6 +41,7 @@ class ClosedText:
     title: str
     hours: str  # 服务时间：每天 08:00–18:00
     next: str  # 下次开放：明天 08:00 ("" : never within a week)
+    help: str = ""  # 如需帮助，请拨打 … (a village station's phone; "" : none)
 
 
 def _hm(t: time) -> str:
@@ -57,18 +58,20 @@ def _days(weekdays: frozenset[int], words: dict[str, str]) -> str:
     return words["opening.day_sep"].join(name[d] for d in days)
 
 
-def closed_text(hours: Hours, now: datetime, language: str) -> ClosedText:
+def closed_text(hours: Hours, now: datetime, language: str, phone: str = "") -> ClosedText:
+    """The closed screen's lines; ``phone``: the station's, for help meanwhile."""
     words = catalog(language)
+    help_line = words["opening.help"].format(phone=phone) if phone else ""
     spans = words["opening.span_sep"].join(f"{_hm(a)}–{_hm(b)}" for a, b in hours.spans)
     schedule = words["opening.hours"].format(days=_days(hours.weekdays, words), spans=spans)
     at = hours.next_opening(now)
     if at is None:
-        return ClosedText(words["opening.title"], schedule, "")
+        return ClosedText(words["opening.title"], schedule, "", help_line)
     ahead = (at.date() - now.date()).days
     day = (words["opening.today"] if ahead == 0 else words["opening.tomorrow"] if ahead == 1
            else words[f"opening.day.{at.isoweekday()}"])
     return ClosedText(words["opening.title"], schedule,
-                      words["opening.next"].format(day=day, at=at.strftime("%H:%M")))
+                      words["opening.next"].format(day=day, at=at.strftime("%H:%M")), help_line)
 
 
 def set_backlight(on: bool) -> None:

@@ -28,14 +28,16 @@ class ClosedOverlay(QFrame):
         self.title = label("ClosedTitle")
         self.hours = label("ClosedLine")
         self.next = label("ClosedLine")
+        self.help = label("ClosedLine")
         self.title_en = label("ClosedEnTitle")
         self.hours_en = label("ClosedEn")
         self.next_en = label("ClosedEn")
+        self.help_en = label("ClosedEn")
         lay.addStretch(1)
         for w in self.lines:
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
             lay.addWidget(w)
-            if w is self.next:
+            if w is self.help:
                 lay.addSpacing(40)
         lay.addStretch(1)
         self.apply_theme(Theme())
@@ -43,7 +45,8 @@ class ClosedOverlay(QFrame):
 
     @property
     def lines(self) -> tuple[QLabel, ...]:
-        return (self.title, self.hours, self.next, self.title_en, self.hours_en, self.next_en)
+        return (self.title, self.hours, self.next, self.help,
+                self.title_en, self.hours_en, self.next_en, self.help_en)
 
     def apply_theme(self, theme: Theme) -> None:
         """Its own look (the window's style sheet is for light screens): large light text."""
@@ -55,7 +58,7 @@ class ClosedOverlay(QFrame):
             f"#ClosedEn {{ color: {QUIET}; font-size: {theme.px(32)}px; }}")
 
     def show_closed(self, zh: ClosedText, en: ClosedText, theme: Theme) -> None:
-        texts = (zh.title, zh.hours, zh.next, en.title, en.hours, en.next)
+        texts = (zh.title, zh.hours, zh.next, zh.help, en.title, en.hours, en.next, en.help)
         for w, text in zip(self.lines, texts, strict=True):
             w.setText(text)
             w.setVisible(bool(text))

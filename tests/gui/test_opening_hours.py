@@ -57,7 +57,9 @@ def test_closed_before_opening_then_home_at_opening(window, qtbot, ctx):
     assert closed.isVisible() and closed.geometry() == window.rect()
     assert closed.texts() == [
         "现在不在服务时间", "服务时间：每天 08:00–18:00", "下次开放：今天 08:00",
-        "Closed now", "Opening hours: every day 08:00–18:00", "Opens again: today 08:00"]
+        "如需帮助，请拨打 0731-12345678",  # a village station's phone
+        "Closed now", "Opening hours: every day 08:00–18:00", "Opens again: today 08:00",
+        "For help, call 0731-12345678"]
     home = window.screen("home")
     for point in (home.tiles["queue"].mapTo(window, home.tiles["queue"].rect().center()),
                   window.footer.lang_btn.mapTo(window, QPoint(5, 5))):
