@@ -90,14 +90,14 @@ class ConsoleSettings:
     def beside(cls, root: Path) -> "ConsoleSettings":
         try:
             doc = json.loads((root / "console.json").read_text(encoding="utf-8"))
+            return cls(offline_after=float(doc.get("offline_after_minutes", 3)) * 60,
+                       outbox_alert=float(doc.get("outbox_alert_hours", 4)) * 3600,
+                       poll=max(0.5, float(doc.get("poll_seconds", 5))))
         except FileNotFoundError:
             return cls()
-        except ValueError as e:
-            log.warning("console.json ignored: %s", e)
+        except (ValueError, TypeError, AttributeError) as e:
+            log.warning("console.json ignored (the defaults apply): %s", e)
             return cls()
-        return cls(offline_after=float(doc.get("offline_after_minutes", 3)) * 60,
-                   outbox_alert=float(doc.get("outbox_alert_hours", 4)) * 3600,
-                   poll=max(0.5, float(doc.get("poll_seconds", 5))))
 
 
 class ConsoleBook:
@@ -245,7 +245,9 @@ def terminal_row(terminal: str, at: float | None, doc: dict[str, Any] | None, no
     if paper == "out":
         alerts.append({"kind": "paper_out", "text": "小票纸用完"})
     for name, d in devices.items():
-        if "printer" in name and d["state"] == "error" and d["code"] != "printer.paper_out":
+        if "printer" in name and d["state"] == "absent":
+            alerts.append({"kind": "printer_error", "text": f"{name} 未连接"})
+        elif "printer" in name and d["state"] == "error" and d["code"] != "printer.paper_out":
             alerts.append({"kind": "printer_error", "text": f"{name} 故障 {d['code']}".strip()})
     if oldest_now is not None and oldest_now > settings.outbox_alert:
         alerts.append({"kind": "outbox_old", "text": f"待发记录已等{_span(oldest_now)}"})
@@ -432,7 +434,10 @@ def _console(store: PlatformStore, book: ConsoleBook, calls: Callable[[], Any]) 
         return JSONResponse({"user": staff(session)})
 
     @fleet_app.get("/api/fleet", include_in_schema=False)
-    async def fleet(session: Session = None) -> JSONResponse:
+    async def fleet(terminal: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9-]{1,32}$")]
+                    = None, session: Session = None) -> JSONResponse:
+        """Every terminal, and the commands to ``terminal`` (the one open on the page), or
+        the fleet's last ones."""
         staff(session)
         settings, now = ConsoleSettings.beside(store.root), time.time()
         rows = [terminal_row(h["terminal"], h["at"], h["doc"], now, settings)
@@ -445,7 +450,7 @@ def _console(store: PlatformStore, book: ConsoleBook, calls: Callable[[], Any]) 
             "now": iso(now), "poll_seconds": settings.poll,
             "offline_after_s": settings.offline_after, "outbox_alert_s": settings.outbox_alert,
             "terminals": rows,
-            "commands": store.commands(None, 100)}, headers={"Cache-Control": "no-store"})
+            "commands": store.commands(terminal, 100)}, headers={"Cache-Control": "no-store"})
 
     @fleet_app.post("/api/commands", include_in_schema=False, status_code=201)
     async def command(request: Request, session: Session = None) -> JSONResponse:

@@ -194,6 +194,19 @@ def test_offline_after_the_configured_minutes_and_an_old_outbox(platform, book):
     t = c.get(f"{platform.url}/console/api/fleet").json()["terminals"][0]
     assert not t["online"]
     assert {a["kind"] for a in t["alerts"]} == {"offline", "paper_out", "outbox_old"}
+    (platform.store.root / "console.json").write_text('{"offline_after_minutes": "soon"}')
+    fleet = c.get(f"{platform.url}/console/api/fleet").json()  # the defaults, not an error
+    assert fleet["offline_after_s"] == 180 and fleet["terminals"][0]["online"]
+
+
+def test_a_printer_gone_or_broken_is_an_alert():
+    settings = console.ConsoleSettings()
+    gone = beat()
+    gone["devices"] = {"printer": {"state": "absent", "code": "printer.no_device"},
+                       "a4printer": {"state": "error", "code": "a4.jam"}}
+    gone["consumables"] = {"receipt_paper": "ok"}
+    row = console.terminal_row(TERMINAL, time.time(), gone, time.time(), settings)
+    assert [a["text"] for a in row["alerts"]] == ["printer 未连接", "a4printer 故障 a4.jam"]
 
 
 def test_a_command_from_the_console_reaches_the_heartbeat_and_its_ack_is_shown(platform,
@@ -220,6 +233,10 @@ def test_a_command_from_the_console_reaches_the_heartbeat_and_its_ack_is_shown(p
     assert (audit["user"], audit["action"], audit["terminal"]) == ("zhang.wei", "command",
                                                                    TERMINAL)
     assert cid in audit["detail"] and "设备维护中" in audit["detail"]
+    platform.store.register_terminal("T-0002", b"x" * 32)
+    c.post(url, json={"terminal": "T-0002", "name": "unlock"})
+    one = c.get(f"{platform.url}/console/api/fleet", params={"terminal": TERMINAL}).json()
+    assert [x["id"] for x in one["commands"]] == [cid]
 
 
 def test_a_logged_in_person_gets_the_call_page_token_and_sees_a_call_ring(platform, book):
