@@ -205,7 +205,8 @@ class ConsoleBook:
 
     # --- the audit ----------------------------------------------------------------------------
     def audit(self, user: str, action: str, terminal: str, detail: str, address: str) -> None:
-        log.info("console: %s %s %s %s (%s)", user, action, terminal, detail, address)
+        level = logging.WARNING if action in ("login_refused", "login_locked") else logging.INFO
+        log.log(level, "console: %s %s %s %s (%s)", user, action, terminal, detail, address)
         with self._tx() as db:
             db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
                        (time.time(), user, action, terminal, detail[:300], address))

@@ -97,7 +97,7 @@ def test_a_login_gives_a_strict_cookie_and_a_logout_ends_it(platform, book):
     assert actions[:2] == ["logout", "login"]
 
 
-def test_wrong_passwords_lock_the_name_for_a_while(platform, book, monkeypatch):
+def test_wrong_passwords_lock_the_name_for_a_while(platform, book, monkeypatch, caplog):
     monkeypatch.setattr(console, "FIRST_LOCK", 1.0)
     url = f"{platform.url}/console/api/login"
     for _ in range(console.FREE_TRIES):
@@ -113,6 +113,7 @@ def test_wrong_passwords_lock_the_name_for_a_while(platform, book, monkeypatch):
     actions = [r["action"] for r in book.audit_rows()]
     assert actions.count("login_refused") == console.FREE_TRIES + 1
     assert "login_locked" in actions and actions[0] == "login"
+    assert "console: zhang.wei login_locked" in caplog.text  # a log line too
     assert PASSWORD not in json.dumps(book.audit_rows())
     requests.post(url, json={"name": "a password, in the name's field", "password": "x"})
     assert book.audit_rows()[0]["user"] == "(not a name)"
