@@ -230,8 +230,9 @@ class KioskWindow(QWidget):
 
     def _tick(self) -> None:
         self.header.tick(datetime.now())
-        if self.nav.tick():  # the flow keeps its own time (a number on screen)
+        if self.nav.tick():  # the flow keeps its own time (a number on screen, a call)
             self.header.set_countdown(None)
+            self.last_touch = self.clock()  # not idle time: after it, the full time again
             return
         if not self._session_active():
             self.header.set_countdown(None)

@@ -180,7 +180,7 @@ class HomeScreen(Screen):
             t.set_text(tr_or(f"service.{sid}", sid),
                        "" if crowded else tr_or(f"service.{sid}_sub", ""))
         self.report.setText(tr("service.report"))
-        self.video.setText("📹 " + tr("video.home"))
+        self.video.setText(tr("video.home"))
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)

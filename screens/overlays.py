@@ -107,7 +107,7 @@ class HelpOverlay(Overlay):
     def show_help(self, help_key: str, mode: str, phone: str, video: bool = False) -> None:
         """``video``: offer 视频咨询 here (configured, and nothing is being saved now)."""
         self.video.setVisible(video)
-        self.video.setText("📹 " + tr("video.help_button"))
+        self.video.setText(tr("video.help_button"))
         self.title.setText(tr("help.title"))
         self.text.setText(tr(help_key))
         if mode == "village":

@@ -158,7 +158,7 @@ class VideoHelpScreen(Screen):
         self.hang_up_btn = button()
         self.hang_up_btn.setObjectName("HangUp")
         self.hang_up_btn.clicked.connect(self._hang_up)
-        self.again_btn = button(primary=True)
+        self.again_btn = button()
         self.again_btn.clicked.connect(self.call_again.emit)
         self.callback_btn = button(primary=True)
         self.callback_btn.clicked.connect(self.callback.emit)
@@ -172,6 +172,8 @@ class VideoHelpScreen(Screen):
         lay.addWidget(self.title)
         lay.addWidget(self.text)
         lay.addWidget(self.view, 1)
+        self.filler = QWidget()  # holds the words up top when there is no picture
+        lay.addWidget(self.filler, 1)
         self.buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.buttons.setSpacing(24)
         for b in (self.pushed_btn, self.callback_btn, self.again_btn, self.back_btn,
@@ -214,6 +216,7 @@ class VideoHelpScreen(Screen):
         if state not in ("calling", "ringing", "connecting", "connected"):
             self.view.clear()
         self.view.setVisible(state in ("calling", "ringing", "connecting", "connected"))
+        self.filler.setVisible(not self.view.isVisibleTo(self))
         self._buttons()
         self.retranslate()
 

@@ -216,6 +216,45 @@ def shoot_payment(win, ctx, save) -> None:  # noqa: ANN001
     win.nav.end_visit("screenshots")
 
 
+def shoot_video(win, ctx, save) -> None:  # noqa: ANN001
+    """视频咨询: outside the hall's hours, then each state of a call with pictures made here
+    (a real call needs staff at the other end: tests/gui/test_video_help.py makes one)."""
+    from datetime import datetime
+
+    import cv2
+    import numpy as np
+
+    flow, screen = win.nav.flows["video_help"], win.screen("video_help")
+    win.nav.home()
+    flow.clock = lambda: datetime(2026, 12, 12, 10, 0)  # a Saturday
+    win.nav.start("video_help")
+    save("video-closed")
+    staff = np.full((480, 640, 3), (120, 110, 100), np.uint8)  # a person at a desk
+    cv2.circle(staff, (320, 190), 80, (150, 170, 200), -1)
+    cv2.ellipse(staff, (320, 480), (210, 150), 0, 180, 360, (90, 60, 40), -1)
+    ctx.sim.place_page("form")  # what the citizen holds up to staff: a form on the desk
+    own = ctx.sim.camera.preview()
+    screen.show_call("ringing", 12)
+    screen.relay.push_own(own)
+    save("video-ringing")
+    screen.show_call("connected", 40)
+    screen.relay.push_own(own)
+    screen.relay.push_staff(staff)
+    save("video-connected")
+    screen.show_ended("no_answer")
+    save("video-no-answer")
+    flow.ask_number()
+    for d in "1381234567":
+        win.screen("video_callback").press(d)
+    save("video-callback")
+    screen.show_callback_kept("138****5678")
+    win.screen("video_callback").reset()
+    win.nav.back()
+    save("video-kept")
+    flow.clock = datetime.now
+    win.nav.home()
+
+
 def shoot_closed(win, save) -> None:  # noqa: ANN001
     """Outside opening hours (config [hours]): the closed screen, at 19:00 on a Saturday."""
     from datetime import datetime
@@ -306,6 +345,7 @@ def shoot(out: Path, orientation: str, elder: bool,
     save("report")
     win.screen("report").reasons["repeat"].click()
     save("report-sent")
+    shoot_video(win, ctx, save)
     win.end_session("shots")
     shoot_closed(win, save)
     win.nav.home()
