@@ -39,6 +39,14 @@ _LOOK_INSIDE = 24  # candidates whose inside is looked at
 _FAINT = (0.45, 0.25)
 _LIGHT_SIGMA = 0.08  # the blur that estimates the light, as a share of the long side
 _FAINT_PAPER = 0.5  # on those looks, the least share of the inside that looks like paper
+# A small find that is not sure (a seal, a card's photo, a block of text on a page whose
+# own edges are faint) is looked at again at the lower thresholds, for an outline around it
+# at least this much as paper.
+_LOOK_ON, _LOOK_SURE, _OUTER_PAPER = 0.08, 0.8, 0.8
+# A page running off the frame: its sides run up to the frame's edge, which closes its
+# outline; the last stretch of each (this share of the frame's long side) must be edge
+# for at least this share of it.
+_END, _END_SUPPORT = 0.025, 0.8
 _EDGE = 4.0  # least slope across a side (grey levels per pixel) that is an edge
 _BORDER = 0.012  # of the frame size: a side this close to the frame's edge is the frame's
 _EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
@@ -92,19 +100,38 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     small, s = work_image(image, WORK_SIZE if refine else PREVIEW_WORK_SIZE)
     # A white page on a white desk has edges fainter than a usual frame's: when nothing
     # stands out at the usual threshold, look again at a lower one.
+    best: _Candidate | None = None
     for faint in (1.0, *_FAINT):
         feats = _Features(small, faint, even_light=faint != 1.0)
         # A still may take longer: more lines tried find a faint page edge among text lines.
-        cands = _score_all(_quads(feats, lines=20 if refine else 14), feats)
+        # (The preview only draws the outline: it has no time for outlines the frame's
+        # edge closes.)
+        cands = _score_all(_quads(feats, lines=20 if refine else 14, frame=refine), feats)
         # At the lower thresholds desk texture and small things (a phone, a note) may line
         # up too: only clear sides count, and a small outline must be clearly paper.
         least, paper = (_MIN_SUPPORT, _SMALL_PAPER) if faint == 1.0 else (0.7, _FAINT_PAPER)
         full = [c for c in cands if not c.on_border and c.support >= least
                 and (c.area >= _SMALL or c.paper >= paper)]
-        cut = [c for c in cands if c.on_border and c.support >= max(0.6, least)
-               and c.area > 0.05 and (faint == 1.0 or c.paper >= paper)]
-        best = _choose(full)
-        if best is not None or cut:
+        if best is not None:  # a later look at a small find: for an outline around it
+            cut_now: list[_Candidate] = []
+        else:
+            cut = cut_now = [c for c in cands if c.on_border and c.support >= max(0.6, least)
+                             and c.area > 0.05 and (faint == 1.0 or c.paper >= paper)
+                             and _runs_off(c, feats)]
+        found = _choose(full)
+        if best is None:
+            best = found
+        elif found is not None:
+            # A later look at a small find (a seal, a card's photo, a block of text on a
+            # page whose own edges are faint): an outline around it that is as much paper
+            # is the page.
+            outer = [c for c in full if c.area > 1.15 * best.area
+                     and _contains(c.quad, best.quad) and c.paper >= _OUTER_PAPER * best.paper]
+            if outer:
+                best = max(outer, key=lambda c: c.score)
+                break
+        if cut_now or (best is not None and (best.area >= _LOOK_ON
+                                             or best.support >= _LOOK_SURE)):
             break
     around = [c for c in cut if best is None or _contains(c.quad, best.quad)]
     if around:
@@ -160,6 +187,43 @@ def _choose(cands: list[_Candidate]) -> _Candidate | None:
     return max(outer, key=lambda c: c.score) if outer else best
 
 
+def _runs_off(c: _Candidate, f: _Features) -> bool:
+    """A page running off the frame has edges that run right up to the frame's edge; an
+    outline closed by the frame's edge beyond the end of a page's sides (a page lying
+    wholly inside near the edge) has a stretch of nothing there."""
+    q, nan = c.quad, np.isnan(c.sides)
+    reach = _END * max(f.w, f.h)
+    ends = []
+    for k in np.flatnonzero(~nan):
+        p0, p1 = q[k], q[(k + 1) % 4]
+        part = min(0.5, reach / max(float(np.hypot(*(p1 - p0))), 1.0))
+        if nan[(k + 1) % 4]:
+            ends.append((p1 + part * (p0 - p1), p1))
+        if nan[k - 1]:
+            ends.append((p0 + part * (p1 - p0), p0))
+    return all(_segment_support(f, a, b) >= _END_SUPPORT for a, b in ends)
+
+
+def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:
+    """Share of the segment along which an edge runs across it with one sign."""
+    d = p1 - p0
+    length = float(np.hypot(*d))
+    if length < 2:
+        return 0.0
+    normal = np.array([-d[1], d[0]]) / length
+    t = np.linspace(0.0, 0.97, 16)
+    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
+    pts = p0 + t[:, None, None] * d + offs[None, :, None] * normal  # T × O × 2
+    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
+    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
+    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
+    across = gx * normal[0] + gy * normal[1]
+    strongest = np.take_along_axis(across, np.abs(across).argmax(1)[:, None], 1)[:, 0]
+    sign = np.sign(np.median(strongest))
+    hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
+    return float(hit.any(axis=1).mean())
+
+
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
     poly = outer.reshape(-1, 1, 2).astype(np.float32)
     return all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -3 for x, y in inner)
@@ -195,7 +259,7 @@ class _Features:
                                   + cv2.absdiff(lab[:, :, 2], 128) * 2)
         self.paper_level = float(np.percentile(self.paper[::4, ::4], 60)) + 25
 
-def _quads(f: _Features, lines: int) -> list[np.ndarray]:
+def _quads(f: _Features, lines: int, frame: bool = True) -> list[np.ndarray]:
     """Candidate outlines: from blobs (their hulls) and from pairs of pairs of long lines."""
     out: list[np.ndarray] = []
     for mask in _masks(f):
@@ -204,7 +268,7 @@ def _quads(f: _Features, lines: int) -> list[np.ndarray]:
         big = [c for c in contours if cv2.contourArea(cv2.convexHull(c)) > MIN_AREA * f.w * f.h]
         for c in sorted(big, key=cv2.contourArea, reverse=True)[:8]:
             out += _hull_quads(cv2.convexHull(c).reshape(-1, 2))
-    return out + _line_quads(f, lines)
+    return out + _line_quads(f, lines, frame)
 
 
 def _masks(f: _Features) -> list[np.ndarray]:
@@ -220,7 +284,7 @@ def _masks(f: _Features) -> list[np.ndarray]:
     return [edges, bright]
 
 
-def _line_quads(f: _Features, keep: int) -> list[np.ndarray]:
+def _line_quads(f: _Features, keep: int, frame: bool = True) -> list[np.ndarray]:
     """Quads bounded by four of the strongest straight lines: they survive a page edge
     that touches clutter or breaks up, where a blob would merge or split."""
     min_len = 0.12 * min(f.w, f.h)
@@ -233,6 +297,8 @@ def _line_quads(f: _Features, keep: int) -> list[np.ndarray]:
             kept.append((float(rho), float(theta)))
         if len(kept) == keep:
             break
+    if frame:  # the frame's own edges close the outline of a page running off it
+            kept += [(0.0, 0.0), (f.w - 1.0, 0.0), (0.0, np.pi / 2), (f.h - 1.0, np.pi / 2)]
     rho, theta = np.array(kept).T
     c, s = np.cos(theta), np.sin(theta)
     with np.errstate(divide="ignore", invalid="ignore"):  # parallel lines never meet
