@@ -64,7 +64,7 @@ NAME_RE = r"^[A-Za-z0-9._-]{1,32}$"
 MAX_BODY = 4096
 # What the page may send: kiosk.remote's commands but set_config (CLI only).
 COMMANDS = ("lock", "unlock", "restart_kiosk", "restart_machine", "refresh_catalog", "purge",
-            "diagnostics")
+            "diagnostics", "answer_help")
 HELP_OVER = frozenset({"", "none", "idle", "ended", "closed", "cancelled", "done"})
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS user (name TEXT PRIMARY KEY, hash TEXT NOT NULL,
@@ -461,7 +461,9 @@ def _console(store: PlatformStore, book: ConsoleBook, calls: Callable[[], Any]) 
             raise Refusal(404, "unknown_terminal", f"no terminal {doc.terminal} is enrolled")
         if doc.name == "lock" and not doc.message.strip():
             raise Refusal(422, "message_required", "a lock shows a message: write one")
-        args = {"message": doc.message.strip()} if doc.name == "lock" else {}
+        # A lock's words on the out-of-service screen; an answer's to who called for help.
+        args = ({"message": doc.message.strip()} if doc.name in ("lock", "answer_help")
+                and doc.message.strip() else {})
         cid = store.enqueue_command(doc.terminal, doc.name, args)
         book.audit(user, "command", doc.terminal, f"{cid} {doc.name} {args.get('message', '')}"
                    .strip(), address(request))

@@ -129,6 +129,8 @@ class KioskWindow(QWidget):
         self.idle_overlay = IdleOverlay(self)
         self.help_overlay = HelpOverlay(self)
         self.help_overlay.video_help.connect(lambda: self.nav.start("video_help"))
+        self.help_overlay.call_staff.connect(self.call_staff)
+        self._help_seen = ctx.help.changes
 
         self.footer.back.connect(self.nav.back)
         self.footer.home.connect(self.nav.home)
@@ -230,6 +232,11 @@ class KioskWindow(QWidget):
 
     def _tick(self) -> None:
         self.header.tick(datetime.now())
+        if self.ctx.help.changes != self._help_seen:  # 呼叫工作人员: staff answered (or over)
+            self._help_seen = self.ctx.help.changes
+            self.help_overlay.show_call(self.ctx.help.state, self.ctx.help.message)
+            if self.ctx.help.state == "answered" and not self.help_overlay.isVisible():
+                self.show_help()
         if self.nav.tick():  # the flow keeps its own time (a number on screen, a call)
             self.header.set_countdown(None)
             self.last_touch = self.clock()  # not idle time: after it, the full time again
@@ -352,6 +359,13 @@ class KioskWindow(QWidget):
             s.retranslate()
         self.idle_overlay.set_seconds(self.ctx.idle_policy.remaining(
             self.clock() - self.last_touch))
+
+    def call_staff(self) -> None:
+        """呼叫工作人员: the fleet console is told at once (the next heartbeat, now)."""
+        if self.ctx.help.ask(self.nav.step) and self.ctx.sync is not None:
+            self.ctx.sync.trigger("heartbeat")
+        self._help_seen = self.ctx.help.changes
+        self.help_overlay.show_call(self.ctx.help.state, self.ctx.help.message)
 
     def show_help(self) -> None:
         term = self.ctx.config.terminal

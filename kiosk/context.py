@@ -27,6 +27,7 @@ from kiosk.devices import (
     SocialSecurityCardWorker,
 )
 from kiosk.devtree import dev_import
+from kiosk.help_call import HelpCalls
 from kiosk.integrity import Damage, check_local_files
 from kiosk.link import (
     PlatformLink,
@@ -80,6 +81,7 @@ class KioskContext:
     damaged: list[Damage] = field(default_factory=list)
     paper: ReceiptPaper | None = None  # the receipt roll's estimate (staff mode)
     volume: VoiceVolume | None = None  # how loud the kiosk speaks (staff mode)
+    help: HelpCalls = field(default_factory=HelpCalls)  # 呼叫工作人员 (village)
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
@@ -135,7 +137,8 @@ class KioskContext:
         self.outbox = open_outbox(self.config)
         self.link = connect_platform(self.config)
         self.sync = build_engine(self.config, self.link.url,
-                                 telemetry=lambda: device_telemetry(self.devices.workers))
+                                 telemetry=lambda: {**device_telemetry(self.devices.workers),
+                                                    **self.help.telemetry()})
         self.queue_client = PlatformClient(
             self.link.url, self.config.terminal.id, terminal_secret(self.config),
             ca_file=self.config.platform.ca_file, deadline=QUEUE_DEADLINE)

@@ -9,7 +9,8 @@ as ``received``; this module carries them out, once each, on a thread of its own
   ``message``) and ``unlock``, ``refresh_catalog``, ``purge`` (personal data now: synced
   records' data, drafts, the session), ``diagnostics`` (masked logs and the doctor report,
   uploaded as an attachment blob; its sha256 is in the acknowledgement), ``set_config``
-  (``key=value`` arguments, keys from ``ALLOWED_KEYS`` only).
+  (``key=value`` arguments, keys from ``ALLOWED_KEYS`` only), ``answer_help`` (staff's
+  few words to a citizen who tapped 呼叫工作人员, ``message``; ``kiosk.help_call``).
 - A command is written to ``<data>/remote/state.json`` as started before it runs and with
   its result after, so one seen again (after a restart too) never runs twice; one that
   was started and never finished (the kiosk stopped meanwhile) is reported failed.
@@ -57,7 +58,7 @@ ALLOWED_KEYS = frozenset({"voice.enabled", "voice.volume", "staff.idle_timeout",
                           "terminal.hall_name", "terminal.idle_timeout",
                           "terminal.help_phone", "terminal.high_contrast"})
 COMMANDS = ("restart_kiosk", "restart_machine", "lock", "unlock", "refresh_catalog", "purge",
-            "diagnostics", "set_config")
+            "diagnostics", "set_config", "answer_help")
 WAITS_FOR_CITIZEN = frozenset({"restart_kiosk", "restart_machine", "lock", "purge"})
 LOG_TAIL_BYTES = 512 << 10  # of each log file in the diagnostics
 CHUNK = 256 << 10
@@ -282,6 +283,14 @@ class RemoteCommands:
         self.ledger.save()
         self.host.unlock()
         return Outcome(DONE, "unlocked: home screen shown")
+
+    def _do_answer_help(self, args: dict[str, Any]) -> Outcome:
+        message = str(args.get("message", "")).strip()[:100] or "工作人员已收到，请稍候"
+        if not self.ctx.help.answer(message):
+            return Outcome(REFUSED, "nobody is waiting for help at this kiosk")
+        if self.ctx.sync is not None:
+            self.ctx.sync.trigger("heartbeat")  # the console sees it answered at once
+        return Outcome(DONE, "answer shown on the kiosk")
 
     def _do_refresh_catalog(self, _args: dict[str, Any]) -> Outcome:
         from kiosk.guide import GuideUnavailable, open_catalog_cache

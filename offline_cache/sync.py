@@ -202,6 +202,8 @@ class SyncEngine:
         """Ask for a round now. "network" (the link is back) also skips every backoff."""
         if reason == "network":
             self._network_back = True
+        if reason == "heartbeat":  # something staff must see now (a call for help)
+            self._next_heartbeat = 0.0
         if reason != "finalized" or self._link_failures == 0:
             self._wake.set()
 
@@ -339,6 +341,8 @@ class SyncEngine:
                              if k in ("pending", "uploading", "failed", "rejected",
                                       "oldest_unsent_age_s")},
                   "free_disk_mb": st.disk.free >> 20}
+        if tel.get("help"):  # a citizen waiting for staff (kiosk.help_call)
+            report["help"] = tel["help"]
         try:
             commands = self.client.heartbeat(report)
             self.outbox.save_commands(commands)

@@ -81,6 +81,7 @@ class IdleOverlay(Overlay):
 
 class HelpOverlay(Overlay):
     video_help = Signal()  # the citizen asks for a person by video (视频咨询)
+    call_staff = Signal()  # 呼叫工作人员 (a village machine): staff are alerted
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -91,23 +92,32 @@ class HelpOverlay(Overlay):
         self.ok.clicked.connect(self.hide)
         self.video = button()
         self.video.clicked.connect(self._video)
-        row = QHBoxLayout()
-        row.setSpacing(32)
-        row.addWidget(self.video, 1)
-        row.addWidget(self.ok, 1)
+        self.call = button()
+        self.call.clicked.connect(self.call_staff.emit)
+        self.call_state = label("Status")  # what became of the call for staff
+        self.call_state.hide()
+        people = QHBoxLayout()  # a person to ask: on their own line, so neither is cut
+        people.setSpacing(32)
+        people.addWidget(self.call, 1)
+        people.addWidget(self.video, 1)
         self.body.addWidget(self.title)
         self.body.addWidget(self.text)
         self.body.addWidget(self.contact)
-        self.body.addLayout(row)
+        self.body.addWidget(self.call_state)
+        self.body.addLayout(people)
+        self.body.addWidget(self.ok, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def _video(self) -> None:
         self.hide()
         self.video_help.emit()
 
     def show_help(self, help_key: str, mode: str, phone: str, video: bool = False) -> None:
-        """``video``: offer 视频咨询 here (configured, and nothing is being saved now)."""
+        """``video``: offer 视频咨询 here (configured, and nothing is being saved now). A
+        village machine also offers 呼叫工作人员."""
         self.video.setVisible(video)
         self.video.setText(tr("video.help_button"))
+        self.call.setVisible(mode == "village")
+        self.call.setText(tr("help.call_staff"))
         self.title.setText(tr("help.title"))
         self.text.setText(tr(help_key))
         if mode == "village":
@@ -117,3 +127,14 @@ class HelpOverlay(Overlay):
             self.contact.setText(tr("help.contact_staff"))
         self.ok.setText(tr("help.ok"))
         self.open()
+
+    def show_call(self, state: str, message: str) -> None:
+        """The call for staff: waiting (已通知工作人员) or answered (their words)."""
+        self.call_state.setVisible(bool(state))
+        if state == "waiting":
+            self.call_state.setText(tr("help.call_waiting"))
+        elif state == "answered":
+            self.call_state.setText(tr("help.call_answered", message=message))
+        self.call.setEnabled(state != "waiting")
+        if self.isVisible():
+            self.fit_dialog()

@@ -234,10 +234,15 @@ def test_a_command_from_the_console_reaches_the_heartbeat_and_its_ack_is_shown(p
     assert (audit["user"], audit["action"], audit["terminal"]) == ("zhang.wei", "command",
                                                                    TERMINAL)
     assert cid in audit["detail"] and "设备维护中" in audit["detail"]
+    answer = c.post(url, json={"terminal": TERMINAL, "name": "answer_help",
+                               "message": "马上到"})  # to a citizen who called for staff
+    assert answer.status_code == 201
+    assert [(x["name"], x["args"]) for x in heartbeat(platform.url)
+            if x["id"] == answer.json()["id"]] == [("answer_help", {"message": "马上到"})]
     platform.store.register_terminal("T-0002", b"x" * 32)
     c.post(url, json={"terminal": "T-0002", "name": "unlock"})
     one = c.get(f"{platform.url}/console/api/fleet", params={"terminal": TERMINAL}).json()
-    assert [x["id"] for x in one["commands"]] == [cid]
+    assert [x["id"] for x in one["commands"]][-1] == cid
 
 
 def test_a_logged_in_person_gets_the_call_page_token_and_sees_a_call_ring(platform, book):
