@@ -300,6 +300,9 @@ class RemoteHelpConfig(_Section):
     weekdays: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5)  # 1 = Monday
     no_answer_after: Annotated[int, Field(ge=10, le=600)] = 60  # seconds, then a callback
     ice_servers: tuple[str, ...] = ()  # the hall's own STUN/TURN URLs; none: direct only
+    # The kiosk's microphone: "pulse:default", "alsa:hw:1", "file:///…" (a recording);
+    # empty: the call goes out silent (staff see and the citizen hears, not the other way).
+    microphone: Annotated[str, Field(pattern=r"^((pulse|alsa):\S*|file:///\S+)?$")] = ""
 
 
 class HoursConfig(_Section):

@@ -10,7 +10,11 @@ answers in ``no_answer_after`` seconds, or when the connection fails. The GUI's 
 a thin layer over ``on_state`` and ``on_staff_frame``, which are called on the worker
 thread.
 
-Staff audio is received and counted but not yet played (no audio output path here).
+The staff's voice is resampled to 16-bit mono 48 kHz PCM and handed to ``on_staff_audio``
+(``kiosk.call_audio`` plays it). The kiosk's own sound is the configured microphone
+(``microphone``: an ffmpeg input such as ``pulse:default``, ``alsa:hw:1`` or a
+``file:///…`` recording, through aiortc's MediaPlayer), else silence (or a quiet tone for
+tests and the bench).
 """
 
 from __future__ import annotations
@@ -158,6 +162,8 @@ class RemoteHelpCall:
                  *, no_answer_after: float = NO_ANSWER_AFTER, tone: bool = True,
                  ice_servers: list[str] | None = None,
                  context: dict[str, str] | None = None,
+                 microphone: str = "",
+                 on_staff_audio: Callable[[bytes], None] | None = None,
                  on_state: Callable[[str], None] | None = None,
                  on_staff_frame: Callable[[np.ndarray], None] | None = None) -> None:
         self.signalling = signalling
@@ -169,6 +175,8 @@ class RemoteHelpCall:
         self.call_id = ""
         self.counts = CallCounts()
         self.context = context or {}
+        self.microphone = microphone
+        self.on_staff_audio = on_staff_audio
         self.pushed = ""  # a guide item the staff sent to this kiosk during the call
         self.camera = CameraTrack(frames)
         self._tone = tone
@@ -217,7 +225,8 @@ class RemoteHelpCall:
         try:
             self._set("calling")
             pc.addTrack(self.camera)
-            pc.addTrack(ToneTrack(self._tone))
+            player = open_microphone(self.microphone) if self.microphone else None
+            pc.addTrack(player.audio if player is not None else ToneTrack(self._tone))
             await pc.setLocalDescription(await pc.createOffer())  # gathers the candidates
             call = await asyncio.to_thread(self.signalling.start_call,
                                            pc.localDescription.sdp, self.context)
@@ -282,6 +291,7 @@ class RemoteHelpCall:
             log.warning("remote help: the platform did not take the hang-up: %s", e)
 
     async def _receive(self, track: MediaStreamTrack) -> None:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=AUDIO_RATE)
         while True:
             try:
                 frame = await track.recv()
@@ -293,3 +303,20 @@ class RemoteHelpCall:
                     self.on_staff_frame(frame.to_ndarray(format="bgr24"))
             else:
                 self.counts.audio_received += 1
+                if self.on_staff_audio is not None:
+                    for out in resampler.resample(frame):
+                        self.on_staff_audio(bytes(out.planes[0])[: out.samples * 2])
+
+
+def open_microphone(spec: str) -> Any:
+    """aiortc's MediaPlayer for ``spec``: ``pulse:DEVICE``, ``alsa:DEVICE`` or a
+    ``file:///`` recording (looped). Raises if it cannot be opened: the call fails and
+    says so rather than going out mute without anyone knowing."""
+    from aiortc.contrib.media import MediaPlayer
+
+    kind, _, device = spec.partition(":")
+    if kind == "file":
+        return MediaPlayer(device.removeprefix("//"), loop=True)
+    if kind in ("pulse", "alsa"):
+        return MediaPlayer(device or "default", format=kind)
+    raise ValueError(f"microphone {spec!r}: expected pulse:…, alsa:… or file:///…")

@@ -18,6 +18,7 @@ from PySide6.QtCore import QRectF, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.call_audio import PcmQueue, Speaker
 from kiosk.hours import Hours
 from kiosk.i18n import tr
 from screens.capture import to_qimage
@@ -29,9 +30,11 @@ OWN_WIDTH = 360  # pixels of the citizen's own picture as it is kept for the scr
 
 
 class CallRelay:
-    """The newest picture of each side, from other threads to the screen."""
+    """The newest picture of each side and the staff's voice, from other threads to the
+    screen."""
 
     def __init__(self) -> None:
+        self.audio = PcmQueue()
         self._lock = threading.Lock()
         self._staff: QImage | None = None
         self._own: QImage | None = None
@@ -61,6 +64,7 @@ class CallRelay:
         with self._lock:
             self._staff = self._own = None
             self.staff_frames = 0
+        self.audio.clear()
 
 
 class CallView(QWidget):
@@ -145,6 +149,7 @@ class VideoHelpScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.relay = CallRelay()
+        self.speaker: Speaker | None = None  # the staff's voice, while a call is connected
         self.poll = QTimer(self)
         self.poll.setInterval(30)
         self.poll.timeout.connect(self._on_frames)
@@ -235,6 +240,9 @@ class VideoHelpScreen(Screen):
 
     def _on_frames(self) -> None:
         self.view.show_frames(*self.relay.take())
+        voice = self.relay.audio.take()
+        if voice and self.speaker is not None:
+            self.speaker.write(voice)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)  # type: ignore[arg-type]

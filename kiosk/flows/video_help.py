@@ -3,12 +3,14 @@ screen or from 帮助 on any screen.
 
 A side trip: the service the citizen was in keeps its visit and is back when the call is
 over (``Flow.side_trip``). Within the hall's hours the kiosk rings the staff at once
-(``kiosk.remote_help.RemoteHelpCall`` on its own thread, the document camera's frames as the
-kiosk's picture); outside them, or when nobody answers or the call fails, the citizen may
-leave a mobile number by digit pad for staff to call back: a 办不成事 report with the
-number, through the outbox (sealed at rest, the number masked in every log line). While
-the call rings or runs, the flow keeps its own time (no 还需要更多时间吗? mid-sentence);
-leaving the screen, the session ending or a new card hangs up.
+(``kiosk.remote_help.RemoteHelpCall`` on its own thread: the document camera's frames as
+the kiosk's picture, the configured microphone as its sound, the staff's voice on the
+speaker through ``kiosk.call_audio``); outside them, or when nobody answers or the call
+fails, the citizen may leave a mobile number by digit pad for staff to call back: a
+办不成事 report with the number, through the outbox (sealed at rest, the number masked in
+every log line). While the call rings or runs, the flow keeps its own time (no
+还需要更多时间吗? mid-sentence); leaving the screen, the session ending or a new card
+hangs up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk import call_audio
 from kiosk.flow import Flow
 from kiosk.hours import Hours, callback_number_ok, mask_phone
 from kiosk.records import Callback
@@ -103,9 +106,11 @@ class VideoHelpFlow(Flow):
         screen.relay.clear()
         self._newest.put(None)
         self.call = RemoteHelpCall(signalling, self._newest.get,
-                                   no_answer_after=cfg.no_answer_after,
+                                   no_answer_after=cfg.no_answer_after, tone=False,
                                    ice_servers=list(cfg.ice_servers), context=self._context(),
-                                   on_staff_frame=screen.relay.push_staff)
+                                   microphone=cfg.microphone,
+                                   on_staff_frame=screen.relay.push_staff,
+                                   on_staff_audio=screen.relay.audio.put)
         self._stream(True)
         self._started = self.host.now()
         self._shown = "calling"
@@ -161,12 +166,15 @@ class VideoHelpFlow(Flow):
         state = call.state if call.state != "idle" else "calling"
         if state in ACTIVE:
             if state != self._shown or state in ("calling", "ringing"):
+                if state == "connected":
+                    self._speak(True)
                 self._shown = state
                 screen.show_call(state, int(now - self._started))
             return True
         if self._shown != "ended":
             self._shown = "ended"
             self._stream(False)
+            self._speak(False)
             screen.show_ended(call.ended_by)
             self.host.content_changed()
         return False
@@ -174,6 +182,7 @@ class VideoHelpFlow(Flow):
     def left(self) -> None:
         self.hang_up()
         self._stream(False)
+        self._speak(False)
         self.call = None
         self._shown = ""
         self._newest.put(None)
@@ -201,6 +210,21 @@ class VideoHelpFlow(Flow):
         if call is None:
             return "closed"
         return call.ended_by or "closed"
+
+    def _speak(self, on: bool) -> None:
+        """The staff's voice on the kiosk's speaker, at the room's volume (staff mode)."""
+        if not self.host.made("video_help"):
+            return
+        screen = self.host.screen("video_help")
+        if screen.speaker is not None:
+            screen.speaker.stop()
+            screen.speaker = None
+        if on:
+            volume = self.ctx.volume.value if self.ctx.volume is not None \
+                else self.ctx.config.voice.volume
+            speaker = call_audio.default_speaker()
+            if speaker.start(volume / 100):
+                screen.speaker = speaker
 
     def _stream(self, on: bool) -> None:
         cam = self.ctx.devices.camera

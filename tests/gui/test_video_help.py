@@ -16,6 +16,8 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
 from central import remote_help as platform_calls
+from kiosk import call_audio
+from kiosk.call_audio import BYTES_PER_SECOND, RecordingSpeaker
 from offline_cache.outbox import Kind
 from tests.gui.conftest import all_texts, tap
 from tests.kiosk.test_remote_help import StaffPeer
@@ -32,6 +34,20 @@ def loopback_only(monkeypatch):
 @pytest.fixture
 def kiosk_toml() -> str:
     return "[remote_help]\nenabled = true\nno_answer_after = 10\n"
+
+
+@pytest.fixture(autouse=True)
+def speakers(monkeypatch) -> list[RecordingSpeaker]:
+    """Every speaker the kiosk plays the staff's voice on (no sound card here)."""
+    made: list[RecordingSpeaker] = []
+
+    class Kept(RecordingSpeaker):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(call_audio, "default_speaker", Kept)
+    return made
 
 
 def _at(window, when: datetime) -> None:
@@ -70,7 +86,7 @@ def _ended_on_platform(peer: StaffPeer) -> bool:
     return bool(peer.call_id) and peer.state()["state"] == "ended"
 
 
-def test_a_citizen_calls_staff_talks_and_hangs_up(qtbot, window, ctx):
+def test_a_citizen_calls_staff_talks_and_hangs_up(qtbot, window, ctx, speakers):
     _at(window, MON_10)
     home, screen = window.screen("home"), window.screen("video_help")
     assert home.video.isVisible()
@@ -92,6 +108,10 @@ def test_a_citizen_calls_staff_talks_and_hangs_up(qtbot, window, ctx):
         qtbot.waitUntil(lambda: peer.video_received > 10 and peer.audio_received > 10,
                         timeout=15000)
         assert screen.title.text() == "已接通，请对着屏幕说话"
+        # The staff member is heard: their voice reaches the speaker, at the room's volume.
+        qtbot.waitUntil(lambda: len(speakers) == 1
+                        and speakers[0].written > BYTES_PER_SECOND // 2, timeout=10000)
+        assert speakers[0].volume == ctx.volume.value / 100
         # Talking takes time: no 还需要更多时间吗? in the middle of a sentence.
         window.clock.advance(600)
         qtbot.wait(600)
@@ -105,6 +125,7 @@ def test_a_citizen_calls_staff_talks_and_hangs_up(qtbot, window, ctx):
         assert not screen.hang_up_btn.isVisible()
         assert peer.state()["ended_by"] == "kiosk"
         assert ctx.devices.camera.frame_sink is None  # the camera no longer streams
+        assert not speakers[0].playing and screen.speaker is None
     finally:
         staff.stop.set()
         staff.thread.join(10)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import wave
 
+import numpy as np
 import pytest
 import requests
 from aiortc import (
@@ -63,6 +65,7 @@ class StaffPeer:
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.video_received = 0
         self.audio_received = 0
+        self.audio_peak = 0  # loudest sample heard from the kiosk
         self.call_id = ""
 
     def ringing(self) -> list[dict]:
@@ -93,13 +96,14 @@ class StaffPeer:
     async def _receive(self, track) -> None:
         while True:
             try:
-                await track.recv()
+                frame = await track.recv()
             except MediaStreamError:
                 return
             if track.kind == "video":
                 self.video_received += 1
             else:
                 self.audio_received += 1
+                self.audio_peak = max(self.audio_peak, int(np.abs(frame.to_ndarray()).max()))
 
 
 def _kiosk_call(hall, camera, **kwargs) -> RemoteHelpCall:
@@ -114,9 +118,10 @@ async def _until(predicate, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def _talk(hall, camera, hang_up_side: str) -> tuple[RemoteHelpCall, StaffPeer, list[str]]:
+def _talk(hall, camera, hang_up_side: str, **kwargs) -> tuple[RemoteHelpCall, StaffPeer,
+                                                            list[str]]:
     states: list[str] = []
-    call = _kiosk_call(hall, camera, on_state=states.append)
+    call = _kiosk_call(hall, camera, on_state=states.append, **kwargs)
     staff = StaffPeer(hall.url, platform_calls.console_token(hall.store.root))
 
     async def staff_side() -> None:
@@ -162,6 +167,30 @@ def test_media_flows_both_ways_and_the_kiosk_hangs_up(hall, camera):
     call, staff, states = _talk(hall, camera, "kiosk")
     assert call.ended_by == "kiosk" and states[-1] == "ended"
     assert staff.state()["ended_by"] == "kiosk"
+
+
+def test_the_kiosk_microphone_is_heard_and_the_staff_voice_reaches_the_speaker(
+        hall, camera, tmp_path):
+    """A recording stands in for the microphone (the same ffmpeg input a real one uses):
+    the staff hear it loud; the staff's sound arrives at the kiosk as 48 kHz mono PCM."""
+    wav = tmp_path / "voice.wav"
+    t = np.arange(48000) / 48000
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes((0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype("<i2").tobytes())
+    heard: list[bytes] = []
+    call, staff, _ = _talk(hall, camera, "kiosk", microphone=f"file://{wav}",
+                           on_staff_audio=heard.append)
+    assert staff.audio_peak > 3000, staff.audio_peak
+    pcm = b"".join(heard)
+    assert len(pcm) > 48000 and len(pcm) % 2 == 0  # over half a second of the staff's sound
+
+
+def test_without_a_microphone_the_kiosk_is_silent(hall, camera):
+    _, staff, _ = _talk(hall, camera, "kiosk", tone=False)
+    assert staff.audio_received > FRAMES and staff.audio_peak < 50
 
 
 def test_nobody_answers(hall, camera):
