@@ -7,10 +7,11 @@ through the platform: only the two SDP documents (non-trickle ICE: each holds it
 candidates). Calls live in memory and are gone ``CALL_TTL`` seconds after they last changed;
 one ringing for ``RING_TTL`` seconds unanswered is no longer offered to staff.
 
-The console's routes take a staff token (``Authorization: Bearer``): for now one shared
-token, ``console.token`` beside the platform's database (made on first start, 0600), not a
-staff member's own login. They show the terminal's id and the call's times, never a
-citizen's data.
+The console's routes take a person logged in to the fleet console (``central.console``: its
+session cookie; what they do with a call is audited by name) or the shared staff token
+(``Authorization: Bearer``, ``console.token`` beside the platform's database, made on first
+start, 0600) for a call page without the fleet console. They show the terminal's id, the
+call's times and where the citizen was on screen, never a citizen's data.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at
@@ -53,7 +54,8 @@ class Offer(BaseModel):
 
 class Push(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    item: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    # A guide item's id, or a service of the kiosk as flow:<id> (flow:queue, flow:apply).
+    item: str = Field(min_length=1, max_length=64, pattern=r"^(flow:)?[A-Za-z0-9_.-]+$")
 
 
 @dataclass
@@ -181,11 +183,14 @@ def install(app: FastAPI, store: Any, signed: Any, parse: Any) -> CallBook:
         return JSONResponse(book.hang_up(call_id, "kiosk", s.terminal).public())
 
     # --- the staff console (token): its own application, mounted ----------------------------
-    app.mount("/console", _console(book, console_token(store.root), parse))
+    app.mount("/console", _console(book, console_token(store.root), parse,
+                                   getattr(app.state, "console", None)))
     return book
 
 
-def _console(book: CallBook, token: str, parse: Any) -> FastAPI:
+def _console(book: CallBook, token: str, parse: Any, people: Any = None) -> FastAPI:
+    """``people``: the fleet console's logins (``central.console.ConsoleBook``); a person
+    logged in there needs no token here, and what they do with a call is audited by name."""
     """The staff page and its routes. They are not the terminal API that
     ``docs/platform-openapi.yaml`` writes down (no terminal calls them), hence apart."""
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
@@ -195,10 +200,24 @@ def _console(book: CallBook, token: str, parse: Any) -> FastAPI:
     async def refusal(_: Request, e: Refusal) -> JSONResponse:
         return JSONResponse({"error": e.error, "detail": e.detail}, status_code=e.status)
 
-    def staff(authorization: str | None) -> None:
+    def staff(authorization: str | None, request: Request | None = None) -> str:
+        """Who: a person logged in to the fleet console (its cookie), else the shared
+        token's holder."""
+        if people is not None and request is not None:
+            from central.console import COOKIE
+
+            user = people.session_user(request.cookies.get(COOKIE))
+            if user is not None:
+                return str(user)
         given = (authorization or "").removeprefix("Bearer ").strip()
         if not given or not hmac.compare_digest(given.encode(), token.encode()):
-            raise Refusal(401, "not_staff", "the console's staff token is needed")
+            raise Refusal(401, "not_staff", "a console login or the staff token is needed")
+        return "(call page token)"
+
+    def audit(user: str, action: str, call: Call, request: Request) -> None:
+        if people is not None:
+            people.audit(user, action, call.terminal, call.id,
+                         request.client.host if request.client else "")
 
     @console.get("/call.html")
     async def page() -> HTMLResponse:
@@ -206,40 +225,48 @@ def _console(book: CallBook, token: str, parse: Any) -> FastAPI:
                             headers={"Cache-Control": "no-store"})
 
     @console.get("/calls")
-    async def ringing(authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
-        staff(authorization)
+    async def ringing(request: Request,
+                      authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+        staff(authorization, request)
         return JSONResponse({"calls": [c.public() for c in book.ringing()]})
 
     @console.get("/calls/{call_id}")
-    async def staff_call(call_id: CallId, authorization: Annotated[str | None, Header()] = None
+    async def staff_call(call_id: CallId, request: Request,
+                         authorization: Annotated[str | None, Header()] = None
                          ) -> JSONResponse:
-        staff(authorization)
+        staff(authorization, request)
         return JSONResponse(book.get(call_id).public("offer"))
 
     @console.post("/calls/{call_id}/answer")
     async def staff_answer(call_id: CallId, request: Request,
                            authorization: Annotated[str | None, Header()] = None
                            ) -> JSONResponse:
-        staff(authorization)
+        user = staff(authorization, request)
         declared = request.headers.get("content-length", "")
         if not declared.isdigit() or int(declared) > MAX_SDP + 1024:
             raise Refusal(400, "bad_request", "an answer is a small JSON body")
         _, answer = parse(Offer, await request.body())
-        return JSONResponse(book.answer(call_id, answer.sdp).public())
+        call = book.answer(call_id, answer.sdp)
+        audit(user, "call_answer", call, request)
+        return JSONResponse(call.public())
 
     @console.post("/calls/{call_id}/push")
     async def staff_push(call_id: CallId, request: Request,
                          authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
         """Send a guide item to the kiosk's screen: the citizen opens it with one tap."""
-        staff(authorization)
+        user = staff(authorization, request)
         _, push = parse(Push, await request.body())
-        return JSONResponse(book.push(call_id, push.item).public())
+        call = book.push(call_id, push.item)
+        audit(user, f"call_push {push.item}", call, request)
+        return JSONResponse(call.public())
 
     @console.post("/calls/{call_id}/hangup")
-    async def staff_hang_up(call_id: CallId,
+    async def staff_hang_up(call_id: CallId, request: Request,
                             authorization: Annotated[str | None, Header()] = None
                             ) -> JSONResponse:
-        staff(authorization)
-        return JSONResponse(book.hang_up(call_id, "staff").public())
+        user = staff(authorization, request)
+        call = book.hang_up(call_id, "staff")
+        audit(user, "call_hang_up", call, request)
+        return JSONResponse(call.public())
 
     return console

@@ -60,6 +60,7 @@ class FlowHost(Protocol):
     """What a flow may ask of the navigator."""
 
     ctx: KioskContext
+    flows: dict[str, Flow]  # the services this kiosk offers
 
     @property
     def step(self) -> str: ...

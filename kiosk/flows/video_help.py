@@ -150,9 +150,13 @@ class VideoHelpFlow(Flow):
         self.host.back()  # to the call's screen, which says what was kept
 
     def open_pushed(self) -> None:
+        """What the staff sent: a guide item (its id), or a service (``flow:<id>``)."""
         item = self.call.pushed if self.call is not None else ""
         self.hang_up()
-        if item:
+        kind, _, flow = item.partition(":")
+        if kind == "flow" and flow in self.host.flows and flow != self.id:
+            self.host.start(flow)
+        elif item and kind != "flow":
             self.host.start("guide", item)
 
     # --- the call ----------------------------------------------------------------------

@@ -198,7 +198,9 @@ def test_a_new_card_ends_the_call(qtbot, window, ctx):
     assert screen.view.own is None and screen.view.staff is None  # no picture kept
 
 
-def test_staff_send_a_guide_item_and_the_citizen_opens_it_with_one_tap(qtbot, window, ctx):
+@pytest.mark.parametrize("item", ["birth-medical-certificate", "flow:queue"])
+def test_staff_send_a_guide_item_and_the_citizen_opens_it_with_one_tap(qtbot, window, ctx,
+                                                                       item):
     _at(window, MON_10)
     screen = window.screen("video_help")
     tap(window, window.screen("home").video)
@@ -210,14 +212,18 @@ def test_staff_send_a_guide_item_and_the_citizen_opens_it_with_one_tap(qtbot, wi
         qtbot.waitUntil(lambda: screen.state == "connected", timeout=15000)
         assert not screen.pushed_btn.isVisible()
         sent = peer.http.post(f"{peer.url}/console/calls/{peer.call_id}/push",
-                              json={"item": "birth-medical-certificate"}, timeout=5)
+                              json={"item": item}, timeout=5)
         assert sent.status_code == 200, sent.text
         qtbot.waitUntil(screen.pushed_btn.isVisible, timeout=5000)
         tap(window, screen.pushed_btn)
-        page = window.screen("guide_page")
-        qtbot.waitUntil(lambda: window.current is page, timeout=5000)
-        assert window.nav.flows["guide"].entry == "birth-medical-certificate"
-        assert any("出生医学证明" in t for t in all_texts(page))
+        if item == "flow:queue":  # a service: it asks for the card first, as from its tile
+            qtbot.waitUntil(lambda: window.current is window.screen("card_prompt"), timeout=5000)
+            assert window.nav.pending == "queue"
+        else:
+            page = window.screen("guide_page")
+            qtbot.waitUntil(lambda: window.current is page, timeout=5000)
+            assert window.nav.flows["guide"].entry == item
+            assert any("出生医学证明" in t for t in all_texts(page))
         qtbot.waitUntil(lambda: peer.state()["state"] == "ended", timeout=10000)
     finally:
         staff.stop.set()

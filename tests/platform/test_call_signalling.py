@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from central import remote_help
+from central import console, remote_help
 from offline_cache.wire import canonical_json
 from tests.platform.harness import SECRET, signed_session
 
@@ -77,3 +77,41 @@ def test_an_unanswered_call_stops_ringing_and_is_forgotten(platform, monkeypatch
     assert kiosk.get(f"{url}/v1/calls/{call['id']}").json()["ended_by"] == "timeout"
     monkeypatch.setattr(remote_help, "CALL_TTL", 0.0)
     assert kiosk.get(f"{url}/v1/calls/{call['id']}").status_code == 404
+
+
+def test_a_console_login_answers_pushes_and_is_audited_by_name(platform):
+    """A person logged in to the fleet console needs no token on the call routes; what
+    they do with a call is kept under their name. The kiosk's screen context is passed on
+    only as words of the kiosk's own."""
+    from tests.platform.test_console import PASSWORD, log_in
+
+    book = console.ConsoleBook.beside(platform.store.root)
+    try:
+        book.add_user("li.na", PASSWORD)
+        kiosk, url = signed_session(), platform.url
+        context = {"service": "apply", "step": "apply_form", "language": "zh_CN",
+                   "elder": "yes"}
+        call = kiosk.post(f"{url}/v1/calls", data=canonical_json(
+            {"sdp": OFFER, "context": context})).json()
+        assert call["context"] == context
+        bad = kiosk.post(f"{url}/v1/calls", data=canonical_json(
+            {"sdp": OFFER, "context": {"name": "张三"}}))  # not a word of the kiosk's own
+        assert bad.status_code == 422
+
+        staff = log_in(url, name="li.na")
+        assert staff.get(f"{url}/console/calls").json()["calls"][0]["context"] == context
+        assert staff.post(f"{url}/console/calls/{call['id']}/answer",
+                          json={"sdp": OFFER}).status_code == 200
+        assert staff.post(f"{url}/console/calls/{call['id']}/push",
+                          json={"item": "flow:queue"}).status_code == 200
+        assert staff.post(f"{url}/console/calls/{call['id']}/push",
+                          json={"item": "<script>"}).status_code == 422
+        assert kiosk.get(f"{url}/v1/calls/{call['id']}").json()["push"] == "flow:queue"
+        staff.post(f"{url}/console/calls/{call['id']}/hangup")
+        done = [(r["user"], r["action"]) for r in book.audit_rows()
+                if r["action"].startswith("call_")]
+        assert set(done) == {("li.na", "call_answer"), ("li.na", "call_push flow:queue"),
+                             ("li.na", "call_hang_up")}
+        assert requests.get(f"{url}/console/calls").status_code == 401  # neither: refused
+    finally:
+        book.close()
