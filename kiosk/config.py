@@ -303,6 +303,10 @@ class RemoteHelpConfig(_Section):
     # The kiosk's microphone: "pulse:default", "alsa:hw:1", "file:///…" (a recording);
     # empty: the call goes out silent (staff see and the citizen hears, not the other way).
     microphone: Annotated[str, Field(pattern=r"^((pulse|alsa):\S*|file:///\S+)?$")] = ""
+    # What the staff see: "document" (the document camera: a form held up, a page laid
+    # down) or a face camera of its own: an index ("1"), a device, file:///FOLDER_OR_VIDEO.
+    camera: Annotated[str, Field(pattern=r"^(document|\d{1,2}|/dev/\S+|file:///\S+)$")] = (
+        "document")
 
 
 class HoursConfig(_Section):

@@ -52,6 +52,39 @@ class _Newest:
             return self._frame
 
 
+class _FaceCamera:
+    """A camera of the call's own (``remote_help.camera``): opened at the first frame the
+    call asks for, closed when the call ends, both on the call's thread."""
+
+    def __init__(self, port: str, shown: Any) -> None:
+        self.port = port
+        self._shown = shown  # the citizen's own small picture
+        self._camera: Any = None
+        self._failed = False
+
+    def read(self) -> np.ndarray | None:
+        from drivers.camera import open_camera
+
+        if self._failed:
+            return None
+        try:
+            if self._camera is None:
+                self._camera = open_camera(self.port)
+                self._camera.open()
+            frame = self._camera.preview()
+        except Exception as e:  # noqa: BLE001 - the call goes on, the picture dark
+            log.error("remote help: face camera %s: %s", self.port, e)
+            self._failed = True
+            return None
+        self._shown(frame)
+        return frame
+
+    def close(self) -> None:
+        if self._camera is not None:
+            self._camera.close()
+            self._camera = None
+
+
 class VideoHelpFlow(Flow):
     id = "video_help"
     side_trip = True
@@ -105,13 +138,20 @@ class VideoHelpFlow(Flow):
         screen = self.host.screen("video_help")
         screen.relay.clear()
         self._newest.put(None)
-        self.call = RemoteHelpCall(signalling, self._newest.get,
+        frames = self._newest.get
+        if cfg.camera != "document":  # a face camera of its own, read on the call's thread
+            face = _FaceCamera(cfg.camera, screen.relay.push_own)
+            frames = face.read
+        self.call = RemoteHelpCall(signalling, frames,
                                    no_answer_after=cfg.no_answer_after, tone=False,
                                    ice_servers=list(cfg.ice_servers), context=self._context(),
                                    microphone=cfg.microphone,
                                    on_staff_frame=screen.relay.push_staff,
                                    on_staff_audio=screen.relay.audio.put)
-        self._stream(True)
+        if cfg.camera != "document":
+            self.call.on_state = lambda state: state == "ended" and face.close()
+        else:
+            self._stream(True)
         self._started = self.host.now()
         self._shown = "calling"
         screen.show_call("calling", 0)
