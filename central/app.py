@@ -194,6 +194,8 @@ def _first_error(e: ValidationError) -> str:
 def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastAPI:
     app = FastAPI(title="reference platform", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.store = store
+    # Called with (terminal, heartbeat document) after each heartbeat is kept (the console).
+    app.state.heartbeat_hooks = []
     catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
     etag = '"' + hashlib.sha256(canonical_json(catalog)).hexdigest()[:32] + '"'
     _install_error_handlers(app)
@@ -230,6 +232,8 @@ def create_app(store: PlatformStore, catalog_path: Path = CATALOG_PATH) -> FastA
         if doc.terminal_id != s.terminal:  # type: ignore[attr-defined]
             raise Refusal(403, "wrong_terminal", "a terminal may only report for itself")
         commands = store.heartbeat(s.terminal, raw)
+        for hook in app.state.heartbeat_hooks:
+            hook(s.terminal, raw)
         return JSONResponse({"server_time": datetime.now(UTC).isoformat(timespec="seconds"),
                              "commands": commands})
 

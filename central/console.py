@@ -77,7 +77,15 @@ CREATE TABLE IF NOT EXISTS audit (at REAL NOT NULL, user TEXT NOT NULL, action T
                                   terminal TEXT NOT NULL, detail TEXT NOT NULL,
                                   address TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+CREATE TABLE IF NOT EXISTS usage (terminal TEXT NOT NULL, day TEXT NOT NULL,
+                                  service TEXT NOT NULL, taken INTEGER NOT NULL,
+                                  finished INTEGER NOT NULL, abandoned INTEGER NOT NULL,
+                                  seconds INTEGER NOT NULL,
+                                  PRIMARY KEY (terminal, day, service));
 """
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SERVICE = re.compile(r"^[a-z_]{1,32}$")
+_USAGE_FIELDS = ("taken", "finished", "abandoned", "seconds")
 
 
 @dataclass(frozen=True)
@@ -203,6 +211,37 @@ class ConsoleBook:
         with self._tx() as db:
             db.execute("DELETE FROM session WHERE token_sha256 = ?", (_sha(token),))
 
+    # --- services used, as the kiosks count them (kiosk.usage) ---------------------------------
+    def record_usage(self, terminal: str, heartbeat: dict[str, Any]) -> None:
+        """A heartbeat's ``usage`` (day → service → counts, as they stand on the kiosk):
+        each count replaces the last one for that kiosk, day and service. Only well-formed
+        days, service ids and small counts are kept; the rest is ignored."""
+        usage = heartbeat.get("usage")
+        if not isinstance(usage, dict):
+            return
+        rows = []
+        for day, services in list(usage.items())[:3]:
+            if not (isinstance(day, str) and _DAY.match(day) and isinstance(services, dict)):
+                continue
+            for service, counts in list(services.items())[:40]:
+                if not (isinstance(service, str) and _SERVICE.match(service)
+                        and isinstance(counts, dict)):
+                    continue
+                values = [counts.get(f, 0) for f in _USAGE_FIELDS]
+                if all(isinstance(v, int) and 0 <= v < 10**9 for v in values):
+                    rows.append((terminal, day, service, *values))
+        if rows:
+            with self._tx() as db:
+                db.executemany("INSERT OR REPLACE INTO usage VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               rows)
+
+    def usage_rows(self, since: str) -> list[tuple[str, str, int, int, int, int]]:
+        """(day, service, taken, finished, abandoned, seconds), all kiosks together."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT day, service, SUM(taken), SUM(finished), SUM(abandoned), SUM(seconds) "
+                "FROM usage WHERE day >= ? GROUP BY day, service", (since,)).fetchall()
+
     # --- the audit ----------------------------------------------------------------------------
     def audit(self, user: str, action: str, terminal: str, detail: str, address: str) -> None:
         level = logging.WARNING if action in ("login_refused", "login_locked") else logging.INFO
@@ -287,11 +326,14 @@ def _day(stamp: Any) -> str | None:
         return None
 
 
-def usage(store: PlatformStore, days: int, now: float) -> list[dict[str, Any]]:
-    """Per day and service, from the records the platform has: applications finished
-    (cases) and their time from start to submission, 好差评 (count, mean score), 办不成事
-    reports, requests to be called back (a report of reason ``callback``) and offline queue
-    tickets. Only dates, service names, reasons and scores are read."""
+def usage(store: PlatformStore, days: int, now: float,
+          book: ConsoleBook | None = None) -> list[dict[str, Any]]:
+    """Per day and service: what the kiosks count (services started, finished on the
+    kiosk, given up, mean time to finish: ``ConsoleBook.record_usage``), and from the
+    records the platform has: applications finished (cases) and their time from start to
+    submission, 好差评 (count, mean score), 办不成事 reports, requests to be called back (a
+    report of reason ``callback``) and offline queue tickets. Only dates, service names,
+    reasons, counts and scores are read."""
     since = datetime.fromtimestamp(now - days * 86400).astimezone().date().isoformat()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -299,8 +341,15 @@ def usage(store: PlatformStore, days: int, now: float) -> list[dict[str, Any]]:
         if day is None or day < since:
             return None
         return rows.setdefault((day, service), {
-            "day": day, "service": service, "finished": 0, "durations": [], "ratings": [],
+            "day": day, "service": service, "taken": 0, "finished_here": 0, "abandoned": 0,
+            "mean_time_here_s": None, "finished": 0, "durations": [], "ratings": [],
             "reported_not_done": 0, "callback_requests": 0, "offline_tickets": 0})
+
+    for day, service, taken, finished, abandoned, seconds in (
+            book.usage_rows(since) if book is not None else []):
+        if x := row(day, service):
+            x.update(taken=taken, finished_here=finished, abandoned=abandoned,
+                     mean_time_here_s=round(seconds / finished) if finished else None)
 
     for r in store.records("case"):
         b = r["body"]
@@ -381,6 +430,7 @@ def install(app: FastAPI, store: PlatformStore) -> ConsoleBook:
     book = ConsoleBook.beside(store.root)
     store.on_close(book.close)
     app.state.console = book
+    app.state.heartbeat_hooks.append(book.record_usage)  # the kiosks' usage counts
     calls = lambda: getattr(app.state, "calls", None)  # noqa: E731 - installed after this
     app.router.routes.append(_FleetMount("/console", _console(store, book, calls)))
     return book
@@ -475,7 +525,7 @@ def _console(store: PlatformStore, book: ConsoleBook, calls: Callable[[], Any]) 
                           session: Session = None) -> JSONResponse:
         staff(session)
         now = time.time()
-        rows = await asyncio.to_thread(usage, store, days, now)
+        rows = await asyncio.to_thread(usage, store, days, now, book)
         since = datetime.fromtimestamp(now - days * 86400).astimezone().date().isoformat()
         return JSONResponse({"days": days, "rows": rows, "queue": store.queue_days(since)},
                             headers={"Cache-Control": "no-store"})

@@ -41,6 +41,7 @@ from kiosk.network import NetworkSwitch
 from kiosk.records import OfflineTicket
 from kiosk.session import IdlePolicy, SessionManager
 from kiosk.staff import ReceiptPaper, VoiceVolume
+from kiosk.usage import UsageBook
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.outbox import CaseOutbox, Kind
 from offline_cache.queue_numbers import IssuedNumber, QueueNumberStore
@@ -82,6 +83,7 @@ class KioskContext:
     paper: ReceiptPaper | None = None  # the receipt roll's estimate (staff mode)
     volume: VoiceVolume | None = None  # how loud the kiosk speaks (staff mode)
     help: HelpCalls = field(default_factory=HelpCalls)  # 呼叫工作人员 (village)
+    usage: UsageBook | None = None  # services started, finished, given up, per day
 
     @classmethod
     def build(cls, config: KioskConfig) -> KioskContext:
@@ -122,6 +124,7 @@ class KioskContext:
                                  dev.printer.roll_length_m * 1000.0,
                                  ctx.receipt_profile.width_dots)
         ctx.volume = VoiceVolume(data / "staff" / "voice.json", config.voice.volume)
+        ctx.usage = UsageBook(data / "usage.json")
         try:
             ctx._connect_platform()
         except BaseException:  # e.g. not enrolled: what was started stops again
@@ -138,7 +141,9 @@ class KioskContext:
         self.link = connect_platform(self.config)
         self.sync = build_engine(self.config, self.link.url,
                                  telemetry=lambda: {**device_telemetry(self.devices.workers),
-                                                    **self.help.telemetry()})
+                                                    **self.help.telemetry(),
+                                                    **(self.usage.telemetry()
+                                                       if self.usage else {})})
         self.queue_client = PlatformClient(
             self.link.url, self.config.terminal.id, terminal_secret(self.config),
             ca_file=self.config.platform.ca_file, deadline=QUEUE_DEADLINE)

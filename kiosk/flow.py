@@ -94,6 +94,9 @@ class Flow:
     # Reached over another flow without ending it (help by video): the flow under it keeps
     # its visit and is back when the side trip ends by 返回.
     side_trip: ClassVar[bool] = False
+    # Has an end (a number, a receipt, a payment): leaving before it counts as given up in
+    # the usage statistics (kiosk.usage). The guide has none: reading is the service.
+    has_end: ClassVar[bool] = True
     registry: ClassVar[dict[str, type[Flow]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

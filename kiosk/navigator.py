@@ -36,6 +36,10 @@ def _make_screen(path: str) -> Screen:
     return getattr(importlib.import_module(module), name)(*args)
 
 
+# Visits ended as done (besides any reason ending in _done): what the citizen came for.
+DONE = frozenset({"applied"})
+
+
 class Navigator(QObject):
     changed = Signal(str)  # the step now shown
 
@@ -123,6 +127,7 @@ class Navigator(QObject):
         """What the citizen came for is on screen (a number, the pages): leaving it ends
         the visit."""
         self._visit_over = True
+        self._finished()
 
     def content_changed(self) -> None:
         """The step on screen changed what is under the finger: the same guard as a new
@@ -131,6 +136,8 @@ class Navigator(QObject):
 
     def end_visit(self, reason: str) -> None:
         self._visit_over = False
+        if reason in DONE or reason.endswith("_done"):
+            self._finished()
         self._on_end_visit(reason)  # the window wipes the session, which calls wipe()
 
     def run(self, fn: Callable[..., Any], *args: Any,
@@ -170,6 +177,8 @@ class Navigator(QObject):
         read): first what it needs (the network, a card), then its first step."""
         flow = self.flows[flow_id]
         self.pending_arg = arg
+        if flow.tile is not None and self.ctx.usage is not None:  # a service, chosen
+            self.ctx.usage.taken(flow_id, self._clock())
         needs = flow.needs
         if needs.network is NetworkNeed.REQUIRED and not self._online():
             self.pending = None
@@ -223,8 +232,9 @@ class Navigator(QObject):
         self._under = None
         for screen in self.screens.values():
             screen.reset()
-        for flow in self.flows.values():
-            flow.left()
+        on_screen = self.flow  # still showing (a number after its wipe): counted on leaving
+        for fid, flow in self.flows.items():
+            self._leave(fid, count=flow is not on_screen)
 
     def device_changed(self, device: str, status: DeviceStatus) -> None:
         for flow in self.flows.values():
@@ -242,6 +252,16 @@ class Navigator(QObject):
         self.tasks.shutdown()
 
     # --- inside --------------------------------------------------------------------------
+    def _leave(self, fid: str, count: bool = True) -> None:
+        self.flows[fid].left()
+        if count and self.ctx.usage is not None and self.flows[fid].has_end:
+            self.ctx.usage.left(fid)  # unfinished: given up
+
+    def _finished(self) -> None:
+        fid = self._owner.get(self.step) if self._under is None else self._under
+        if fid is not None and self.ctx.usage is not None:
+            self.ctx.usage.finished(fid, self._clock())
+
     def _add(self, step: str, screen: Screen) -> None:
         self.screens[step] = screen
         self._prepare(screen)
@@ -259,9 +279,9 @@ class Navigator(QObject):
             if owner is not None and self.flows[owner].side_trip:
                 self._under = before  # kept: back from the side trip returns to it
             else:
-                self.flows[before].left()
+                self._leave(before)
                 if self._under is not None and self._under != owner:
-                    self.flows[self._under].left()
+                    self._leave(self._under)
                 self._under = None
         if owner is not None:
             self.flows[owner].shown(step)

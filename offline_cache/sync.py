@@ -341,8 +341,9 @@ class SyncEngine:
                              if k in ("pending", "uploading", "failed", "rejected",
                                       "oldest_unsent_age_s")},
                   "free_disk_mb": st.disk.free >> 20}
-        if tel.get("help"):  # a citizen waiting for staff (kiosk.help_call)
-            report["help"] = tel["help"]
+        for extra in ("help", "usage"):  # a citizen waiting for staff; services used
+            if tel.get(extra):
+                report[extra] = tel[extra]
         try:
             commands = self.client.heartbeat(report)
             self.outbox.save_commands(commands)

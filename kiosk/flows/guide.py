@@ -24,6 +24,7 @@ _CHOICE = "screens.guide:GuideChoiceScreen"
 class GuideFlow(Flow):
     id = "guide"
     tile = Tile("指", order=30)
+    has_end = False  # reading is the service
     needs = Needs(network=NetworkNeed.CACHED_OK)
     steps = {
         "guide_start": f"{_CHOICE}:guide_start",
