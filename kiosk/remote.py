@@ -42,7 +42,7 @@ from pydantic import ValidationError
 
 from kiosk import power
 from kiosk.config import KioskConfig
-from kiosk.privacy import mask_text
+from kiosk.privacy import mask_text, masking_filter
 from offline_cache.client import OutcomeUnknown, PlatformClient, PlatformRefused
 from offline_cache.durable import atomic_write
 
@@ -348,7 +348,8 @@ class RemoteCommands:
     # --- diagnostics -------------------------------------------------------------------------
     def diagnostics(self) -> dict[str, Any]:
         """The doctor report of the running kiosk and the tail of its logs, masked again
-        here (whatever reached a log file by another way than the masking formatter)."""
+        here (whatever reached a log file by another way than the masking formatter): ID
+        and mobile numbers, and the names of the citizens being served now."""
         from kiosk.cli import doctor_report
 
         logs = {}
@@ -356,7 +357,7 @@ class RemoteCommands:
         for path in sorted(folder.glob("kiosk.log*")):
             with path.open("rb") as f:
                 f.seek(max(0, path.stat().st_size - LOG_TAIL_BYTES))
-                logs[path.name] = mask_text(f.read().decode("utf-8", "replace"))
+                logs[path.name] = masking_filter.mask(f.read().decode("utf-8", "replace"))
         return {"terminal": self.ctx.config.terminal.id, "made_at": time.time(),
                 "doctor": doctor_report(self.ctx.config, self.ctx), "logs": logs}
 

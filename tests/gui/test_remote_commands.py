@@ -17,7 +17,7 @@ from kiosk.config import parse_config
 from kiosk.context import KioskContext
 from kiosk.flows.staff import PIN
 from kiosk.navigator import HOME
-from kiosk.privacy import mask_id_number
+from kiosk.privacy import mask_id_number, mask_name
 from kiosk.remote import _with_keys, ledger_path, with_remote_config
 from kiosk.watchdog import EXIT_RESTART
 from sim.id_samples import SAMPLE_CARDS
@@ -221,6 +221,22 @@ def test_diagnostics_upload_has_no_plain_id_number_of_an_earlier_citizen(
     assert main(["--config", cfg, "platform", "command", "diagnostics", sha, "-o",
                  str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == doc
+
+
+def test_diagnostics_mask_the_name_of_a_citizen_being_served(qtbot, window, ctx):
+    card = SAMPLE_CARDS["resident"]
+    ctx.sim.place_card("resident")  # still at the kiosk while staff collect diagnostics
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    logs = ctx.config.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    (logs / "kiosk.log").write_text(f"INFO {card.name} asked for help\n", encoding="utf-8")
+    status, detail = wait_ack(qtbot, ctx, issue(ctx, "diagnostics"))
+    assert status == "done", detail
+    sha = detail.split("sha256 ")[1].split()[0]
+    blob = gzip.decompress(ctx.link.server.store.read_blob(sha)).decode("utf-8")
+    assert card.name not in blob
+    assert json.loads(blob)["logs"]["kiosk.log"] == (
+        f"INFO {mask_name(card.name)} asked for help\n")
 
 
 def test_set_config_from_the_allow_list_applies_and_persists(qtbot, window, ctx):
