@@ -62,6 +62,7 @@ COMMANDS = ("restart_kiosk", "restart_machine", "lock", "unlock", "refresh_catal
 WAITS_FOR_CITIZEN = frozenset({"restart_kiosk", "restart_machine", "lock", "purge"})
 LOG_TAIL_BYTES = 512 << 10  # of each log file in the diagnostics
 CHUNK = 256 << 10
+LEDGER_KEEP_SECONDS = 30 * 86400  # an acknowledged command is remembered this long
 POLL_SECONDS = 1.0  # how often commands waiting for a citizen to finish are looked at
 
 
@@ -103,6 +104,11 @@ class Ledger:
 
     def save(self) -> None:
         with self._lock:
+            # A command acknowledged long ago is not sent again: forget it (months of
+            # heartbeats must not grow the file for ever).
+            old = time.time() - LEDGER_KEEP_SECONDS
+            self.commands = {cid: c for cid, c in self.commands.items()
+                             if not (c.get("acked") and c.get("at", 0) < old)}
             doc = {"commands": self.commands, "lock": self.lock_message, "config": self.config}
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode("utf-8"))

@@ -131,3 +131,20 @@ def test_an_acknowledgement_not_delivered_is_sent_again_the_command_not_run_agai
     assert ctx.link.server.store.command_ack(cid) == ("done", "was not locked")
     assert host.calls == []  # unlock of a kiosk not locked: nothing to do, once
     remote.stop()
+
+
+def test_the_ledger_forgets_commands_acknowledged_long_ago(tmp_path, monkeypatch):
+    """Months of commands do not grow ``remote/state.json`` for ever; one not yet
+    acknowledged is kept however old (it must not run again when heard again)."""
+    from kiosk import remote
+
+    ledger = remote.Ledger(tmp_path / "state.json")
+    now = 1_800_000_000.0
+    monkeypatch.setattr(remote.time, "time", lambda: now)
+    ledger.set("old-acked", "unlock", "done")
+    ledger.commands["old-acked"]["acked"] = True
+    ledger.set("old-unacked", "unlock", "done")
+    now += remote.LEDGER_KEEP_SECONDS + 1
+    ledger.set("new", "unlock", "done")
+    kept = remote.Ledger(tmp_path / "state.json").commands
+    assert set(kept) == {"old-unacked", "new"}
