@@ -67,17 +67,23 @@ class PlatformServer:
                  ssl_certfile: str | None = None, ssl_keyfile: str | None = None,
                  head_timeout: float = HEAD_TIMEOUT,
                  max_connections: int = MAX_CONNECTIONS,
-                 retention: float | None = None, key_protection: str = "file") -> None:
+                 retention: float | None = None, key_protection: str = "file",
+                 url: str | None = None, reuse_port: bool = False) -> None:
         """``retention``: seconds records and files are kept (purged at start and hourly);
         None keeps them (a platform of record). ``key_protection``: how ``platform.key`` is
-        kept (as the kiosk's store key: "file", "auto", "systemd-creds")."""
-        self.store = PlatformStore(db_path, key_protection)
+        kept (as the kiosk's store key: "file", "auto", "systemd-creds"). ``url``: records
+        and state in this PostgreSQL database instead of ``db_path`` (whose folder keeps
+        the key and the blobs). ``reuse_port``: other processes may listen on the same
+        port (SO_REUSEPORT), the kernel spreading connections over them."""
+        self.store = PlatformStore(db_path, key_protection, url=url)
         self.retention = retention
         self._stopping = threading.Event()
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so,
         # and without it every answer sent in two writes waits ~40 ms for a delayed ACK.
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         self._sock.bind((host, port))
         self._sock.listen(128)  # connections wait in the backlog until the server runs
         self.host, self.port = self._sock.getsockname()[:2]

@@ -1,10 +1,20 @@
-"""What the reference platform keeps: SQLite for records and state, files for attachments.
+"""What the reference platform keeps: SQLite (or PostgreSQL) for records and state, files
+for attachments.
 
 Records are stored per (kind, id, revision) with the SHA-256 of their canonical body, which
 is what makes a repeated upload recognisable. Attachments are content-addressed and live
 only as files, so a chunk costs no database commit: a partial upload grows in
 ``uploads/<sha>.<announced size>.<counter>.part`` (its size is the offset the platform
 reports) and is sealed into ``blobs/<sha[:2]>/<sha>`` once complete and verified.
+
+SQLite is the embedded default (one file beside the key and the blobs). A province's
+platform, several server processes over one database, uses PostgreSQL instead (``url``:
+``postgresql://...``); the SQL is the same but for what ``_PgDialect`` translates
+(placeholders, column types) and how a write transaction keeps others out: SQLite's
+``BEGIN IMMEDIATE`` takes the whole database, PostgreSQL's read-committed transactions rely
+on row locks (``UPDATE ... RETURNING``, ``INSERT ... ON CONFLICT``) and, where a transaction
+reads before it writes (records, queue numbers), a transaction-scoped advisory lock on what
+it reads. The key, the blobs and the routes' own books stay in the folder in either case.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ import logging
 import os
 import re
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -34,6 +45,8 @@ from offline_cache.crypto import SEAL_OVERHEAD, Sealer, SealError, load_or_creat
 from offline_cache.durable import atomic_write
 from offline_cache.sqlite import Immediate, open_db, shred_wal
 from offline_cache.wire import iso
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS terminal (id TEXT PRIMARY KEY, secret BLOB NOT NULL);  -- sealed
@@ -105,8 +118,13 @@ class PlatformStore:
     (``platform.key`` beside the database, as the outbox's ``store.key``); the folder is
     the platform's user's alone (0700) and the database file 0600."""
 
-    def __init__(self, db_path: Path, key_protection: str = "file") -> None:
+    def __init__(self, db_path: Path, key_protection: str = "file",
+                 url: str | None = None) -> None:
+        """``db_path``: the SQLite file, whose folder keeps the key, the blobs and the
+        routes' books. ``url``: a PostgreSQL database (``postgresql://...``) for records
+        and state instead of ``db_path`` (the folder is still ``db_path``'s)."""
         self.root = db_path.parent
+        self.url = url
         self._closers: list[Callable[[], None]] = []
         self.blobs = self.root / "blobs"
         self.uploads = self.root / "uploads"
@@ -115,27 +133,35 @@ class PlatformStore:
             self.root.chmod(0o700)
         except PermissionError:  # a folder of someone else's (e.g. /tmp): files are 0600
             log.warning("platform folder %s is not ours: left as it is", self.root)
-        os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's own -wal/-shm
-        db_path.chmod(0o600)  # files take the database file's mode
+        if url is None:
+            os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's -wal/-shm
+            db_path.chmod(0o600)  # files take the database file's mode
         master = load_or_create_key(self.root / "platform.key", key_protection)
         self._sealer = Sealer(master, "sm4-gcm")
         self._upload_key = HKDF(hashes.SHA256(), 32, salt=None,
                                 info=b"gov-kiosk platform uploads").derive(master)
         self._pseudonym_key = pseudonym_key(master)
+        # The server thread and in-process callers (tests, the embedded kiosk) share these
+        # connections: one lock keeps their transactions apart.
+        self._lock = threading.RLock()
+        self.accepted_requests = 0  # signed requests let through since start (monitoring)
+        # Nonces are checked on every request; losing the newest ones in a power cut would
+        # only reopen a replay window the timestamp check already bounds, so no fsync each.
+        if url is not None:
+            self.dialect = "postgresql"
+            self._db: Any = _PgConnection(url, durable=True)
+            self._nonces: Any = _PgConnection(url, durable=False)
+            self._db.create_schema(_SCHEMA)
+            return
+        self.dialect = "sqlite"
         self._db = open_db(db_path, durable=True)
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(queue_counter)")}
         if "called" not in columns:  # a database from before numbers were called
             self._db.execute("ALTER TABLE queue_counter ADD COLUMN called INTEGER NOT NULL "
                              "DEFAULT 0")
-        # Nonces are checked on every request; losing the newest ones in a power cut would
-        # only reopen a replay window the timestamp check already bounds, so no fsync each.
         self._nonces = open_db(db_path, durable=False)
-        # The server thread and in-process callers (tests, the embedded kiosk) share these
-        # connections: one lock keeps their transactions apart.
-        self._lock = threading.RLock()
         self._seal_plain_rows()
-        self.accepted_requests = 0  # signed requests let through since start (monitoring)
 
     def _seal_plain_rows(self) -> None:
         """A database from before sealing: its plain secrets and bodies are sealed now."""
@@ -150,7 +176,7 @@ class PlatformStore:
                 db.execute("UPDATE record SET body = ? WHERE kind = ? AND id = ? AND "
                            "revision = ?", (self._seal_body(kind, rid, rev, json.loads(body)),
                                             kind, rid, rev))
-        shred_wal(self._db)
+        self._shred_wal()
 
     def _seal_secret(self, terminal: str, secret: bytes) -> bytes:
         return self._sealer.seal(secret, f"terminal/{terminal}".encode())
@@ -174,8 +200,21 @@ class PlatformStore:
             close()
         self._closers.clear()
 
-    def _tx(self) -> Immediate:
+    def _tx(self, guard: str | None = None) -> Any:
+        """A write transaction. ``guard`` names what it reads before it writes: on
+        PostgreSQL, transactions with the same guard run one at a time (on SQLite every
+        write transaction does)."""
+        if self.dialect == "postgresql":
+            return _PgTransaction(self._db, self._lock, guard)
         return Immediate(self._db, self._lock)
+
+    @property
+    def _rowid(self) -> str:  # the order rows were written in, for ties
+        return "ctid" if self.dialect == "postgresql" else "rowid"
+
+    def _shred_wal(self) -> None:
+        if self.dialect == "sqlite":  # PostgreSQL's WAL is the server's to recycle
+            shred_wal(self._db)
 
     def _rows(self, sql: str, params: tuple = ()) -> list[Any]:
         with self._lock:
@@ -234,9 +273,11 @@ class PlatformStore:
         """False if this nonce was already used (a replay). Old nonces are forgotten once
         their timestamps fall outside the window, where the timestamp check refuses them."""
         now = time.time()
-        with Immediate(self._nonces, self._lock) as db:
+        tx = (_PgTransaction(self._nonces, self._lock, None) if self.dialect == "postgresql"
+              else Immediate(self._nonces, self._lock))
+        with tx as db:
             db.execute("DELETE FROM nonce WHERE at < ?", (now - 2 * window,))
-            cur = db.execute("INSERT OR IGNORE INTO nonce VALUES (?, ?, ?)",
+            cur = db.execute("INSERT INTO nonce VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                              (terminal, nonce, now))
             self.accepted_requests += cur.rowcount
         return cur.rowcount == 1
@@ -297,8 +338,9 @@ class PlatformStore:
                    limit: int = 1000) -> list[dict[str, Any]]:
         """The audit, newest first."""
         rows = self._rows("SELECT at, terminal, purpose, person, person_masked, outcome FROM "
-                          "audit WHERE at >= ? AND (? IS NULL OR terminal = ?) ORDER BY at "
-                          "DESC, rowid DESC LIMIT ?", (since, terminal, terminal, limit))
+                          "audit WHERE at >= ? AND (CAST(? AS TEXT) IS NULL OR terminal = ?) "
+                          f"ORDER BY at DESC, {self._rowid} DESC LIMIT ?",
+                          (since, terminal, terminal, limit))
         return [{"at": iso(at), "terminal": t, "purpose": p, "person": pn[:16],
                  "person_masked": m, "outcome": o} for at, t, p, pn, m, o in rows]
 
@@ -310,7 +352,8 @@ class PlatformStore:
         to the terminal that created it, and others learn nothing of it, not even that it
         exists."""
         revision = doc["revision"]
-        with self._tx() as db:
+        # A ticket may move the hall's numbers (``_note_offline_ticket``): the queue's guard.
+        with self._tx(f"record/{kind}/{rid}" if kind != "ticket" else "queue") as db:
             owner = db.execute("SELECT terminal FROM record WHERE kind = ? AND id = ? LIMIT 1",
                                (kind, rid)).fetchone()
             if owner is not None and owner[0] != terminal:
@@ -358,7 +401,7 @@ class PlatformStore:
             if path.name.split(".")[0] not in named and path.stat().st_mtime <= cutoff:
                 path.unlink(missing_ok=True)
         with self._lock:
-            shred_wal(self._db)
+            self._shred_wal()
         return gone
 
     def progress(self, rid: str, terminal: str) -> dict[str, Any] | None:
@@ -503,7 +546,7 @@ class PlatformStore:
     def commands(self, terminal: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """Commands issued, newest first, with their acknowledgement (technicians' list)."""
         rows = self._rows("SELECT id, terminal, name, args, issued_at, ack_status, ack_detail, "
-                          "acked_at FROM command WHERE ? IS NULL OR terminal = ? "
+                          "acked_at FROM command WHERE CAST(? AS TEXT) IS NULL OR terminal = ? "
                           "ORDER BY issued_at DESC LIMIT ?", (terminal, terminal, limit))
         return [{"id": i, "terminal": t, "name": n, "args": json.loads(a), "issued_at": iso(at),
                  "status": st, "detail": d, "acked_at": iso(ack) if ack else None}
@@ -524,7 +567,7 @@ class PlatformStore:
                     ) -> tuple[bool, dict[str, Any]]:
         """(new, answer): the same request id always gets the same number. Raises
         Refusal(409) for a key used by another terminal or category, or answered offline."""
-        with self._tx() as db:
+        with self._tx("queue") as db:
             key = db.execute("SELECT terminal, prefix, offline_number FROM queue_key "
                              "WHERE request_id = ?", (request_id,)).fetchone()
             if key is not None and (key[0], key[1]) != (terminal, prefix):
@@ -548,7 +591,7 @@ class PlatformStore:
         """The hall's caller: the next number of a category is called (``number`` is None
         when nobody is waiting); cancelled numbers are skipped. The same request id always
         gets the same answer."""
-        with self._tx() as db:
+        with self._tx("queue") as db:
             seen = self._answer(db, request_id)
             if seen is not None:
                 return False, seen
@@ -607,8 +650,8 @@ class PlatformStore:
             # Only a number issued to this terminal under this key, and only once.
             db.execute("INSERT INTO queue_key(request_id, terminal, day, prefix, offline_number) "
                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(request_id) DO UPDATE SET "
-                       "offline_number = excluded.offline_number WHERE terminal = "
-                       "excluded.terminal AND offline_number IS NULL",
+                       "offline_number = excluded.offline_number WHERE queue_key.terminal = "
+                       "excluded.terminal AND queue_key.offline_number IS NULL",
                        (str(uuid.UUID(str(doc["request_id"]))), terminal, day, doc["prefix"],
                         doc["number"]))
 
@@ -618,8 +661,8 @@ class PlatformStore:
                    "ON CONFLICT DO NOTHING",
                    (day, prefix))
         sql = ("UPDATE queue_counter SET issued = issued + 1" if at_least is None else
-               "UPDATE queue_counter SET issued = MAX(issued, ?)")
-        params: tuple = () if at_least is None else (at_least,)
+               "UPDATE queue_counter SET issued = CASE WHEN issued > ? THEN issued ELSE ? END")
+        params: tuple = () if at_least is None else (at_least, at_least)
         return db.execute(sql + " WHERE day = ? AND prefix = ? RETURNING issued",
                           (*params, day, prefix)).fetchone()[0]
 
@@ -644,3 +687,76 @@ def _cancelled(db: Any, day: str, prefix: str, called: int) -> set[int]:
     return {n for (n,) in db.execute(
         "SELECT n FROM queue_key WHERE day = ? AND prefix = ? AND n > ? AND offline_number "
         "IS NOT NULL", (day, prefix, called))}
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+_PG_TYPES = [  # SQLite's schema in PostgreSQL's words (REAL is 4 bytes there: seconds need 8)
+    (re.compile(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b"),
+     "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+]
+
+
+def is_postgres_url(db: str | os.PathLike[str]) -> bool:
+    return str(db).startswith(POSTGRES_SCHEMES)
+
+
+class _PgConnection:
+    """A psycopg connection that speaks the store's SQLite-flavoured SQL: ``?``
+    placeholders become ``%s``. Autocommit outside ``_PgTransaction``, as the SQLite
+    connections (``isolation_level=None``)."""
+
+    def __init__(self, url: str, durable: bool) -> None:
+        import psycopg  # the platform extra; only a platform on PostgreSQL needs it
+
+        self._conn = psycopg.connect(url, autocommit=True)
+        if not durable:  # as SQLite's synchronous=NORMAL: a crash may lose the newest
+            self._conn.execute("SET synchronous_commit = off")
+
+    def create_schema(self, script: str) -> None:
+        for old, new in _PG_TYPES:
+            script = old.sub(new, script)
+        with self._conn.transaction():
+            # Two workers starting at once must not both create the tables.
+            self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('kiosk-platform-schema'))")
+            self._conn.execute(script)
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Any:
+        return self._conn.execute(sql.replace("?", "%s"), params)
+
+    def transaction(self) -> Any:
+        return self._conn.transaction()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _PgTransaction:
+    """A read-committed transaction; ``guard``: an advisory lock held to its end, so
+    transactions that read then write the same things run one after the other, in every
+    server process (what ``BEGIN IMMEDIATE`` does for all of SQLite's)."""
+
+    def __init__(self, db: _PgConnection, lock: threading.RLock, guard: str | None) -> None:
+        self._db, self._lock, self._guard = db, lock, guard
+        self._tx: Any = None
+
+    def __enter__(self) -> _PgConnection:
+        self._lock.acquire()
+        try:
+            self._tx = self._db.transaction()
+            self._tx.__enter__()
+            if self._guard is not None:
+                self._db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self._guard,))
+        except BaseException:
+            if self._tx is not None:
+                self._tx.__exit__(*sys.exc_info())
+            self._lock.release()
+            raise
+        return self._db
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        try:
+            self._tx.__exit__(exc_type, exc, tb)
+        finally:
+            self._lock.release()

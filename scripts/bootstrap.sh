@@ -19,6 +19,7 @@ APT_PACKAGES=(
   libpulse0                 # Qt Virtual Keyboard's QML (PySide6-Addons) links against it
   espeak-ng                 # spoken prompts (kiosk/voice.py), rendered once and cached
   chromium chromium-driver  # the 远程咨询 staff page in a headless browser (tests)
+  postgresql                # the platform's tests on PostgreSQL too (a throwaway cluster)
 )
 
 missing=()

@@ -1,6 +1,7 @@
 """``kiosk platform serve``: run the reference central platform in the foreground.
 
-    kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE] [--tls-cert PEM --tls-key PEM]
+    kiosk platform serve [--host 127.0.0.1] [--port 8700] [--db FILE|URL [--data DIR]]
+                         [--tls-cert PEM --tls-key PEM] [--reuse-port]
     kiosk platform pay ORDER [--db FILE]     # the simulated payment channel (缴费)
     kiosk platform terminal add|rotate|revoke ID [--db FILE]   # enrolment tokens, revocation
     kiosk platform audit [--terminal ID] [--hours N] [--json] [--db FILE]   # look-ups of people
@@ -10,8 +11,11 @@
 It implements ``docs/platform-openapi.yaml`` and registers this configuration's terminal
 (``[terminal] id`` with the secret of ``[platform] secret_file``), so a kiosk on the same
 machine configured with ``url = "http://127.0.0.1:8700"`` syncs to it at once. The default
-database is the one the embedded platform uses. ``--port 0`` takes a free port; the first
-line printed says which.
+database is the one the embedded platform uses; ``--db postgresql://user@host/db`` keeps
+records and state in PostgreSQL instead (the key, attachments and the routes' own books stay
+in ``--data``, by default the embedded platform's folder). ``--port 0`` takes a free port;
+the first line printed says which. ``--reuse-port``: several ``serve`` processes on one
+port (SO_REUSEPORT; the kernel spreads connections over them), over one PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -31,8 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve = platform_sub.add_parser("serve", help="run the reference platform until Ctrl+C")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8700, help="port (0: any free port)")
-    serve.add_argument("--db", type=Path, help="SQLite file (attachments go beside it); "
-                       "default: the embedded platform's, under the data folder")
+    serve.add_argument("--db", help="SQLite file (attachments go beside it) or a "
+                       "postgresql:// URL; default: the embedded platform's file")
+    serve.add_argument("--data", type=Path, help="with a postgresql:// --db: the folder of "
+                       "the key and attachments (default: the embedded platform's)")
+    serve.add_argument("--reuse-port", action="store_true", help="share the port with other "
+                       "serve processes (SO_REUSEPORT)")
     serve.add_argument("--tls-cert", help="PEM certificate (chain): serve https:// (what a "
                        "kiosk beyond this machine must be given)")
     serve.add_argument("--tls-key", help="PEM private key of --tls-cert")
@@ -45,8 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     term.add_argument("terminal", help="the terminal id ([terminal] id of its config)")
     term.add_argument("--ttl-hours", type=float, default=24.0,
                       help="how long the token may be used (add, rotate)")
-    term.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
-                      "embedded platform's)")
+    term.add_argument("--db", help="the platform's SQLite file or postgresql:// URL "
+                      "(default: the embedded platform's)")
+    term.add_argument("--data", type=Path, help="with a postgresql:// --db: the platform's "
+                      "folder (key)")
     term.set_defaults(handler=cmd_terminal)
     pay = platform_sub.add_parser("pay", help="the simulated payment channel: mark an order "
                                   "paid (缴费)")
@@ -75,30 +85,34 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="how far back (default 24; 0: all that is kept)")
     audit.add_argument("--limit", type=int, default=200, help="at most this many rows")
     audit.add_argument("--json", action="store_true", help="one JSON document")
-    audit.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
-                       "embedded platform's)")
+    audit.add_argument("--db", help="the platform's SQLite file or postgresql:// URL "
+                       "(default: the embedded platform's)")
+    audit.add_argument("--data", type=Path, help="with a postgresql:// --db: the platform's "
+                       "folder (key)")
     audit.set_defaults(handler=cmd_audit)
     remote_commands.register(platform_sub)
     console_users.register(platform_sub)
 
 
 def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
-    from kiosk.link import platform_db, platform_server_class, terminal_secret
+    from kiosk.link import platform_server_class, terminal_secret
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     if bool(args.tls_cert) != bool(args.tls_key):
         print("kiosk platform serve: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
-    db = args.db or platform_db(config)
+    db, url = _database(args, config)
     server = platform_server_class()(db, host=args.host, port=args.port,
                                      ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
-                                     key_protection=config.store.key_protection)
+                                     key_protection=config.store.key_protection, url=url,
+                                     reuse_port=args.reuse_port)
     server.store.register_terminal(config.terminal.id, terminal_secret(config, create=True))
     if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"kiosk platform serve: WARNING plain http on {args.host}: kiosks elsewhere "
               "would send citizens' data unencrypted (give --tls-cert/--tls-key)",
               file=sys.stderr)
-    print(f"reference platform at {server.url} (database {db}; terminal "
+    print(f"reference platform at {server.url} (database {_shown(url) if url else db}; "
+          "terminal "
           f"{config.terminal.id} registered)", flush=True)
     try:
         server.serve_forever()
@@ -110,10 +124,10 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
 def cmd_terminal(args: argparse.Namespace, config: KioskConfig) -> int:
     """Works while the platform runs: it reads each terminal's secret on every request."""
     from kiosk.devtree import dev_import
-    from kiosk.link import platform_db
 
     store_mod = dev_import("central.store", "the reference platform's terminals")
-    store = store_mod.PlatformStore(args.db or platform_db(config))
+    db, url = _database(args, config)
+    store = store_mod.PlatformStore(db, url=url)
     try:
         if args.action == "revoke":
             if not store.revoke(args.terminal):
@@ -181,14 +195,13 @@ def cmd_audit(args: argparse.Namespace, config: KioskConfig) -> int:
     import time
 
     from kiosk.devtree import dev_import
-    from kiosk.link import platform_db
 
     store_mod = dev_import("central.store", "the reference platform's audit")
-    db = args.db or platform_db(config)
-    if not db.exists():
+    db, url = _database(args, config)
+    if url is None and not db.exists():
         print(f"kiosk platform audit: no platform database at {db}", file=sys.stderr)
         return 1
-    store = store_mod.PlatformStore(db, key_protection=config.store.key_protection)
+    store = store_mod.PlatformStore(db, key_protection=config.store.key_protection, url=url)
     try:
         since = time.time() - args.hours * 3600 if args.hours > 0 else 0.0
         rows = store.audit_rows(args.terminal, since, args.limit)
@@ -203,3 +216,25 @@ def cmd_audit(args: argparse.Namespace, config: KioskConfig) -> int:
         print(f"{r['at']}  {r['terminal']:<10} {r['purpose']:<36} {r['person_masked']:<18} "
               f"{r['person']}  {r['outcome']}")
     return 0
+
+
+def _database(args: argparse.Namespace, config: KioskConfig) -> tuple[Path, str | None]:
+    """(the SQLite file, whose folder keeps the key and attachments; the PostgreSQL URL or
+    None) that ``--db`` and ``--data`` say."""
+    from kiosk.link import platform_db
+
+    if args.db and args.db.startswith(("postgresql://", "postgres://")):
+        folder = args.data or platform_db(config).parent
+        return folder / "platform.sqlite3", args.db
+    return (Path(args.db) if args.db else platform_db(config)), None
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()

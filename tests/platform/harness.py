@@ -1,4 +1,10 @@
-"""A reference platform on a real socket, a signed session and a client, for tests."""
+"""A reference platform on a real socket, a signed session and a client, for tests.
+
+The ``platform`` fixture runs on SQLite, and also on PostgreSQL where the test module is in
+``POSTGRES_MODULES`` (tests/platform/conftest.py parametrises ``platform_db``): a
+throwaway cluster for the session (``central.pgcluster``), a fresh schema for each test.
+Without PostgreSQL's binaries those cases skip, except under CI=true, where they fail.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +27,54 @@ TERMINAL = "T-0001"
 SECRET = bytes.fromhex("5ec2e7" * 10 + "00aa")
 
 
+# Modules whose tests (all but those marked ``sqlite_only``) also run on PostgreSQL: those
+# that exercise the platform's SQL, not the GUI or browser tests around it.
+POSTGRES_MODULES = {
+    "test_server", "test_enrolment", "test_presence", "test_queue_hall", "test_signed_replies",
+    "test_case_supplement", "test_platform_extra", "test_security", "test_platform_at_rest",
+    "test_payment_platform", "test_console", "test_sync",
+}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """A throwaway PostgreSQL server for the session (no fsync: nothing in it outlives
+    the tests)."""
+    from central.pgcluster import PgCluster
+
+    try:
+        cluster = PgCluster(durable=False)
+    except (FileNotFoundError, RuntimeError) as e:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs PostgreSQL for the platform tests: {e}")
+        pytest.skip(f"no PostgreSQL server to test on: {e}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def platform_db(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None (SQLite, the default) or the URL of an empty PostgreSQL schema."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    schema = cluster.new_schema()
+    yield cluster.url(schema)
+    cluster.drop_schema(schema)
+
+
 def start_platform(folder: Path, **kwargs: object) -> PlatformServer:
     server = PlatformServer(folder / "platform.sqlite3", **kwargs).start()  # type: ignore[arg-type]
     server.store.register_terminal(TERMINAL, SECRET)
     return server
+
+
+def cli_db(server: PlatformServer) -> list[str]:
+    """The ``--db`` (and ``--data``) that name this platform's database to the CLI."""
+    if server.store.url:
+        return ["--db", server.store.url, "--data", str(server.store.root)]
+    return ["--db", str(server.store.root / "platform.sqlite3")]
 
 
 def signed_session(secret: bytes = SECRET) -> requests.Session:
@@ -55,8 +105,8 @@ def make_outbox(folder: Path, cipher: str = "sm4-gcm", key: bytes | None = None,
 
 
 @pytest.fixture
-def platform(tmp_path) -> Iterator[PlatformServer]:
+def platform(tmp_path, platform_db) -> Iterator[PlatformServer]:
     """The reference platform on a free loopback port, this test's terminal registered."""
-    server = start_platform(tmp_path / "platform")
+    server = start_platform(tmp_path / "platform", url=platform_db)
     yield server
     server.stop()

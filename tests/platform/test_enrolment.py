@@ -15,7 +15,7 @@ from kiosk.cli import main
 from kiosk.config import parse_config
 from kiosk.link import SecretMissing, terminal_secret
 from offline_cache.client import PlatformRefused
-from tests.platform.harness import SECRET, TERMINAL, make_client
+from tests.platform.harness import SECRET, TERMINAL, cli_db, make_client
 
 
 def kiosk_config(tmp_path, url: str, terminal: str = "T-0009", extra: str = "") -> str:
@@ -65,7 +65,7 @@ def test_revocation_stops_a_terminal_at_its_next_request(tmp_path, platform):
     assert client.catalog()[1] is not None
     cfg = kiosk_config(tmp_path, "embedded")
     r = cli("--config", cfg, "platform", "terminal", "revoke", TERMINAL,
-            "--db", str(platform.store.root / "platform.sqlite3"))
+            *cli_db(platform))
     assert r.returncode == 0, r.stderr
     with pytest.raises(PlatformRefused) as e:
         client.catalog()
@@ -79,7 +79,7 @@ def test_rotation_keeps_the_old_secret_until_the_new_one_is_taken(tmp_path, plat
     secret_file.parent.mkdir(parents=True)
     secret_file.write_text(SECRET.hex())
     r = cli("--config", cfg, "platform", "terminal", "rotate", TERMINAL,
-            "--db", str(platform.store.root / "platform.sqlite3"))
+            *cli_db(platform))
     token = r.stdout.strip()
     assert r.returncode == 0 and len(token) >= 16, r.stderr
     old = make_client(platform.url)

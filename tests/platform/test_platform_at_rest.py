@@ -10,6 +10,8 @@ import stat
 import time
 import uuid
 
+import pytest
+
 from central.payments import PaymentBook
 from offline_cache.wire import canonical_json
 from sim.a4_printer import VirtualA4Printer
@@ -46,6 +48,7 @@ def upload(platform, s, data: bytes) -> dict:
     return {"sha256": sha, "size": len(data), "media_type": "application/pdf", "role": "p1"}
 
 
+@pytest.mark.sqlite_only  # tests/platform/test_postgres.py: the same of PostgreSQL's rows
 def test_records_and_secrets_are_sealed_and_files_private(platform):
     s = signed_session()
     att = upload(platform, s, b"%PDF-1.7 " + os.urandom(64))

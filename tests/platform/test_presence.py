@@ -16,7 +16,13 @@ from offline_cache.client import OutcomeUnknown, PlatformRefused
 from offline_cache.presence import Presence
 from offline_cache.signing import HmacAuth
 from offline_cache.wire import canonical_json
-from tests.platform.harness import TERMINAL, make_client, presence_token, signed_session
+from tests.platform.harness import (
+    TERMINAL,
+    cli_db,
+    make_client,
+    presence_token,
+    signed_session,
+)
 
 ID = "11010519491231002X"
 OTHER = "440305199001011234"
@@ -173,11 +179,9 @@ def test_every_look_up_is_audited_with_purpose_and_no_plain_id_number(platform, 
 
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(f'[data]\ndir = "{(tmp_path / "data").as_posix()}"\n', encoding="utf-8")
-    db = platform.store.root / "platform.sqlite3"
-
     def audit(*extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "kiosk.cli", "--config", str(cfg),
-                               "platform", "audit", "--db", str(db), *extra],
+                               "platform", "audit", *cli_db(platform), *extra],
                               capture_output=True, text=True, timeout=60)
 
     text = audit()
