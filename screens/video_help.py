@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 from kiosk.call_audio import PcmQueue, Speaker
 from kiosk.hours import Hours
 from kiosk.i18n import tr
+from kiosk.voice import Prompt, Text
 from screens.capture import to_qimage
 from screens.entry import DigitPadScreen
 from screens.theme import RED, Theme
@@ -233,6 +234,15 @@ class VideoHelpScreen(Screen):
         self.callback_btn.setVisible(s == "closed" or s == "ended")
         self.back_btn.setVisible(not active)
         self.pushed_btn.setVisible(self.pushed and s != "kept")
+
+    def voice_prompt(self) -> Prompt:
+        """The title; closed or ended, what it says under it too (the hours, what to do
+        next). Never the seconds waited (a prompt said again each second is noise), nor
+        the number kept, even masked."""
+        said = [Text(self.title.text())]
+        if self.state in ("closed", "ended") and self.text.text():  # not a number kept
+            said.append(Text(self.text.text()))
+        return tuple(said)
 
     def _hang_up(self) -> None:
         self.hang_up_btn.setEnabled(False)  # one tap is enough; the flow shows the end

@@ -179,6 +179,8 @@ def test_outside_hours_it_says_when_and_gives_back_the_screen_the_citizen_was_on
     assert window.current is screen and screen.state == "closed"
     assert "周一至周五 09:00–12:00、13:30–17:30" in screen.text.text()
     assert "周一 09:00 再开始" in screen.text.text()
+    said = " ".join(part.text() for part in window.care.current_prompt())
+    assert "现在不是视频咨询时间" in said and "周一 09:00 再开始" in said  # heard, not only read
     assert not screen.hang_up_btn.isVisible() and screen.callback_btn.isVisible()
     tap(window, screen.back_btn)
     assert window.current is page and guide.entry == entry.key  # the visit is kept
