@@ -96,3 +96,17 @@ def test_the_kiosk_hangs_up_and_the_page_sees_it(hall, camera, browser):  # noqa
     _until(lambda: browser.find_element(by.ID, "status").text == "对方已挂断", 10,
            "the page did not see the kiosk hang up")
     assert browser.execute_script("return window.callStats()")["state"] == "idle"
+
+
+def test_the_staff_page_pushes_a_guide_item_to_the_kiosk(hall, camera, browser):  # noqa: F811
+    call = _answered_call(hall, camera, browser)
+    try:
+        by = webdriver.common.by.By
+        browser.find_element(by.ID, "item").send_keys("birth-medical-certificate")
+        browser.find_element(by.ID, "push").click()
+        _until(lambda: call.pushed == "birth-medical-certificate", 10,
+               "the kiosk never heard what the page pushed")
+        assert "已推送" in browser.find_element(by.ID, "pushed").text
+    finally:
+        call.hang_up()
+        call.wait(10)
