@@ -5,20 +5,16 @@ the page's, and 挂断 on either side must end the call on both."""
 
 from __future__ import annotations
 
-import shutil
-import time
-
 import pytest
 
 from central import remote_help as platform_calls
 from kiosk.remote_help import CallSignalling, RemoteHelpCall
+from tests.browser import chromium, needs_browser, webdriver
+from tests.browser import until as _until
 from tests.kiosk.test_remote_help import camera, hall, loopback_only  # noqa: F401
 from tests.platform.harness import SECRET, TERMINAL
 
-webdriver = pytest.importorskip("selenium.webdriver")
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                reason="Debian's chromium and chromium-driver are not installed")
+pytestmark = needs_browser
 FRAMES = 10
 
 
@@ -37,26 +33,11 @@ class LoopbackSignalling(CallSignalling):
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                 "--allow-loopback-in-peer-connection",
-                 "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                      "--allow-loopback-in-peer-connection",
+                      "--autoplay-policy=no-user-gesture-required")
     yield driver
     driver.quit()
-
-
-def _until(predicate, timeout: float, what: str):
-    until = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < until, what
-        time.sleep(0.1)
-    return found
 
 
 def _answered_call(hall, camera, browser) -> RemoteHelpCall:  # noqa: F811

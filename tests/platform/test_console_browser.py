@@ -7,35 +7,26 @@ its next heartbeat; the page then shows the command done."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 
 import pytest
 
 from central import console
 from kiosk.remote import RemoteCommands
+from tests.browser import chromium, needs_browser, webdriver
+from tests.browser import until as _until
 from tests.kiosk.test_remote_commands import RecordingHost, build, config  # noqa: F401
 
-webdriver = pytest.importorskip("selenium.webdriver")
 StaleElementReferenceException = pytest.importorskip(
     "selenium.common.exceptions").StaleElementReferenceException
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER) and not os.environ.get("CI"),
-                                reason="Debian's chromium and chromium-driver are not installed")
+pytestmark = needs_browser
 PASSWORD = "hall technician 1"
 MESSAGE = "设备维护中，请到3号窗口"
 
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium()
     yield driver
     driver.quit()
 
@@ -45,14 +36,6 @@ def kiosk(config):  # noqa: F811
     ctx = build(config)
     yield ctx
     ctx.stop()
-
-
-def _until(predicate, timeout: float, what: str):
-    until = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < until, what
-        time.sleep(0.1)
-    return found
 
 
 def test_log_in_see_the_kiosk_go_offline_and_lock_it(kiosk, browser):
