@@ -96,16 +96,18 @@ class HelpOverlay(Overlay):
         self.call.clicked.connect(self.call_staff.emit)
         self.call_state = label("Status")  # what became of the call for staff
         self.call_state.hide()
-        people = QHBoxLayout()  # a person to ask: on their own line, so neither is cut
-        people.setSpacing(32)
-        people.addWidget(self.call, 1)
-        people.addWidget(self.video, 1)
+        # The people to ask beside 知道了; both of them (a village machine with video
+        # help) on a line of their own, so that no word is cut.
+        self.people = QHBoxLayout()
+        self.people.setSpacing(32)
+        self.people.addWidget(self.call, 1)
+        self.people.addWidget(self.video, 1)
+        self.people.addWidget(self.ok, 1)
         self.body.addWidget(self.title)
         self.body.addWidget(self.text)
         self.body.addWidget(self.contact)
         self.body.addWidget(self.call_state)
-        self.body.addLayout(people)
-        self.body.addWidget(self.ok, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.body.addLayout(self.people)
 
     def _video(self) -> None:
         self.hide()
@@ -118,6 +120,14 @@ class HelpOverlay(Overlay):
         self.video.setText(tr("video.help_button"))
         self.call.setVisible(mode == "village")
         self.call.setText(tr("help.call_staff"))
+        both = video and mode == "village"
+        in_row = self.people.indexOf(self.ok) >= 0
+        if both == in_row:  # move 知道了: under both people, or beside one
+            (self.people if in_row else self.body).removeWidget(self.ok)
+            if both:
+                self.body.addWidget(self.ok, 0, Qt.AlignmentFlag.AlignHCenter)
+            else:
+                self.people.addWidget(self.ok, 1)
         self.title.setText(tr("help.title"))
         self.text.setText(tr(help_key))
         if mode == "village":
