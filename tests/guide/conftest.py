@@ -1,1 +1,1 @@
-from tests.platform.harness import platform  # noqa: F401 - the reference platform over HTTP
+from tests.platform.harness import platform, platform_db  # noqa: F401 - the reference platform over HTTP
