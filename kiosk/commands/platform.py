@@ -101,7 +101,7 @@ def cmd_serve(args: argparse.Namespace, config: KioskConfig) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("kiosk platform serve: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
-    db, url = _database(args, config)
+    db, url = database_of(args, config)
     server = platform_server_class()(db, host=args.host, port=args.port,
                                      ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
                                      key_protection=config.store.key_protection, url=url,
@@ -126,7 +126,7 @@ def cmd_terminal(args: argparse.Namespace, config: KioskConfig) -> int:
     from kiosk.devtree import dev_import
 
     store_mod = dev_import("central.store", "the reference platform's terminals")
-    db, url = _database(args, config)
+    db, url = database_of(args, config)
     store = store_mod.PlatformStore(db, url=url)
     try:
         if args.action == "revoke":
@@ -197,7 +197,7 @@ def cmd_audit(args: argparse.Namespace, config: KioskConfig) -> int:
     from kiosk.devtree import dev_import
 
     store_mod = dev_import("central.store", "the reference platform's audit")
-    db, url = _database(args, config)
+    db, url = database_of(args, config)
     if url is None and not db.exists():
         print(f"kiosk platform audit: no platform database at {db}", file=sys.stderr)
         return 1
@@ -218,7 +218,7 @@ def cmd_audit(args: argparse.Namespace, config: KioskConfig) -> int:
     return 0
 
 
-def _database(args: argparse.Namespace, config: KioskConfig) -> tuple[Path, str | None]:
+def database_of(args: argparse.Namespace, config: KioskConfig) -> tuple[Path, str | None]:
     """(the SQLite file, whose folder keeps the key and attachments; the PostgreSQL URL or
     None) that ``--db`` and ``--data`` say."""
     from kiosk.link import platform_db

@@ -1,7 +1,7 @@
 """``kiosk platform command``: a technician's remote commands to a kiosk, on the reference
 platform (works while it runs; the kiosk carries a command out after its next heartbeat).
 
-    kiosk platform command send TERMINAL NAME [--arg KEY=VALUE]... [--db FILE]
+    kiosk platform command send TERMINAL NAME [--arg KEY=VALUE]... [--db FILE|URL]
     kiosk platform command list [--terminal ID] [--limit N] [--json] [--db FILE]
     kiosk platform command diagnostics SHA256 [-o FILE] [--db FILE]
 
@@ -42,17 +42,20 @@ def register(platform_sub: argparse._SubParsersAction) -> None:
     diag.add_argument("sha256", help="from the diagnostics command's detail")
     diag.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     for p in (send, listing, diag):
-        p.add_argument("--db", type=Path, help="the platform's SQLite file (default: the "
-                       "embedded platform's)")
+        p.add_argument("--db", help="the platform's SQLite file or postgresql:// URL "
+                       "(default: the embedded platform's)")
+        p.add_argument("--data", type=Path, help="with a postgresql:// --db: the platform's "
+                       "folder (key, attachments)")
         p.set_defaults(handler=cmd_remote)
 
 
 def _store(args: argparse.Namespace, config: KioskConfig) -> Any:
+    from kiosk.commands.platform import database_of
     from kiosk.devtree import dev_import
-    from kiosk.link import platform_db
 
     store_mod = dev_import("central.store", "the reference platform's commands")
-    return store_mod.PlatformStore(args.db or platform_db(config))
+    db, url = database_of(args, config)
+    return store_mod.PlatformStore(db, url=url)
 
 
 def _parse_args(pairs: list[str]) -> dict[str, str]:

@@ -91,3 +91,15 @@ def test_platform_serve_takes_a_postgresql_url(tmp_path, platform_db):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+
+
+def test_remote_commands_from_the_cli_reach_a_terminal_on_postgresql(tmp_path, platform,
+                                                                     platform_db):
+    from kiosk.cli import main
+
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[data]\ndir = "{tmp_path.as_posix()}"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "platform", "command", "send", TERMINAL, "unlock",
+                 "--db", platform_db, "--data", str(platform.store.root)]) == 0
+    [command] = platform.store.heartbeat(TERMINAL, {"terminal_id": TERMINAL})
+    assert command["name"] == "unlock"
