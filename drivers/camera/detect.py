@@ -44,9 +44,15 @@ _FAINT_PAPER = 0.5  # on those looks, the least share of the inside that looks l
 # at least this much as paper.
 _LOOK_ON, _LOOK_SURE, _OUTER_PAPER = 0.08, 0.8, 0.8
 # A page running off the frame: its sides run up to the frame's edge, which closes its
-# outline; the last stretch of each (this share of the frame's long side) must be edge
-# for at least this share of it.
+# outline; the last stretch of each (this share of the frame's long side) must be edge for
+# at least this share of it (of one only on a desk the page clearly stands out from: with
+# one corner beyond the frame, the other side may end at a corner seen).
 _END, _END_SUPPORT = 0.025, 0.8
+# Its outline is clearly whiter (this many levels of whiteness) than a band outside it
+# this wide (share of the long side), and around an outline found inside it, what it adds
+# is at least this much as paper as that outline.
+_RING, _RING_WIDTH, _AROUND_PAPER = 35.0, 0.02, 0.8
+_RING_CLEAR = 60.0  # this much whiter: one side running up to the frame's edge will do
 _EDGE = 4.0  # least slope across a side (grey levels per pixel) that is an edge
 _BORDER = 0.012  # of the frame size: a side this close to the frame's edge is the frame's
 _EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
@@ -101,8 +107,13 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     # A white page on a white desk has edges fainter than a usual frame's: when nothing
     # stands out at the usual threshold, look again at a lower one.
     best: _Candidate | None = None
+    seen: _Candidate | None = None
+    first: _Features | None = None
     for faint in (1.0, *_FAINT):
         feats = _Features(small, faint, even_light=faint != 1.0)
+        # Sides that run up to the frame's edge are judged at the usual threshold (at the
+        # lower ones desk texture and noise would do).
+        first = first or feats
         # A still may take longer: more lines tried find a faint page edge among text lines.
         # (The preview only draws the outline: it has no time for outlines the frame's
         # edge closes.)
@@ -112,15 +123,12 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         least, paper = (_MIN_SUPPORT, _SMALL_PAPER) if faint == 1.0 else (0.7, _FAINT_PAPER)
         full = [c for c in cands if not c.on_border and c.support >= least
                 and (c.area >= _SMALL or c.paper >= paper)]
-        if best is not None:  # a later look at a small find: for an outline around it
-            cut_now: list[_Candidate] = []
-        else:
-            cut = cut_now = [c for c in cands if c.on_border and c.support >= max(0.6, least)
-                             and c.area > 0.05 and (faint == 1.0 or c.paper >= paper)
-                             and _runs_off(c, feats)]
         found = _choose(full)
         if best is None:
             best = found
+            seen = _cut_off(cands, best, feats, first, least, paper if faint != 1.0 else 0.0)
+            if seen is not None:
+                break
         elif found is not None:
             # A later look at a small find (a seal, a card's photo, a block of text on a
             # page whose own edges are faint): an outline around it that is as much paper
@@ -130,12 +138,9 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
             if outer:
                 best = max(outer, key=lambda c: c.score)
                 break
-        if cut_now or (best is not None and (best.area >= _LOOK_ON
-                                             or best.support >= _LOOK_SURE)):
+        if best is not None and (best.area >= _LOOK_ON or best.support >= _LOOK_SURE):
             break
-    around = [c for c in cut if best is None or _contains(c.quad, best.quad)]
-    if around:
-        seen = max(around, key=lambda c: c.score)
+    if seen is not None:
         return PageDetection(None, seen.support, cut_off=True, outline=seen.quad / s)
     if best is None:
         return NO_PAGE
@@ -187,11 +192,34 @@ def _choose(cands: list[_Candidate]) -> _Candidate | None:
     return max(outer, key=lambda c: c.score) if outer else best
 
 
-def _runs_off(c: _Candidate, f: _Features) -> bool:
+def _cut_off(cands: list[_Candidate], best: _Candidate | None, f: _Features,
+             first: _Features, least: float, paper: float) -> _Candidate | None:
+    """The part seen of a page running off the frame, if there is one: an outline closed
+    by the frame's edge, whose sides run right up to it, clearly whiter than the desk just
+    outside it, and around the outline found inside (a table or photo on the page, or a
+    block of text) adding paper, not desk."""
+    for c in sorted((c for c in cands if c.on_border and c.support >= max(0.6, least)
+                     and c.area > 0.05 and c.paper >= paper),
+                    key=lambda c: c.score, reverse=True):
+        if best is not None and not _contains(c.quad, best.quad):
+            continue
+        contrast = _contrast(c.quad, f)
+        # One side running up to the frame's edge is enough only where the page stands
+        # out clearly from its desk; on a pale desk both must.
+        if contrast < _RING or not _runs_off(c, first, every=contrast < _RING_CLEAR):
+            continue
+        if best is None or _paper_share(c.quad, f, best.quad) >= _AROUND_PAPER * best.paper:
+            return c
+    return None
+
+
+def _runs_off(c: _Candidate, f: _Features, every: bool = False) -> bool:
     """A page running off the frame has edges that run right up to the frame's edge; an
     outline closed by the frame's edge beyond the end of a page's sides (a page lying
     wholly inside near the edge) has a stretch of nothing there."""
     q, nan = c.quad, np.isnan(c.sides)
+    if nan.sum() > 2:  # a page running off three edges of the frame: no two of its sides seen
+        return False
     reach = _END * max(f.w, f.h)
     ends = []
     for k in np.flatnonzero(~nan):
@@ -201,7 +229,8 @@ def _runs_off(c: _Candidate, f: _Features) -> bool:
             ends.append((p1 + part * (p0 - p1), p1))
         if nan[k - 1]:
             ends.append((p0 + part * (p1 - p0), p0))
-    return all(_segment_support(f, a, b) >= _END_SUPPORT for a, b in ends)
+    ok = [_segment_support(f, a, b) >= _END_SUPPORT for a, b in ends]
+    return bool(ok) and (all(ok) if every else any(ok))
 
 
 def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:
@@ -222,6 +251,18 @@ def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:
     sign = np.sign(np.median(strongest))
     hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
     return float(hit.any(axis=1).mean())
+
+
+def _contrast(quad: np.ndarray, f: _Features) -> float:
+    """How much whiter the inside of the outline is than a band just outside it (within
+    the frame): a page is clearly whiter, a stretch of a desk as white as paper is not."""
+    inside = np.zeros((f.h, f.w), np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
+    width = max(3, round(_RING_WIDTH * max(f.w, f.h)))
+    ring = cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+    if not ring.any() or not inside.any():
+        return 0.0
+    return float(np.median(f.paper[inside > 0]) - np.median(f.paper[ring]))
 
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
@@ -425,9 +466,10 @@ def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
     return out
 
 
-def _paper_share(quad: np.ndarray, f: _Features) -> float:
-    """Share of the outline's inside that looks like paper: white and grey, or at least
-    clearly whiter than this frame's usual (a page in shadow is still the palest thing)."""
+def _paper_share(quad: np.ndarray, f: _Features, hole: np.ndarray | None = None) -> float:
+    """Share of the outline's inside (less the ``hole``) that looks like paper: white and
+    grey, or at least clearly whiter than this frame's usual (a page in shadow is still
+    the palest thing)."""
     x0, y0 = np.maximum(np.floor(quad.min(0)).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(quad.max(0)).astype(int) + 1, [f.w, f.h])
     roi = f.paper[y0:y1, x0:x1]
@@ -435,6 +477,8 @@ def _paper_share(quad: np.ndarray, f: _Features) -> float:
         return 0.0
     inside = np.zeros(roi.shape, np.uint8)
     cv2.fillConvexPoly(inside, np.round(quad - [x0, y0]).astype(np.int32), 1)
+    if hole is not None:
+        cv2.fillConvexPoly(inside, np.round(hole - [x0, y0]).astype(np.int32), 0)
     white = (roi > 150) | (roi > f.paper_level)
     return float(white[inside > 0].mean()) if inside.any() else 0.0
 
