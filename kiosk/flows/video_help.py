@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 ACTIVE = ("calling", "ringing", "connecting", "connected")
 SIGNAL_DEADLINE = 5.0  # seconds for one request of the call's signalling
-OWN_PICTURE_WIDTH = 360  # pixels of the citizen's own small picture
 
 
 class _Newest:
