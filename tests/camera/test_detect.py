@@ -58,6 +58,17 @@ def test_a_page_off_the_edge_is_reported_not_guessed():
     assert det.outline is not None  # what was seen, to draw on the preview
 
 
+@pytest.mark.parametrize("background", ["dark_mat", "white_desk", "wood", "grey_desk"])
+def test_a_page_close_to_the_frame_edge_is_not_called_cut_off(background):
+    """The frame's edges close outlines too (for a page that does run off): a page lying
+    wholly inside, its top edge ~3 % of the frame below the frame's, is still found whole."""
+    pose = Pose(scale=0.9, rz=2, cy=0.49)
+    assert in_view(page_quad(scene("letter", pose=pose), SIZE), SIZE)
+    det = detect_page(frame("letter", pose=pose, background=background)[0])
+    assert det.found and not det.cut_off
+    assert _score("letter", pose=pose, background=background) > 0.96
+
+
 def test_preview_path_finds_the_same_page_roughly(letter_frame):
     img, truth = letter_frame
     fast = detect_page(img, refine=False)
