@@ -7,32 +7,17 @@ from __future__ import annotations
 import json
 import zipfile
 
-import pytest
-
 from kiosk import usb
 from kiosk.flows.staff import PAGES
-from kiosk.staff import hash_secret
 from offline_cache.outbox import State
 from tests.gui.conftest import tap
-from tests.gui.test_staff_mode import STAFF_PIN, audit, open_staff
+from tests.gui.test_staff_logs import kiosk_toml, media, pin_hash
+from tests.gui.test_staff_mode import audit, open_staff
 
 ID_NUMBER = "11010519491231002X"
 PHOTO = b"\xff\xd8\xff\xe0 a photo of a birth certificate"
 
-
-@pytest.fixture(scope="module")
-def pin_hash() -> str:
-    return hash_secret(STAFF_PIN)
-
-
-@pytest.fixture
-def media(tmp_path_factory):
-    return tmp_path_factory.mktemp("media")
-
-
-@pytest.fixture
-def kiosk_toml(pin_hash, media) -> str:
-    return f'[staff]\npin_hash = "{pin_hash}"\nusb_roots = ["{media.as_posix()}"]\n'
+__all__ = ["kiosk_toml", "media", "pin_hash"]  # the fixtures, shared with the logs page's
 
 
 def test_a_refused_case_is_exported_for_a_counter(window, qtbot, ctx, media, monkeypatch):
