@@ -214,9 +214,9 @@ def _console(book: CallBook, token: str, parse: Any, people: Any = None) -> Fast
             raise Refusal(401, "not_staff", "a console login or the staff token is needed")
         return "(call page token)"
 
-    def audit(user: str, action: str, call: Call, request: Request) -> None:
+    def audit(user: str, action: str, call: Call, request: Request, what: str = "") -> None:
         if people is not None:
-            people.audit(user, action, call.terminal, call.id,
+            people.audit(user, action, call.terminal, f"{call.id} {what}".strip(),
                          request.client.host if request.client else "")
 
     @console.get("/call.html")
@@ -257,7 +257,7 @@ def _console(book: CallBook, token: str, parse: Any, people: Any = None) -> Fast
         user = staff(authorization, request)
         _, push = parse(Push, await request.body())
         call = book.push(call_id, push.item)
-        audit(user, f"call_push {push.item}", call, request)
+        audit(user, "call_push", call, request, push.item)
         return JSONResponse(call.public())
 
     @console.post("/calls/{call_id}/hangup")

@@ -108,10 +108,11 @@ def test_a_console_login_answers_pushes_and_is_audited_by_name(platform):
                           json={"item": "<script>"}).status_code == 422
         assert kiosk.get(f"{url}/v1/calls/{call['id']}").json()["push"] == "flow:queue"
         staff.post(f"{url}/console/calls/{call['id']}/hangup")
-        done = [(r["user"], r["action"]) for r in book.audit_rows()
+        done = [(r["user"], r["action"], r["detail"]) for r in book.audit_rows()
                 if r["action"].startswith("call_")]
-        assert set(done) == {("li.na", "call_answer"), ("li.na", "call_push flow:queue"),
-                             ("li.na", "call_hang_up")}
+        assert set(done) == {("li.na", "call_answer", call["id"]),
+                             ("li.na", "call_push", f"{call['id']} flow:queue"),
+                             ("li.na", "call_hang_up", call["id"])}
         assert requests.get(f"{url}/console/calls").status_code == 401  # neither: refused
     finally:
         book.close()
