@@ -258,8 +258,8 @@ class Navigator(QObject):
             self.ctx.usage.left(fid)  # unfinished: given up
 
     def _finished(self) -> None:
-        fid = self._owner.get(self.step) if self._under is None else self._under
-        if fid is not None and self.ctx.usage is not None:
+        fid = self._under or self.flow_of(self.step)
+        if fid and self.ctx.usage is not None:
             self.ctx.usage.finished(fid, self._clock())
 
     def _add(self, step: str, screen: Screen) -> None:
