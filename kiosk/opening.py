@@ -48,7 +48,9 @@ def _hm(t: time) -> str:
     return "24:00" if t == _END_OF_DAY else t.strftime("%H:%M")
 
 
-def _days(weekdays: frozenset[int], words: dict[str, str]) -> str:
+def days_words(weekdays: frozenset[int], language: str) -> str:
+    """每天, 周一至周五, 周一、周三: the days of ``weekdays`` as a screen says them."""
+    words = catalog(language)
     days = sorted(weekdays)
     if set(days) == _ALL_WEEK:
         return words["opening.every_day"]
@@ -58,20 +60,32 @@ def _days(weekdays: frozenset[int], words: dict[str, str]) -> str:
     return words["opening.day_sep"].join(name[d] for d in days)
 
 
+def spans_words(hours: Hours, language: str) -> str:
+    """09:00–12:00、13:30–17:30."""
+    return catalog(language)["opening.span_sep"].join(
+        f"{_hm(a)}–{_hm(b)}" for a, b in hours.spans)
+
+
+def day_words(at: datetime, now: datetime, language: str) -> str:
+    """今天, 明天, or the weekday of ``at`` (within a week of ``now``)."""
+    words = catalog(language)
+    ahead = (at.date() - now.date()).days
+    return (words["opening.today"] if ahead == 0 else words["opening.tomorrow"] if ahead == 1
+            else words[f"opening.day.{at.isoweekday()}"])
+
+
 def closed_text(hours: Hours, now: datetime, language: str, phone: str = "") -> ClosedText:
     """The closed screen's lines; ``phone``: the station's, for help meanwhile."""
     words = catalog(language)
     help_line = words["opening.help"].format(phone=phone) if phone else ""
-    spans = words["opening.span_sep"].join(f"{_hm(a)}–{_hm(b)}" for a, b in hours.spans)
-    schedule = words["opening.hours"].format(days=_days(hours.weekdays, words), spans=spans)
+    schedule = words["opening.hours"].format(days=days_words(hours.weekdays, language),
+                                             spans=spans_words(hours, language))
     at = hours.next_opening(now)
     if at is None:
         return ClosedText(words["opening.title"], schedule, "", help_line)
-    ahead = (at.date() - now.date()).days
-    day = (words["opening.today"] if ahead == 0 else words["opening.tomorrow"] if ahead == 1
-           else words[f"opening.day.{at.isoweekday()}"])
     return ClosedText(words["opening.title"], schedule,
-                      words["opening.next"].format(day=day, at=at.strftime("%H:%M")), help_line)
+                      words["opening.next"].format(day=day_words(at, now, language),
+                                                   at=at.strftime("%H:%M")), help_line)
 
 
 def set_backlight(on: bool) -> None:

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.call_audio import PcmQueue, Speaker
 from kiosk.hours import Hours
-from kiosk.i18n import tr
+from kiosk.i18n import tr, translator
+from kiosk.opening import day_words, days_words, spans_words
 from kiosk.voice import Prompt, Text
 from screens.capture import to_qimage
 from screens.entry import DigitPadScreen
@@ -116,26 +117,15 @@ def _fit(image: QImage, room: QRectF) -> QRectF:
 
 
 def describe_hours(hours: Hours) -> str:
-    """周一至周五 09:00–12:00、13:30–17:30, as the screen says it."""
-    days = sorted(hours.weekdays)
-    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-        when = tr("video.days_range", first=tr(f"video.weekday.{days[0]}"),
-                  last=tr(f"video.weekday.{days[-1]}"))
-    else:
-        when = tr("video.days_list").join(tr(f"video.weekday.{d}") for d in days)
-    spans = tr("video.days_list").join(f"{a:%H:%M}–{b:%H:%M}" for a, b in hours.spans)
-    return f"{when} {spans}"
+    """周一至周五 09:00–12:00、13:30–17:30, as the closed screen says it too."""
+    language = translator.language
+    return f"{days_words(hours.weekdays, language)} {spans_words(hours, language)}"
 
 
 def describe_next(at: datetime | None, now: datetime) -> str:
     if at is None:
         return tr("video.next_never")
-    days = (at.date() - now.date()).days
-    if days == 0:
-        return tr("video.next_today", t=f"{at:%H:%M}")
-    if days == 1:
-        return tr("video.next_tomorrow", t=f"{at:%H:%M}")
-    return tr("video.next_day", day=tr(f"video.weekday.{at.isoweekday()}"), t=f"{at:%H:%M}")
+    return tr("video.next", day=day_words(at, now, translator.language), t=f"{at:%H:%M}")
 
 
 class VideoHelpScreen(Screen):
@@ -189,9 +179,7 @@ class VideoHelpScreen(Screen):
         self.reset()
 
     # --- what the flow says ------------------------------------------------------------
-    def show_closed(self, hours: Hours, next_at: datetime | None) -> None:
-        now = datetime.now() if next_at is None or next_at.tzinfo is None \
-            else datetime.now(next_at.tzinfo)
+    def show_closed(self, hours: Hours, next_at: datetime | None, now: datetime) -> None:
         self._set("closed", ("video.closed_title", {}),
                   ("video.closed_text", {"hours": describe_hours(hours),
                                          "next": describe_next(next_at, now)}))

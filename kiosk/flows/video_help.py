@@ -123,7 +123,8 @@ class VideoHelpFlow(Flow):
         if self.hours.open_at(now):
             self.call_staff()
         else:
-            self.host.screen("video_help").show_closed(self.hours, self.hours.next_opening(now))
+            self.host.screen("video_help").show_closed(self.hours, self.hours.next_opening(now),
+                                                       now)
 
     def call_staff(self) -> None:
         from kiosk.link import terminal_secret
