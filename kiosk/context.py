@@ -166,6 +166,8 @@ class KioskContext:
     def stop(self) -> None:
         if self.sync is not None:
             self.sync.close()
+        if self.usage is not None:
+            self.usage.flush()
         if self.queue_client is not None:
             self.queue_client.close()
         if self.link is not None:

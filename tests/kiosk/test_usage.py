@@ -31,6 +31,10 @@ def test_started_finished_and_given_up_are_counted_and_kept(tmp_path):
                       "apply": {"taken": 2, "finished": 0, "abandoned": 2, "seconds": 0}}
     again = UsageBook(tmp_path / "usage.json", today)  # after a restart
     assert again.telemetry() == book.telemetry()
+    book.taken("scan", 300.0)  # counted in memory; written by the next heartbeat or the stop
+    assert "scan" not in (tmp_path / "usage.json").read_text()
+    book.flush()
+    assert UsageBook(tmp_path / "usage.json", today).telemetry() == book.telemetry()
 
 
 def test_only_two_days_go_in_the_heartbeat_and_a_week_is_kept(tmp_path):
@@ -40,7 +44,7 @@ def test_only_two_days_go_in_the_heartbeat_and_a_week_is_kept(tmp_path):
         book.taken("queue", 0.0)
         today.day += timedelta(days=1)
     book.taken("queue", 0.0)
-    assert sorted(book.telemetry()["usage"]) == ["2026-12-15", "2026-12-16"]
+    assert sorted(book.telemetry()["usage"]) == ["2026-12-15", "2026-12-16"]  # and written
     kept = (tmp_path / "usage.json").read_text()
     assert "2026-12-10" in kept and "2026-12-09" not in kept
 
