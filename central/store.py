@@ -242,7 +242,9 @@ class PlatformStore:
             raise Refusal(409, "terminal_exists" if known else "unknown_terminal",
                           f"terminal {terminal} is {'already' if known else 'not'} enrolled"
                           f"{' (rotate it instead)' if known else ''}")
-        token = secrets.token_urlsafe(24)
+        # Hex, not token_urlsafe: a technician types it on a command line, and one urlsafe
+        # token in 64 begins with "-", which the shell's argument parser takes for an option.
+        token = secrets.token_hex(24)
         with self._tx() as db:
             db.execute("INSERT INTO enrolment VALUES (?, ?, ?)",
                        (hashlib.sha256(token.encode()).hexdigest(), terminal,
