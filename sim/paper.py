@@ -64,7 +64,10 @@ def show_picture(name: str, bgr: np.ndarray) -> None:
     render_paper.cache_clear()
 
 
-@functools.lru_cache(maxsize=32)
+# A few sheets, not dozens: the simulated camera takes a new sheet (a new seed) at every
+# placement, so a sheet is only ever asked for again while it lies under the camera, and an
+# A4 sheet is 6.5 MB; 32 of them made a long-running kiosk on simulators grow by 200 MB.
+@functools.lru_cache(maxsize=4)
 def render_paper(kind: str, seed: int = 0) -> np.ndarray:
     """The flat sheet as a BGR image (read-only: it is shared by the cache)."""
     if kind in _PICTURES:
