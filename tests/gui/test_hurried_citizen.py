@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from kiosk.i18n import translator
 from screens import theme as th
 from screens.widgets import Tile, button
-from tests.gui.conftest import all_texts, tap, tap_at
+from tests.gui.conftest import all_texts, answer_elder_offer, tap, tap_at
 
 
 def identify(qtbot, ctx, sample: str = "resident") -> None:
@@ -200,3 +200,21 @@ def _today():
     from datetime import date
 
     return date.today()
+
+
+@pytest.mark.parametrize("second", ["resident", "resident_long_term"])
+def test_after_a_walk_away_the_next_card_and_a_tap_on_the_ticket_tile_work(qtbot, window, ctx,
+                                                                          second):
+    identify(qtbot, ctx)
+    tap(window, window.screen("home").tiles["queue"])
+    assert window.current is window.screen("category")
+    window.clock.advance(ctx.idle_policy.timeout + ctx.idle_policy.grace + 1)  # walks off
+    qtbot.waitUntil(lambda: not ctx.sessions.current.has_personal_data, timeout=5000)
+    assert window.current is window.screen("home") and not window.idle_overlay.isVisible()
+    identify(qtbot, ctx, second)  # the next citizen, the same card or another
+    if second == "resident_long_term":  # born 1949: asked about 大字 first, over the tiles
+        answer_elder_offer(qtbot, window)
+    tap(window, window.screen("home").tiles["queue"])
+    assert window.current is window.screen("category")
+    tap(window, window.screen("category").tiles[0])
+    wait_for_ticket(qtbot, window)
