@@ -18,6 +18,7 @@ from kiosk.config import KioskConfig, dev_mode
 from kiosk.context import KioskContext
 from kiosk.cover import attach_cover
 from kiosk.i18n import translator
+from kiosk.memory import tune_allocator
 from kiosk.navigator import HOME
 from kiosk.remote import with_remote_config
 from kiosk.remote_gui import attach_remote
@@ -78,6 +79,7 @@ def simulator_panel(win: KioskWindow, ctx: KioskContext) -> Callable[[], None] |
 def run_kiosk(config: KioskConfig, sim_panel: bool = False, windowed: bool = False,
               screenshot: str | None = None, elder: bool = False) -> int:
     use_onscreen_keyboard()
+    tune_allocator()  # before the device and sync threads start
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = with_remote_config(config)  # keys a remote command set
     ctx = KioskContext.build(config)
