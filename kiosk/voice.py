@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache, partial
 from pathlib import Path
@@ -366,7 +366,6 @@ class Voice:
     enabled: bool = True
     on: bool = False
     current: Prompt = ()
-    spoken: list[tuple[Prompt, list[Path]]] = field(default_factory=list, repr=False)
 
     def show(self, prompt: Prompt) -> None:
         """A screen (or its state) changed: this is now what it says; said if voice is on."""
