@@ -109,9 +109,9 @@ def _summary(scores: list[float]) -> dict[str, float]:
 def cut_off_reporting(n: int, seed: int) -> dict[str, object]:
     """Pages truly running off the frame: how often the detector says so, not guesses.
 
-    ``random_scene(cut_off=True)`` gives up after 200 tries and keeps its last pose, which
-    for a small card is often wholly inside the frame: such a frame is no cut-off page and
-    is not counted (``not_cut_off``)."""
+    ``random_scene(cut_off=True)`` slides a page that its random tries left inside over
+    the nearest edge, so every frame should be cut off; one that is not (``not_cut_off``)
+    is not counted."""
     rng = np.random.default_rng(seed + 1)
     size = (1296, 972)
     said = guessed = inside = 0

@@ -121,6 +121,9 @@ def random_scene(rng: np.random.Generator, papers: tuple[str, ...] | None = None
               else in_view(quad, (1000, 750)))
         if ok and _visible_share(quad, (1000, 750)) > 0.6:
             break
+    else:
+        if cut_off:  # a small card rarely runs off at random: slide it over the nearest edge
+            pose = _off_the_edge(Scene(paper, pose), (1000, 750))
     background = str(rng.choice((*BACKGROUNDS, PAPER_WHITE_DESK)))
     dim = rng.random() < 0.2
     cast_tint = rng.random() < 0.3
@@ -146,6 +149,22 @@ def random_scene(rng: np.random.Generator, papers: tuple[str, ...] | None = None
         gloss=rng.uniform(0.4, 1.0) if card and rng.random() < 0.5 else 0.0,
         curl=curl, crumple=crumple,
     )
+
+
+def _off_the_edge(scene: Scene, size: tuple[int, int]) -> Pose:
+    """The scene's pose slid (no new random draws) towards the frame's edge nearest the
+    page until a corner lies at least 2 % of the frame beyond it."""
+    pose = scene.pose
+    quad = page_quad(scene, size)
+    w, h = size
+    gaps = {("cx", -1): quad[:, 0].min() / w, ("cx", 1): 1 - quad[:, 0].max() / w,
+            ("cy", -1): quad[:, 1].min() / h, ("cy", 1): 1 - quad[:, 1].max() / h}
+    (axis, sign), _ = min(gaps.items(), key=lambda kv: kv[1])
+    for _ in range(200):
+        if not in_view(page_quad(replace(scene, pose=pose), size), size, margin=-0.02):
+            break
+        pose = replace(pose, **{axis: getattr(pose, axis) + sign * 0.005})
+    return pose
 
 
 def random_empty_scene(rng: np.random.Generator) -> Scene:
