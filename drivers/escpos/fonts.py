@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import subprocess
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
@@ -70,21 +71,31 @@ def find_cjk_font(bold: bool = False) -> FontFile | None:
 
 
 class GlyphCache:
-    """Printer cells for characters, cached by (char, full width, bold, w, h)."""
+    """Printer cells for characters, cached by (char, full width, bold, w, h), the most
+    recently used ``limit`` of them: over months of receipts (place and service names, a
+    masked name now and then) the characters printed are not a fixed set."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 4096) -> None:
         self._fonts: dict[bool, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
-        self._cells: dict[tuple[str, bool, bool, int, int], Image.Image] = {}
+        self._cells: OrderedDict[tuple[str, bool, bool, int, int], Image.Image] = OrderedDict()
         self._baseline: dict[bool, int] = {}
+        self.limit = limit
+
+    def __len__(self) -> int:
+        return len(self._cells)
 
     def cell(self, ch: str, full: bool, bold: bool, w: int, h: int) -> Image.Image:
         key = (ch, full, bold, w, h)
         img = self._cells.get(key)
-        if img is None:
-            img = self._base_cell(ch, full, bold)
-            if (w, h) != (1, 1):
-                img = img.resize((img.width * w, img.height * h), Image.Resampling.NEAREST)
-            self._cells[key] = img
+        if img is not None:
+            self._cells.move_to_end(key)
+            return img
+        img = self._base_cell(ch, full, bold)
+        if (w, h) != (1, 1):
+            img = img.resize((img.width * w, img.height * h), Image.Resampling.NEAREST)
+        self._cells[key] = img
+        if len(self._cells) > self.limit:
+            self._cells.popitem(last=False)
         return img
 
     def _font(self, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

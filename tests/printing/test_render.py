@@ -153,3 +153,18 @@ def test_garbage_never_crashes(seed: int) -> None:
     for data in (noise, ticket[:cut_at], ticket[:cut_at] + noise + ticket):
         pages = render_escpos(data)
         assert all(p.width == 576 for p in pages)
+
+
+def test_the_glyph_cache_keeps_the_most_recent_characters_not_every_one_ever_printed():
+    from drivers.escpos.fonts import GlyphCache
+
+    glyphs = GlyphCache(limit=3)
+    first = glyphs.cell("国", True, False, 1, 1)
+    for ch in "一二":
+        glyphs.cell(ch, True, False, 1, 1)
+    assert glyphs.cell("国", True, False, 1, 1) is first  # used again: kept, now the newest
+    glyphs.cell("三", True, False, 1, 1)  # pushes out "一", the least recently used
+    assert len(glyphs) == 3
+    assert glyphs.cell("国", True, False, 1, 1) is first
+    glyphs.cell("一", True, False, 1, 1)  # drawn again, and "二" goes
+    assert len(glyphs) == 3
