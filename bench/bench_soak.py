@@ -72,9 +72,12 @@ def until(cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> No
         wait(10)
 
 
-def rss_kb() -> int:
+def rss_kb(field: str = "VmRSS") -> int:
+    """The process's resident memory, or one part of it: ``RssAnon`` is its own (heap,
+    frames); ``RssFile`` is mapped files (libraries, the CJK fonts), shared and reclaimable,
+    which grows as characters not drawn before are read from the font."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
@@ -105,10 +108,11 @@ def measure(data: Path) -> dict[str, float]:
     ctypes.CDLL(None).malloc_trim(0)
     # The simulated camera renders full frames all the time (7 MB each, two in flight): the
     # least of a few looks is what stays, of the memory in use as of the RSS.
-    in_use, trimmed = malloc_in_use_mb(), rss_kb()
+    in_use, trimmed, anon = malloc_in_use_mb(), rss_kb(), rss_kb("RssAnon")
     for _ in range(9):
         wait(100)
         in_use, trimmed = min(in_use, malloc_in_use_mb()), min(trimmed, rss_kb())
+        anon = min(anon, rss_kb("RssAnon"))
     files = {}
     for name, path in (("outbox", data / "outbox"), ("queue", data)):
         db = sorted(path.glob("*.sqlite3"))
@@ -118,6 +122,8 @@ def measure(data: Path) -> dict[str, float]:
     return {
         "RSS MB": rss,
         "RSS trimmed MB": trimmed / 1024,
+        "RSS anon MB": anon / 1024,
+        "RSS files MB": rss_kb("RssFile") / 1024,
         "malloc in use MB": in_use,
         "Python objects k": len(gc.get_objects()) / 1000,
         "Python threads": threading.active_count(),
