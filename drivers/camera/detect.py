@@ -87,16 +87,11 @@ class _Candidate:
     area: float  # fraction of the frame
     paper: float  # share of the inside that looks like paper (bright, grey)
 
+    support: float  # of its sides, 0..1 (see _support)
     on_border: bool = False
-    support: float = 0.0  # of its sides, 0..1 (see __post_init__)
 
     def __post_init__(self) -> None:
         self.on_border = bool(np.isnan(self.sides).any())
-        # The weakest sides count most, but one faint side (a white card's edge on a pale
-        # desk) is not yet a reason to doubt three clear ones.
-        s = np.sort(self.sides[~np.isnan(self.sides)])
-        if s.size:
-            self.support = float(0.5 * s.mean() + 0.25 * s[0] + 0.25 * s[min(1, s.size - 1)])
 
     @property
     def score(self) -> float:
@@ -271,21 +266,23 @@ def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:
 def _contrast(quad: np.ndarray, f: _Features) -> float:
     """How much whiter the inside of the outline is than a band just outside it (within
     the frame): a page is clearly whiter, a stretch of a desk as white as paper is not."""
-    inside = np.zeros((f.h, f.w), np.uint8)
-    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
-    width = max(3, round(_RING_WIDTH * max(f.w, f.h)))
-    ring = cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+    inside, ring = _inside_and_ring(quad, f)
     if not ring.any() or not inside.any():
         return 0.0
     return float(np.median(f.paper[inside > 0]) - np.median(f.paper[ring]))
 
 
-def _ring_paper(quad: np.ndarray, f: _Features) -> float:
-    """Share of a band just outside the outline (within the frame) that looks like paper."""
+def _inside_and_ring(quad: np.ndarray, f: _Features) -> tuple[np.ndarray, np.ndarray]:
+    """The outline's inside (0/1) and the band just outside it, within the frame."""
     inside = np.zeros((f.h, f.w), np.uint8)
     cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
     width = max(3, round(_RING_WIDTH * max(f.w, f.h)))
-    ring = cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+    return inside, cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+
+
+def _ring_paper(quad: np.ndarray, f: _Features) -> float:
+    """Share of a band just outside the outline (within the frame) that looks like paper."""
+    _, ring = _inside_and_ring(quad, f)
     if not ring.any():
         return 0.0
     # Whiteness is judged against the frame's whitest (in dim light no paper is white).
@@ -502,24 +499,30 @@ def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
     for axis, limit in ((0, 0), (0, f.w - 1), (1, 0), (1, f.h - 1)):
         on = (np.abs(p0[..., axis] - limit) < m) & (np.abs(p1[..., axis] - limit) < m)
         sides[on] = np.nan
-    # Outlines too weak ever to be chosen are dropped before they become candidates (the
-    # support of each as _Candidate works it out, for all at once).
-    seen = ~np.isnan(sides)
-    n = seen.sum(axis=1)
-    ranked = np.sort(np.where(seen, sides, np.inf), axis=1)
-    with np.errstate(invalid="ignore"):
-        mean = np.where(seen, sides, 0.0).sum(axis=1) / np.maximum(n, 1)
-    second = ranked[np.arange(len(ranked)), np.clip(n - 1, 0, 1)]
-    support = np.where(n > 0, 0.5 * mean + 0.25 * ranked[:, 0] + 0.25 * second, 0.0)
-    out = [_Candidate(qs[i], sides[i], float(areas[i]), 0.0)
+    # Outlines too weak ever to be chosen are dropped before they become candidates.
+    support = _support(sides)
+    out = [_Candidate(qs[i], sides[i], float(areas[i]), 0.0, float(support[i]))
            for i in np.flatnonzero(support >= _MIN_SUPPORT)]
     # Only the leading contenders are worth looking inside (the paper term moves a score
     # by 15 % at most).
-    leading = sorted((c for c in out if c.support >= _MIN_SUPPORT),
-                     key=lambda c: c.support * c.area ** 0.25, reverse=True)[:_LOOK_INSIDE]
+    leading = sorted(out, key=lambda c: c.support * c.area ** 0.25,
+                     reverse=True)[:_LOOK_INSIDE]
     for c in leading:
         c.paper = _paper_share(c.quad, f)
     return out
+
+
+def _support(sides: np.ndarray) -> np.ndarray:
+    """Support of each outline (a row of its four sides, NaN on the frame's edge), 0..1:
+    the weakest sides count most, but one faint side (a white card's edge on a pale desk)
+    is not yet a reason to doubt three clear ones."""
+    seen = ~np.isnan(sides)
+    n = seen.sum(axis=1)
+    ranked = np.sort(np.where(seen, sides, np.inf), axis=1)
+    mean = np.where(seen, sides, 0.0).sum(axis=1) / np.maximum(n, 1)
+    second = ranked[np.arange(len(ranked)), np.clip(n - 1, 0, 1)]
+    with np.errstate(invalid="ignore"):  # inf * 0 where no side is seen
+        return np.where(n > 0, 0.5 * mean + 0.25 * ranked[:, 0] + 0.25 * second, 0.0)
 
 
 def _paper_share(quad: np.ndarray, f: _Features, hole: np.ndarray | None = None) -> float:
