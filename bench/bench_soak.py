@@ -41,7 +41,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.config import parse_config  # noqa: E402
 from kiosk.context import KioskContext  # noqa: E402
-from kiosk.memory import tune_allocator  # noqa: E402
+from kiosk.memory import mallinfo, tune_allocator  # noqa: E402
 from kiosk.qt_main import create_window  # noqa: E402
 
 MIX = ("ticket", "capture", "report", "walk_away")
@@ -82,22 +82,11 @@ def rss_kb(field: str = "VmRSS") -> int:
     return 0
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
-
-
 def malloc_in_use_mb() -> float:
-    """What the C allocator has handed out and not had back (glibc's mallinfo2): a leak in
-    native code (Qt, numpy, OpenCV) shows here even when RSS hides it."""
-    try:
-        fn = ctypes.CDLL(None).mallinfo2
-    except AttributeError:  # not glibc ≥ 2.33
-        return float("nan")
-    fn.restype = _MallInfo2
-    info = fn()
-    return (info.uordblks + info.hblkhd) / 2**20
+    """What the C allocator has handed out and not had back: a leak in native code (Qt,
+    numpy, OpenCV) shows here even when RSS hides it."""
+    info = mallinfo()
+    return float("nan") if info is None else (info.uordblks + info.hblkhd) / 2**20
 
 
 def measure(data: Path) -> dict[str, float]:

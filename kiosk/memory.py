@@ -40,3 +40,20 @@ def tune_allocator() -> bool:
     if not done:
         log.warning("the C allocator refused the kiosk's settings; memory may creep")
     return done
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def mallinfo() -> _MallInfo2 | None:
+    """glibc's own account of the heap (mallinfo2): ``uordblks`` handed out from arenas,
+    ``hblkhd`` in mappings of their own. None when not glibc ≥ 2.33."""
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _MallInfo2
+    return fn()

@@ -12,21 +12,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # In a fresh process (the allocator's state is per process): free one frame, take another,
 # and look at how many bytes glibc holds in mappings of their own (mallinfo2's hblkhd).
 _PROBE = """
-import ctypes, sys
+import sys
 import numpy as np
 sys.path.insert(0, {root!r})
-from kiosk.memory import tune_allocator
+from kiosk.memory import mallinfo, tune_allocator
 if {tuned}:
     assert tune_allocator()
-class Info(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
-                "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-info = ctypes.CDLL(None).mallinfo2
-info.restype = Info
 frame = np.ones((1944, 2592, 3), np.uint8)  # one full frame, 15 MB
 del frame
 frame = np.ones((1944, 2592, 3), np.uint8)  # the next
-print(info().hblkhd)
+print(mallinfo().hblkhd)
 """
 
 
