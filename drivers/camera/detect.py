@@ -31,6 +31,9 @@ PREVIEW_WORK_SIZE = 480  # the preview only draws the outline; the still is foun
 MIN_AREA = 0.008  # of the frame: an ID card on an A3 field is ~0.04
 # A small outline must look like paper (an ID card does, a phone lying there does not).
 _SMALL, _SMALL_PAPER = 0.08, 0.3
+# Nor may it be clearly more coloured than the desk around it (a sticky note; a card's
+# tint is the light's, which the desk has too) or clearly darker (a wallet, a phone).
+_SMALL_CHROMA, _SMALL_DARKER = 15.0, 30.0
 _MIN_SUPPORT = 0.45  # weakest side: share of it that must run along an edge
 _LOOK_INSIDE = 24  # candidates whose inside is looked at
 # On the later looks, also outlines with two meeting sides among the few strongest lines
@@ -123,7 +126,7 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         # up too: only clear sides count, and a small outline must be clearly paper.
         least, paper = (_MIN_SUPPORT, _SMALL_PAPER) if faint == 1.0 else (0.7, _FAINT_PAPER)
         full = [c for c in cands if not c.on_border and c.support >= least
-                and (c.area >= _SMALL or c.paper >= paper)]
+                and (c.area >= _SMALL or (c.paper >= paper and _pale(c.quad, feats)))]
         found = _choose(full)
         if best is None:
             best = found
@@ -280,6 +283,18 @@ def _inside_and_ring(quad: np.ndarray, f: _Features) -> tuple[np.ndarray, np.nda
     return inside, cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
 
 
+def _pale(quad: np.ndarray, f: _Features) -> bool:
+    """Whether the outline's inside is neither clearly more coloured nor clearly darker
+    than a band just outside it: paper is pale, a sticky note or a wallet is not."""
+    inside, ring = _inside_and_ring(quad, f)
+    if not ring.any() or not inside.any():
+        return True
+    inner = inside > 0
+    chroma = f.chroma
+    return bool(np.median(chroma[inner]) <= np.median(chroma[ring]) + _SMALL_CHROMA
+                and np.median(f.light[inner]) >= np.median(f.light[ring]) - _SMALL_DARKER)
+
+
 def _ring_paper(quad: np.ndarray, f: _Features) -> float:
     """Share of a band just outside the outline (within the frame) that looks like paper."""
     _, ring = _inside_and_ring(quad, f)
@@ -321,6 +336,8 @@ class _Features:
         # An edge is what stands out of this frame's own noise and texture.
         self.edge = faint * max(_EDGE, 3.0 * float(np.median(self.mag[::3, ::3])))
         self.edges = cv2.Canny(self.lab, self.edge * 8, 2 * self.edge * 8, L2gradient=True)
+        self.light = lab[:, :, 0]
+        self.chroma = cv2.add(cv2.absdiff(lab[:, :, 1], 128), cv2.absdiff(lab[:, :, 2], 128))
         self.paper = cv2.subtract(lab[:, :, 0], cv2.absdiff(lab[:, :, 1], 128) * 2
                                   + cv2.absdiff(lab[:, :, 2], 128) * 2)
         self.paper_level = float(np.percentile(self.paper[::4, ::4], 60)) + 25
