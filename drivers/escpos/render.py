@@ -9,6 +9,7 @@ interpreter must never raise on garbage, whatever a client sends.
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,7 +94,7 @@ class EscPosInterpreter:
         self.on_paper_sensor = on_paper_sensor
         self.take_paper = take_paper
         self.on_cut = on_cut
-        self.glyphs = glyphs or GlyphCache()
+        self.glyphs = glyphs if glyphs is not None else GlyphCache()  # an empty one is falsy
         self._buf = bytearray()
         self._job = bytearray()
         self._strips: list[Image.Image] = []
@@ -585,16 +586,27 @@ class EscPosInterpreter:
 def render_escpos(
     data: bytes, *, chinese_default: bool = True, width_dots: int = spec.PAPER_WIDTH_DOTS
 ) -> list[Image.Image]:
-    """Every page ``data`` prints, cut or not, as 1-bit images ``width_dots`` wide."""
+    """Every page ``data`` prints, cut or not, as 1-bit images ``width_dots`` wide.
+
+    The kiosk calls this after every receipt (how much paper it used): the glyphs and the
+    two CJK faces (20 MB each, mapped by FreeType) are the process's one set, not opened
+    again for each job. One render at a time: FreeType faces are not shared across threads.
+    """
     pages: list[Image.Image] = []
 
     def keep(page: Image.Image | None, _job: bytes) -> None:
         if page is not None:
             pages.append(page)
 
-    interpreter = EscPosInterpreter(
-        chinese_default=chinese_default, width_dots=width_dots, on_cut=keep
-    )
-    interpreter.feed(data)
-    interpreter.finish()
+    with _SHARED_LOCK:
+        interpreter = EscPosInterpreter(
+            chinese_default=chinese_default, width_dots=width_dots, on_cut=keep,
+            glyphs=_SHARED_GLYPHS,
+        )
+        interpreter.feed(data)
+        interpreter.finish()
     return pages
+
+
+_SHARED_GLYPHS = GlyphCache()
+_SHARED_LOCK = threading.Lock()

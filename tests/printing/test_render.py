@@ -168,3 +168,23 @@ def test_the_glyph_cache_keeps_the_most_recent_characters_not_every_one_ever_pri
     assert glyphs.cell("国", True, False, 1, 1) is first
     glyphs.cell("一", True, False, 1, 1)  # drawn again, and "二" goes
     assert len(glyphs) == 3
+
+
+def test_receipts_after_the_first_open_no_font_again(monkeypatch) -> None:
+    """The kiosk renders every receipt it prints (paper used): opening the two 20 MB CJK
+    faces for each one made the process map and read them again and again."""
+    from PIL import ImageFont
+
+    render_escpos(render_queue_ticket(sample_ticket()))  # the first may open them
+    opened: list[str] = []
+    real = ImageFont.truetype
+
+    def spy(*args, **kwargs):
+        opened.append(str(args[0] if args else kwargs.get("font")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ImageFont, "truetype", spy)
+    for number in ("A013", "B200", "C007"):
+        (page,) = render_escpos(render_queue_ticket(sample_ticket(number=number)))
+        assert page.width == 576
+    assert opened == []
