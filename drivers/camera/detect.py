@@ -152,6 +152,9 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         return PageDetection(None, seen.support, cut_off=True, outline=seen.quad / s)
     if best is None:
         return NO_PAGE
+    beyond = _runs_on(best.quad, first)
+    if beyond is not None:
+        return PageDetection(None, best.support, cut_off=True, outline=beyond / s)
     quad, conf = best.quad / s, best.support
     if refine:
         quad, conf = refine_quad(image, quad)
@@ -212,7 +215,7 @@ def _cut_off(cands: list[_Candidate], best: _Candidate | None, f: _Features,
     outside it, and around the outline found inside (a table or photo on the page, or a
     block of text) adding paper, not desk."""
     for c in sorted((c for c in cands if c.on_border and c.support >= max(0.6, least)
-                     and c.area > 0.05 and c.paper >= paper),
+                     and c.area > 0.02 and c.paper >= paper),
                     key=lambda c: c.score, reverse=True):
         if best is not None and not _contains(c.quad, best.quad):
             continue
@@ -244,6 +247,43 @@ def _runs_off(c: _Candidate, f: _Features, every: bool = False) -> bool:
             ends.append((p0 + part * (p1 - p0), p0))
     ok = [_segment_support(f, a, b) >= _END_SUPPORT for a, b in ends]
     return bool(ok) and (all(ok) if every else any(ok))
+
+
+def _runs_on(q: np.ndarray, f: _Features) -> np.ndarray | None:
+    """What is seen of a page running off the frame when what was found is a part of it
+    (a table, a block of text, a fold): two sides that meet one side of the find run on
+    beyond it, each an edge all the way to the frame's edge, so that side is no edge of
+    the page. Returns the outline closed there by the frame's edge, or None."""
+    least = _END * max(f.w, f.h)
+    for k in range(4):
+        a, b = q[k], q[(k + 1) % 4]  # the side that may be no edge of the page
+        ends = []
+        for corner, other in ((a, q[k - 1]), (b, q[(k + 2) % 4])):
+            u = corner - other
+            u = u / max(float(np.hypot(*u)), 1e-6)
+            reach = _to_frame_edge(corner, u, f)
+            if reach < least:
+                break
+            start = corner + min(2.0, 0.1 * reach) * u
+            end = corner + (reach - 1.0) * u
+            # Edge all along, and right up to the frame's edge (a page lying wholly inside
+            # close to it has a stretch of desk there).
+            if (_segment_support(f, start, end) < _END_SUPPORT
+                    or _segment_support(f, end - least * u, end) < _END_SUPPORT):
+                break
+            ends.append(end)
+        else:
+            out = q.copy()
+            out[k], out[(k + 1) % 4] = ends
+            return out
+    return None
+
+
+def _to_frame_edge(p: np.ndarray, u: np.ndarray, f: _Features) -> float:
+    """How far from ``p`` along ``u`` the frame's edge lies."""
+    ts = [((0.0 if d < 0 else size - 1.0) - c) / d
+          for c, d, size in ((p[0], u[0], f.w), (p[1], u[1], f.h)) if abs(d) > 1e-9]
+    return max(0.0, min(ts)) if ts else 0.0
 
 
 def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:

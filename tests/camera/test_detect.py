@@ -143,3 +143,27 @@ def test_a_small_thing_on_the_desk_is_no_page(desk):
         det = detect_page(img, refine=refine)
         assert not det.found and not det.cut_off
 
+
+
+# Pages running off the frame that were once missed: a letter running off the bottom of
+# a white desk, where a block of its text stood out more than its own sides; an ID card
+# running off the left edge of a dark mat (smaller than the old least size for this).
+RUNNING_OFF = [
+    Scene("letter", Pose(scale=0.898, rz=2.49, rx=-5.03, ry=10.36, cx=0.476, cy=0.780),
+          paper_seed=24236, background="white_desk", seed=613608344, gain=0.971,
+          gradient=(-0.123, -0.034), vignette=0.069, tint=(0.005, -0.029), blur=0.677,
+          noise=1.78, jpeg=78, casts=("hand", "arm"), cast_depth=0.416),
+    Scene("idcard_back", Pose(scale=0.283, rz=-5.53, rx=-10.40, ry=10.28, cx=0.0816,
+                              cy=0.460),
+          paper_seed=6187, background="dark_mat", seed=807026961, gain=0.925,
+          gradient=(-0.292, -0.079), vignette=0.278, shadow=0.458, tint=(0.008, 0.242),
+          blur=0.852, noise=2.27, jpeg=90, cast_depth=0.298, gloss=0.89),
+]
+
+
+@pytest.mark.parametrize("s", RUNNING_OFF, ids=["text-block-on-white-desk", "id-card"])
+def test_a_page_running_off_is_reported_cut_off(s):
+    img, truth = render(s, SIZE)
+    assert not in_view(truth, SIZE, margin=-0.02)
+    det = detect_page(img)
+    assert det.cut_off and det.quad is None and det.outline is not None
