@@ -3,7 +3,9 @@
 Candidates come from three cues at a small working size: closed outlines in a colour-aware
 edge map and bright low-chroma regions (paper), each reduced to quadrilaterals on its convex
 hull, and quadrilaterals bounded by four of the strongest straight lines (which survive a
-page edge that touches clutter or fades out). Every candidate is scored at once by how much
+page edge that touches clutter or fades out); on a desk as white as the page, also
+quadrilaterals completed from two clear meeting sides, their faint far sides placed where
+most edge runs along them. Every candidate is scored at once by how much
 of each side runs along an edge across it with one sign all along (paper on one side, desk
 on the other), by its size and by whether its inside looks like paper; a well-supported
 outline enclosing the winner (a table or photo printed on the page is a quadrilateral too)
@@ -39,6 +41,9 @@ _LOOK_INSIDE = 24  # candidates whose inside is looked at
 # On the later looks, also outlines with two meeting sides among the few strongest lines
 # and the other two among this many (see _line_quads).
 _ANCHORS, _WIDE = 4, 60
+# Outlines are also completed from two meeting sides among this many strongest lines of
+# the first look (see _completed).
+_CORNER_LINES = 8
 # Later looks when nothing stood out: the edge threshold scaled by these, on the frame with
 # its light evened out (a page on a desk as white as itself has edges of a few grey levels,
 # which a soft shadow across them breaks).
@@ -92,6 +97,7 @@ class _Candidate:
 
     support: float  # of its sides, 0..1 (see _support)
     on_border: bool = False
+    looked: bool = False  # whether ``paper`` was looked at (else 0)
 
     def __post_init__(self) -> None:
         self.on_border = bool(np.isnan(self.sides).any())
@@ -120,14 +126,16 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         # (The preview only draws the outline: it has no time for outlines the frame's
         # edge closes.)
         wide = _WIDE if refine and faint != 1.0 else 0
-        cands = _score_all(_quads(feats, lines=20 if refine else 14, frame=refine, wide=wide),
-                           feats)
+        quads = _quads(feats, lines=20 if refine else 14, frame=refine, wide=wide)
+        if wide:
+            quads += _completions(first, feats)
+        cands = _score_all(quads, feats)
         # At the lower thresholds desk texture and small things (a phone, a note) may line
         # up too: only clear sides count, and a small outline must be clearly paper.
         least, paper = (_MIN_SUPPORT, _SMALL_PAPER) if faint == 1.0 else (0.7, _FAINT_PAPER)
         full = [c for c in cands if not c.on_border and c.support >= least
                 and (c.area >= _SMALL or (c.paper >= paper and _pale(c.quad, feats)))]
-        found = _choose(full)
+        found = _choose(full, feats)
         if best is None:
             best = found
             seen = _cut_off(cands, best, feats, first, least, paper if faint != 1.0 else 0.0)
@@ -138,7 +146,8 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
             # page whose own edges are faint): an outline around it that is as much paper
             # is the page.
             outer = [c for c in full if c.area > 1.15 * best.area
-                     and _contains(c.quad, best.quad) and c.paper >= _OUTER_PAPER * best.paper]
+                     and _contains(c.quad, best.quad)
+                     and _paper_of(c, feats) >= _OUTER_PAPER * best.paper]
             if outer:
                 best = max(outer, key=lambda c: c.score)
                 break
@@ -197,14 +206,14 @@ def work_image(image: np.ndarray, size: int = WORK_SIZE) -> tuple[np.ndarray, fl
                       interpolation=cv2.INTER_AREA), 1 / factor
 
 
-def _choose(cands: list[_Candidate]) -> _Candidate | None:
+def _choose(cands: list[_Candidate], f: _Features) -> _Candidate | None:
     """The page: the best-scored outline, unless a nearly as good one encloses it (a table
     or a photo printed on the page is a quadrilateral too, inside the page)."""
     if not cands:
         return None
     best = max(cands, key=lambda c: c.score)
     outer = [c for c in cands if c.area > best.area * 1.15 and _contains(c.quad, best.quad)
-             and c.support >= 0.75 * best.support and c.paper >= 0.8 * best.paper]
+             and c.support >= 0.75 * best.support and _paper_of(c, f) >= 0.8 * best.paper]
     return max(outer, key=lambda c: c.score) if outer else best
 
 
@@ -356,6 +365,7 @@ class _Features:
 
     def __init__(self, small: np.ndarray, faint: float = 1.0, even_light: bool = False) -> None:
         self.h, self.w = small.shape[:2]
+        self.lines: list[tuple[float, float]] = []  # the strongest (rho, theta), see _line_quads
         blurred = cv2.GaussianBlur(small, (0, 0), 1.0)
         lab = cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB)
         # Edges from the frame with its light evened (later looks); whiteness as it is.
@@ -423,6 +433,7 @@ def _line_quads(f: _Features, keep: int, frame: bool = True, wide: int = 0) -> l
             kept.append((float(rho), float(theta)))
         if len(kept) == max(keep, wide):
             break
+    f.lines = kept[:_CORNER_LINES]
     strong = list(range(min(keep, len(kept))))
     if frame:  # the frame's own edges close the outline of a page running off it
         strong += list(range(len(kept), len(kept) + 4))
@@ -460,6 +471,92 @@ def _line_quads(f: _Features, keep: int, frame: bool = True, wide: int = 0) -> l
               & (corners[..., 0] < 1.02 * f.w).all(axis=1)
               & (corners[..., 1] < 1.02 * f.h).all(axis=1))
     return list(order_corners_many(corners[inside]))
+
+
+def _run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
+    """How far from ``p`` along ``u`` an edge runs across the line (small gaps bridged)."""
+    reach = _to_frame_edge(p, u, f)
+    n = int(reach // 2)
+    if n < 4:
+        return 0.0
+    hits = _hits(f, p, p + 2.0 * n * u, n)
+    window = 9
+    share = np.convolve(hits.astype(np.float32), np.ones(window) / window, mode="same")
+    low = np.flatnonzero(share[window:] < 0.35)
+    end = (low[0] + window) if len(low) else n
+    return 2.0 * end
+
+
+def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
+    """Outlines completed from two meeting sides among the strongest lines of the first
+    look (see _completed)."""
+    out: list[np.ndarray] = []
+    for (ra, ta), (rc, tc) in itertools.combinations(first.lines, 2):
+        if _angle_gap(ta, tc) < 0.9:
+            continue
+        det = np.cos(ta) * np.sin(tc) - np.sin(ta) * np.cos(tc)
+        corner = np.array([(ra * np.sin(tc) - np.sin(ta) * rc) / det,
+                           (np.cos(ta) * rc - ra * np.cos(tc)) / det])
+        if (corner >= 0).all() and corner[0] < first.w and corner[1] < first.h:
+            out += _completed(first, f, corner, ta, tc)
+    return out
+
+
+def _completed(first: _Features, f: _Features, corner: np.ndarray, ta: float,
+               tc: float) -> list[np.ndarray]:
+    """A page as white as its desk shows two meeting sides clearly (its shadow falls
+    beside them) and two faint ones: from the corner where two strong lines meet, each
+    runs as far as its edge does; the faint side across each far end is placed where,
+    turned and moved a little, it runs along most edge."""
+    dirs = []
+    for t in (ta, tc):
+        u = np.array([-np.sin(t), np.cos(t)])
+        runs = [(_run(first, corner, u), u), (_run(first, corner, -u), -u)]
+        (long, along), (short, _) = sorted(runs, key=lambda r: -r[0])
+        if long < 0.12 * min(f.w, f.h) or short > 0.1 * long:
+            return []  # no corner there: the edge runs on both ways, or not at all
+        dirs.append((long, along))
+    (la, ua), (lc, uc) = dirs
+    ends = [corner + la * ua, corner + lc * uc]
+    sides = []
+    for end, length, run_dir, across_dir in ((ends[0], lc, ua, uc), (ends[1], la, uc, ua)):
+        best, line = -1.0, None
+        for turn in np.radians([-4.0, -2.0, 0.0, 2.0, 4.0]):
+            c, s_ = np.cos(turn), np.sin(turn)
+            v = np.array([[c, -s_], [s_, c]]) @ across_dir
+            for shift in range(-8, 9, 2):
+                start = end + shift * run_dir
+                score = _segment_support(f, start, start + length * v)
+                if score > best:
+                    best, line = score, (start, v)
+        sides.append(line)
+    (pa, va), (pc, vc) = sides
+    far = _meet((pa, va), (pc, vc))
+    if not np.all(np.isfinite(far)):
+        return []
+    near_a = _meet((corner, ua), (pa, va))
+    near_c = _meet((corner, uc), (pc, vc))
+    quad = np.array([corner, near_a, far, near_c])
+    if not np.all(np.isfinite(quad)):
+        return []
+    return [order_corners(quad)]
+
+
+def _hits(f: _Features, p0: np.ndarray, p1: np.ndarray, n: int) -> np.ndarray:
+    """Per point of n along the segment: whether an edge runs across it there."""
+    d = p1 - p0
+    length = max(float(np.hypot(*d)), 1e-6)
+    normal = np.array([-d[1], d[0]]) / length
+    t = np.linspace(0.0, 1.0, n)
+    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
+    pts = p0 + t[:, None, None] * d + offs[None, :, None] * normal
+    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
+    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
+    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
+    across = gx * normal[0] + gy * normal[1]
+    strongest = np.take_along_axis(across, np.abs(across).argmax(1)[:, None], 1)[:, 0]
+    sign = np.sign(np.median(strongest))
+    return ((across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))).any(axis=1)
 
 
 def _rows(found: np.ndarray | None) -> np.ndarray:
@@ -565,8 +662,15 @@ def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
     leading = sorted(out, key=lambda c: c.support * c.area ** 0.25,
                      reverse=True)[:_LOOK_INSIDE]
     for c in leading:
-        c.paper = _paper_share(c.quad, f)
+        _paper_of(c, f)
     return out
+
+
+def _paper_of(c: _Candidate, f: _Features) -> float:
+    """The candidate's paper share, looked at once when first needed."""
+    if not c.looked:
+        c.paper, c.looked = _paper_share(c.quad, f), True
+    return c.paper
 
 
 def _support(sides: np.ndarray) -> np.ndarray:

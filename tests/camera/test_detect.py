@@ -167,3 +167,27 @@ def test_a_page_running_off_is_reported_cut_off(s):
     assert not in_view(truth, SIZE, margin=-0.02)
     det = detect_page(img)
     assert det.cut_off and det.quad is None and det.outline is not None
+
+
+# White pages on a desk as white as themselves, once missed or cut short: a letter whose
+# two shadowed sides stand out and two do not; a crumpled form whose table stood out
+# more than the page around it.
+PAPER_WHITE = [
+    Scene("letter", Pose(scale=0.699, rz=15.47, rx=-8.62, ry=5.63, cx=0.618, cy=0.401),
+          paper_seed=32425, background="paper_white", seed=201836165, clutter=2, gain=1.012,
+          gradient=(0.137, -0.202), vignette=0.160, shadow=0.382, tint=(0.001, 0.041),
+          blur=0.973, noise=4.24, jpeg=94, cast_depth=0.370),
+    Scene("form", Pose(scale=0.6233, rz=17.28, rx=-11.72, ry=10.94, cx=0.2688, cy=0.5761),
+          paper_seed=13945, background="paper_white", seed=557183257, gain=0.9023,
+          gradient=(0.2178, -0.1622), vignette=0.0621, tint=(0.0341, -0.0017), blur=0.664,
+          noise=3.42, cast_depth=0.327, crumple=0.911),
+]
+
+
+@pytest.mark.parametrize("s", PAPER_WHITE, ids=["two-faint-sides", "crumpled-form"])
+def test_a_white_page_on_a_white_desk_is_found_whole(s):
+    img, truth = render(s, SIZE)
+    ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
+    det = detect_page(img)
+    assert det.found and not det.cut_off
+    assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > 0.95
