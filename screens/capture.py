@@ -381,6 +381,8 @@ class CaptureScreen(Screen):
         for n, card in enumerate(self._pool):
             if card in self._cards:
                 card.hold(first + n, self.pages[first + n])
+            else:  # a citizen's page is not kept, even hidden, once it is off the list
+                card.pic.clear()
             # now, not on the next pass of the event loop: it can be tapped at once
             card.setVisible(card in self._cards)
         self.retranslate()

@@ -148,6 +148,8 @@ def test_pages_are_taken_retaken_deleted_and_wiped(qtbot, window, ctx):  # noqa:
     window.end_session("citizen_left")
     assert not ctx.sessions.current.scans and not any(kept)
     assert screen.pages == [] and window.screen("scan_summary").images == []
+    # The page cards are kept for the next citizen, hidden: without this one's pages.
+    assert all(card.pic.pixmap().isNull() for card in screen._pool)
     assert ctx.devices.camera is not None and not ctx.devices.camera._streaming
 
 
