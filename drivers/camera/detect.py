@@ -44,6 +44,8 @@ _ANCHORS, _WIDE = 4, 60
 # Outlines are also completed from two meeting sides among this many strongest lines of
 # the first look (see _completed).
 _CORNER_LINES = 8
+_NEAR = 6  # points (2 px apart) from a corner where a side's run is not judged
+_LONG_EDGE = 0.08  # and of the lower-threshold looks' edges this long (of the short side)
 # Later looks when nothing stood out: the edge threshold scaled by these, on the frame with
 # its light evened out (a page on a desk as white as itself has edges of a few grey levels,
 # which a soft shadow across them breaks).
@@ -482,16 +484,16 @@ def _run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
     hits = _hits(f, p, p + 2.0 * n * u, n)
     window = 9
     share = np.convolve(hits.astype(np.float32), np.ones(window) / window, mode="same")
-    low = np.flatnonzero(share[window:] < 0.35)
-    end = (low[0] + window) if len(low) else n
-    return 2.0 * end
+    # (The first few points are near the corner, where the other side's edge crosses.)
+    low = np.flatnonzero(share[_NEAR:] < 0.35)
+    return 2.0 * (low[0] + _NEAR if len(low) else n)
 
 
 def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
     """Outlines completed from two meeting sides among the strongest lines of the first
     look (see _completed)."""
     out: list[np.ndarray] = []
-    for (ra, ta), (rc, tc) in itertools.combinations(first.lines, 2):
+    for (ra, ta), (rc, tc) in itertools.combinations(first.lines + _long_lines(f), 2):
         if _angle_gap(ta, tc) < 0.9:
             continue
         det = np.cos(ta) * np.sin(tc) - np.sin(ta) * np.cos(tc)
@@ -500,6 +502,23 @@ def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
         if (corner >= 0).all() and corner[0] < first.w and corner[1] < first.h:
             out += _completed(first, f, corner, ta, tc)
     return out
+
+
+def _long_lines(f: _Features) -> list[tuple[float, float]]:
+    """The strongest lines through long edges only: at a low threshold noise and texture
+    give many short edges, which would outvote a faint page side in a Hough count."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(f.edges, connectivity=8)
+    long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    keep = (long >= _LONG_EDGE * min(f.w, f.h)).astype(np.uint8) * 255
+    keep[0] = 0  # the background
+    found = _rows(cv2.HoughLines(keep[labels], 1, np.pi / 180, int(0.12 * min(f.w, f.h))))
+    kept: list[tuple[float, float]] = []
+    for rho, theta in found[:, :2]:
+        if all(abs(rho - r) > 8 or _angle_gap(theta, t) > 0.06 for r, t in kept):
+            kept.append((float(rho), float(theta)))
+        if len(kept) == _CORNER_LINES:
+            break
+    return kept
 
 
 def _completed(first: _Features, f: _Features, corner: np.ndarray, ta: float,
@@ -511,9 +530,9 @@ def _completed(first: _Features, f: _Features, corner: np.ndarray, ta: float,
     dirs = []
     for t in (ta, tc):
         u = np.array([-np.sin(t), np.cos(t)])
-        runs = [(_run(first, corner, u), u), (_run(first, corner, -u), -u)]
+        runs = [(max(_run(first, corner, v), _run(f, corner, v)), v) for v in (u, -u)]
         (long, along), (short, _) = sorted(runs, key=lambda r: -r[0])
-        if long < 0.12 * min(f.w, f.h) or short > 0.1 * long:
+        if long < 0.12 * min(f.w, f.h) or short > max(0.15 * long, 4.0 * _NEAR):
             return []  # no corner there: the edge runs on both ways, or not at all
         dirs.append((long, along))
     (la, ua), (lc, uc) = dirs
