@@ -36,7 +36,7 @@ os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 os.environ.setdefault("KIOSK_DEV", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.config import parse_config  # noqa: E402
@@ -115,6 +115,9 @@ def measure(data: Path) -> dict[str, float]:
         "RSS files MB": rss_kb("RssFile") / 1024,
         "malloc in use MB": in_use,
         "Python objects k": len(gc.get_objects()) / 1000,
+        # Widgets made and never deleted stay, parented, with no Python object to count.
+        "Qt objects": sum(1 + len(w.findChildren(QObject))
+                          for w in QApplication.topLevelWidgets()),
         "Python threads": threading.active_count(),
         "OS threads": len(os.listdir("/proc/self/task")),
         "open fds": len(os.listdir("/proc/self/fd")),
