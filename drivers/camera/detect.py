@@ -45,6 +45,7 @@ _ANCHORS, _WIDE = 4, 60
 # the first look (see _completed).
 _CORNER_LINES = 8
 _NEAR = 6  # points (2 px apart) from a corner where a side's run is not judged
+_CLEAR_SIDE = 0.7  # a side that runs on to the frame's edge is at least this clear
 _GROWN = 0.6  # least support of a side moved out to where its neighbours' edges end
 _ALIKE = 20.0  # whiteness levels: a strip the outline grows by is as white as its inside
 _LONG_EDGE = 0.08  # and of the lower-threshold looks' edges this long (of the short side)
@@ -165,7 +166,7 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         return PageDetection(None, seen.support, cut_off=True, outline=seen.quad / s)
     if best is None:
         return NO_PAGE
-    beyond = _runs_on(best.quad, first)
+    beyond = _runs_on(best.quad, best.sides, first)
     if beyond is not None:
         return PageDetection(None, best.support, cut_off=True, outline=beyond / s)
     # (Only a page found on a lower-threshold look: one found at the usual threshold shows
@@ -265,34 +266,57 @@ def _runs_off(c: _Candidate, f: _Features, every: bool = False) -> bool:
     return bool(ok) and (all(ok) if every else any(ok))
 
 
-def _runs_on(q: np.ndarray, f: _Features) -> np.ndarray | None:
+def _runs_on(q: np.ndarray, sides: np.ndarray, f: _Features) -> np.ndarray | None:
     """What is seen of a page running off the frame when what was found is a part of it
     (a table, a block of text, a fold): two sides that meet one side of the find run on
     beyond it, each an edge all the way to the frame's edge, so that side is no edge of
-    the page. Returns the outline closed there by the frame's edge, or None."""
+    the page; or one of them does, a clear side of the find with the inside not darker
+    than the outside along its run (not the edge of a cast shadow). Returns the outline
+    closed there by the frame's edge, or None."""
     least = _END * max(f.w, f.h)
+    centre = q.mean(axis=0)
     for k in range(4):
         a, b = q[k], q[(k + 1) % 4]  # the side that may be no edge of the page
-        ends = []
-        for corner, other in ((a, q[k - 1]), (b, q[(k + 2) % 4])):
+        ends, sure = [], []
+        for corner, other, side in ((a, q[k - 1], sides[k - 1]),
+                                    (b, q[(k + 2) % 4], sides[(k + 1) % 4])):
             u = corner - other
             u = u / max(float(np.hypot(*u)), 1e-6)
             reach = _to_frame_edge(corner, u, f)
-            if reach < least:
-                break
             start = corner + min(2.0, 0.1 * reach) * u
             end = corner + (reach - 1.0) * u
             # Edge all along, and right up to the frame's edge (a page lying wholly inside
             # close to it has a stretch of desk there).
-            if (_segment_support(f, start, end) < _END_SUPPORT
+            if (reach < least or _segment_support(f, start, end) < _END_SUPPORT
                     or _segment_support(f, end - least * u, end) < _END_SUPPORT):
-                break
+                ends.append(None)
+                continue
             ends.append(end)
-        else:
+            sure.append(side >= _CLEAR_SIDE and not _darker_inside(f, start, end, centre))
+        if len(sure) == 2 or any(sure):
             out = q.copy()
-            out[k], out[(k + 1) % 4] = ends
+            out[k] = ends[0] if ends[0] is not None else a
+            out[(k + 1) % 4] = ends[1] if ends[1] is not None else b
             return out
     return None
+
+
+def _darker_inside(f: _Features, p0: np.ndarray, p1: np.ndarray, centre: np.ndarray) -> bool:
+    """Whether along the segment the side towards ``centre`` is darker than the other (the
+    edge of a cast shadow; a page is not darker than the desk beside it, whose own shadow
+    falls outside it)."""
+    d = p1 - p0
+    n = np.array([-d[1], d[0]]) / max(float(np.hypot(*d)), 1e-6)
+    if np.dot(n, centre - p0) < 0:
+        n = -n
+    t = np.linspace(0.05, 0.95, 16)[:, None]
+    sides = []
+    for off in (3.0, -3.0):
+        pts = p0 + t * d + off * n
+        xs = np.clip(np.rint(pts[:, 0]).astype(np.int32), 0, f.w - 1)
+        ys = np.clip(np.rint(pts[:, 1]).astype(np.int32), 0, f.h - 1)
+        sides.append(f.light[ys, xs].astype(np.float32))
+    return bool(np.median(sides[0] - sides[1]) < 0)
 
 
 def _grown(q: np.ndarray, first: _Features, f: _Features) -> np.ndarray:

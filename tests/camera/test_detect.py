@@ -147,7 +147,8 @@ def test_a_small_thing_on_the_desk_is_no_page(desk):
 
 # Pages running off the frame that were once missed: a letter running off the bottom of
 # a white desk, where a block of its text stood out more than its own sides; an ID card
-# running off the left edge of a dark mat (smaller than the old least size for this).
+# running off the left edge of a dark mat (smaller than the old least size for this); a
+# crumpled form on a white desk found as its table, one clear side running on to the edge.
 RUNNING_OFF = [
     Scene("letter", Pose(scale=0.898, rz=2.49, rx=-5.03, ry=10.36, cx=0.476, cy=0.780),
           paper_seed=24236, background="white_desk", seed=613608344, gain=0.971,
@@ -158,10 +159,15 @@ RUNNING_OFF = [
           paper_seed=6187, background="dark_mat", seed=807026961, gain=0.925,
           gradient=(-0.292, -0.079), vignette=0.278, shadow=0.458, tint=(0.008, 0.242),
           blur=0.852, noise=2.27, jpeg=90, cast_depth=0.298, gloss=0.89),
+    Scene("form", Pose(scale=0.8627, rz=21.69, rx=-6.50, ry=-5.05, cx=0.4257, cy=0.6900),
+          paper_seed=53143, background="white_desk", seed=769073397, clutter=3, gain=1.0642,
+          gradient=(-0.0015, 0.2232), vignette=0.2731, shadow=0.2416, tint=(-0.0352, -0.0526),
+          blur=0.829, noise=3.34, cast_depth=0.426, crumple=0.705),
 ]
 
 
-@pytest.mark.parametrize("s", RUNNING_OFF, ids=["text-block-on-white-desk", "id-card"])
+@pytest.mark.parametrize("s", RUNNING_OFF,
+                         ids=["text-block-on-white-desk", "id-card", "one-side-runs-on"])
 def test_a_page_running_off_is_reported_cut_off(s):
     img, truth = render(s, SIZE)
     assert not in_view(truth, SIZE, margin=-0.02)
