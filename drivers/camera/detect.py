@@ -368,16 +368,36 @@ def _place(f: _Features, end: np.ndarray, run_dir: np.ndarray, across: np.ndarra
            length: float):
     """The line through about ``end``, about along ``across``, turned up to 4 degrees and
     moved up to 8 px along ``run_dir``, along which most edge runs for ``length``."""
-    best, line = -1.0, None
-    for turn in np.radians([-4.0, -2.0, 0.0, 2.0, 4.0]):
-        c, s_ = np.cos(turn), np.sin(turn)
-        v = np.array([[c, -s_], [s_, c]]) @ across
-        for shift in range(-8, 9, 2):
-            start = end + shift * run_dir
-            score = _segment_support(f, start, start + length * v)
-            if score > best:
-                best, line = score, (start, v)
-    return line
+    turns = np.radians([-4.0, -2.0, 0.0, 2.0, 4.0])
+    c, s_ = np.cos(turns), np.sin(turns)
+    vs = np.stack([c * across[0] - s_ * across[1], s_ * across[0] + c * across[1]], axis=1)
+    shifts = np.arange(-8, 9, 2, dtype=np.float64)
+    starts = end + shifts[:, None] * run_dir  # S × 2
+    p0 = np.tile(starts, (len(vs), 1))  # (V·S) × 2, turn by turn
+    v = np.repeat(vs, len(starts), axis=0)
+    score = _segments_support(f, p0, p0 + length * v)
+    k = int(score.argmax())
+    return p0[k], v[k]
+
+
+def _segments_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """_segment_support of many segments (N × 2 ends) at once."""
+    d = p1 - p0
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / length[:, None]
+    t = np.linspace(0.0, 0.97, 16)
+    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
+    pts = (p0[:, None, None, :] + t[None, :, None, None] * d[:, None, None, :]
+           + offs[None, None, :, None] * normal[:, None, None, :])  # N × T × O × 2
+    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
+    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
+    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
+    across = gx * normal[:, 0, None, None] + gy * normal[:, 1, None, None]
+    strongest = np.take_along_axis(across, np.abs(across).argmax(2)[..., None], 2)[..., 0]
+    sign = np.sign(np.median(strongest, axis=1))[:, None, None]
+    hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
+    out = hit.any(axis=2).mean(axis=1)
+    return np.where(length >= 2, out, 0.0)
 
 
 def _to_frame_edge(p: np.ndarray, u: np.ndarray, f: _Features) -> float:
@@ -427,13 +447,19 @@ def _inside_and_ring(quad: np.ndarray, f: _Features) -> tuple[np.ndarray, np.nda
 def _pale(quad: np.ndarray, f: _Features) -> bool:
     """Whether the outline's inside is neither clearly more coloured nor clearly darker
     than a band just outside it: paper is pale, a sticky note or a wallet is not."""
-    inside, ring = _inside_and_ring(quad, f)
-    if not ring.any() or not inside.any():
-        return True
+    # Looked at around the outline only (it is small).
+    width = max(3, round(_RING_WIDTH * max(f.w, f.h)))
+    x0, y0 = np.maximum(np.floor(quad.min(0)).astype(int) - width, 0)
+    x1, y1 = np.minimum(np.ceil(quad.max(0)).astype(int) + width + 1, [f.w, f.h])
+    inside = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad - [x0, y0]).astype(np.int32), 1)
+    ring = cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
     inner = inside > 0
-    chroma = f.chroma
+    if not ring.any() or not inner.any():
+        return True
+    chroma, light = f.chroma[y0:y1, x0:x1], f.light[y0:y1, x0:x1]
     return bool(np.median(chroma[inner]) <= np.median(chroma[ring]) + _SMALL_CHROMA
-                and np.median(f.light[inner]) >= np.median(f.light[ring]) - _SMALL_DARKER)
+                and np.median(light[inner]) >= np.median(light[ring]) - _SMALL_DARKER)
 
 
 def _ring_paper(quad: np.ndarray, f: _Features) -> float:
@@ -458,6 +484,7 @@ class _Features:
     def __init__(self, small: np.ndarray, faint: float = 1.0, even_light: bool = False) -> None:
         self.h, self.w = small.shape[:2]
         self.lines: list[tuple[float, float]] = []  # the strongest (rho, theta), see _line_quads
+        self.runs: dict[tuple[float, ...], float] = {}  # see _run
         blurred = cv2.GaussianBlur(small, (0, 0), 1.0)
         lab = cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB)
         # Edges from the frame with its light evened (later looks); whiteness as it is.
@@ -566,7 +593,16 @@ def _line_quads(f: _Features, keep: int, frame: bool = True, wide: int = 0) -> l
 
 
 def _run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
-    """How far from ``p`` along ``u`` an edge runs across the line (small gaps bridged)."""
+    """How far from ``p`` along ``u`` an edge runs across the line (small gaps bridged).
+    Kept with the features: each look asks again for the first look's runs."""
+    key = (round(float(p[0]), 2), round(float(p[1]), 2), round(float(u[0]), 5),
+           round(float(u[1]), 5))
+    if key not in f.runs:
+        f.runs[key] = _measure_run(f, p, u)
+    return f.runs[key]
+
+
+def _measure_run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
     reach = _to_frame_edge(p, u, f)
     n = int(reach // 2)
     if n < 4:
@@ -583,7 +619,8 @@ def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
     """Outlines completed from two meeting sides among the strongest lines of the first
     look (see _completed)."""
     out: list[np.ndarray] = []
-    for (ra, ta), (rc, tc) in itertools.combinations(first.lines + _long_lines(f), 2):
+    lines = list(dict.fromkeys(first.lines + _long_lines(f)))  # each line once
+    for (ra, ta), (rc, tc) in itertools.combinations(lines, 2):
         if _angle_gap(ta, tc) < 0.9:
             continue
         det = np.cos(ta) * np.sin(tc) - np.sin(ta) * np.cos(tc)
