@@ -101,11 +101,8 @@ class _Candidate:
     paper: float  # share of the inside that looks like paper (bright, grey)
 
     support: float  # of its sides, 0..1 (see _support)
-    on_border: bool = False
+    on_border: bool = False  # a side on the frame's edge (NaN in ``sides``)
     looked: bool = False  # whether ``paper`` was looked at (else 0)
-
-    def __post_init__(self) -> None:
-        self.on_border = bool(np.isnan(self.sides).any())
 
     @property
     def score(self) -> float:
@@ -595,11 +592,15 @@ def _line_quads(f: _Features, keep: int, frame: bool = True, wide: int = 0) -> l
 def _run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
     """How far from ``p`` along ``u`` an edge runs across the line (small gaps bridged).
     Kept with the features: each look asks again for the first look's runs."""
-    key = (round(float(p[0]), 2), round(float(p[1]), 2), round(float(u[0]), 5),
-           round(float(u[1]), 5))
+    key = _run_key(p, u)
     if key not in f.runs:
         f.runs[key] = _measure_run(f, p, u)
     return f.runs[key]
+
+
+def _run_key(p: np.ndarray, u: np.ndarray) -> tuple[float, ...]:
+    return (round(float(p[0]), 2), round(float(p[1]), 2), round(float(u[0]), 5),
+            round(float(u[1]), 5))
 
 
 def _measure_run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
@@ -619,6 +620,7 @@ def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
     """Outlines completed from two meeting sides among the strongest lines of the first
     look (see _completed)."""
     out: list[np.ndarray] = []
+    corners: list[tuple[np.ndarray, float, float]] = []
     lines = list(dict.fromkeys(first.lines + _long_lines(f)))  # each line once
     for (ra, ta), (rc, tc) in itertools.combinations(lines, 2):
         if _angle_gap(ta, tc) < 0.9:
@@ -627,8 +629,49 @@ def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
         corner = np.array([(ra * np.sin(tc) - np.sin(ta) * rc) / det,
                            (np.cos(ta) * rc - ra * np.cos(tc)) / det])
         if (corner >= 0).all() and corner[0] < first.w and corner[1] < first.h:
-            out += _completed(first, f, corner, ta, tc)
+            corners.append((corner, ta, tc))
+    # Every run that may be asked for, measured at once in each look.
+    rays = [(corner, sign * np.array([-np.sin(t), np.cos(t)]))
+            for corner, ta, tc in corners for t in (ta, tc) for sign in (1.0, -1.0)]
+    for look in (first, f):
+        _measure_runs(look, rays)
+    for corner, ta, tc in corners:
+        out += _completed(first, f, corner, ta, tc)
     return out
+
+
+def _measure_runs(f: _Features, rays: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """_run of many rays (point, direction) at once, kept with the features."""
+    rays = [(p, u) for p, u in rays if _run_key(p, u) not in f.runs]
+    if not rays:
+        return
+    ps = np.array([p for p, _ in rays], np.float64)
+    us = np.array([u for _, u in rays], np.float64)
+    n = np.array([int(_to_frame_edge(p, u, f) // 2) for p, u in rays])
+    m = max(int(n.max()), 4)
+    j = np.arange(m)
+    step = np.where(n > 1, 2.0 * n / np.maximum(n - 1, 1), 0.0)
+    normal = np.stack([-us[:, 1], us[:, 0]], axis=1)
+    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
+    pts = (ps[:, None, None, :] + (step[:, None] * j)[:, :, None, None] * us[:, None, None, :]
+           + offs[None, None, :, None] * normal[:, None, None, :])  # R × M × O × 2
+    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
+    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
+    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
+    across = gx * normal[:, 0, None, None] + gy * normal[:, 1, None, None]
+    strongest = np.take_along_axis(across, np.abs(across).argmax(2)[..., None], 2)[..., 0]
+    valid = j[None, :] < n[:, None]
+    some = valid | (j[None, :] == 0)  # (a ray too short to run is 0 anyway)
+    sign = np.sign(np.nanmedian(np.where(some, strongest, np.nan), axis=1))[:, None, None]
+    hits = ((across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))).any(axis=2)
+    hits &= valid
+    window = 9
+    share = cv2.filter2D(hits.astype(np.float32), -1, np.ones((1, window), np.float32) / window,
+                         borderType=cv2.BORDER_CONSTANT)
+    low = (share < 0.35) & valid & (j[None, :] >= _NEAR)
+    first_low = np.where(low.any(axis=1), low.argmax(axis=1), n)
+    for (p, u), k, length in zip(rays, n, first_low, strict=True):
+        f.runs[_run_key(p, u)] = 0.0 if k < 4 else 2.0 * float(length)
 
 
 def _long_lines(f: _Features) -> list[tuple[float, float]]:
@@ -792,7 +835,8 @@ def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
         sides[on] = np.nan
     # Outlines too weak ever to be chosen are dropped before they become candidates.
     support = _support(sides)
-    out = [_Candidate(qs[i], sides[i], float(areas[i]), 0.0, float(support[i]))
+    border = np.isnan(sides).any(axis=1)
+    out = [_Candidate(qs[i], sides[i], float(areas[i]), 0.0, float(support[i]), bool(border[i]))
            for i in np.flatnonzero(support >= _MIN_SUPPORT)]
     # Only the leading contenders are worth looking inside (the paper term moves a score
     # by 15 % at most).
