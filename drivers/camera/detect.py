@@ -20,6 +20,7 @@ guessed at; on the synthetic benchmark this is caught for about two frames in th
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass
 
@@ -119,8 +120,13 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     best: _Candidate | None = None
     seen: _Candidate | None = None
     first: _Features | None = None
+    evened: _Features | None = None
     for faint in (1.0, *_FAINT):
-        feats = _Features(small, faint, even_light=faint != 1.0)
+        # (The lower-threshold looks share one frame with its light evened out.)
+        feats = (evened.at(faint) if evened is not None
+                 else _Features(small, faint, even_light=faint != 1.0))
+        if faint != 1.0:
+            evened = feats
         # Sides that run up to the frame's edge are judged at the usual threshold (at the
         # lower ones desk texture and noise would do).
         first = first or feats
@@ -500,13 +506,24 @@ class _Features:
             best = np.maximum(best, mag2[:, :, c])
         self.mag = np.sqrt(best)
         # An edge is what stands out of this frame's own noise and texture.
-        self.edge = faint * max(_EDGE, 3.0 * float(np.median(self.mag[::3, ::3])))
-        self.edges = cv2.Canny(self.lab, self.edge * 8, 2 * self.edge * 8, L2gradient=True)
+        self.usual = max(_EDGE, 3.0 * float(np.median(self.mag[::3, ::3])))
+        self._threshold(faint)
         self.light = lab[:, :, 0]
         self.chroma = cv2.add(cv2.absdiff(lab[:, :, 1], 128), cv2.absdiff(lab[:, :, 2], 128))
         self.paper = cv2.subtract(lab[:, :, 0], cv2.absdiff(lab[:, :, 1], 128) * 2
                                   + cv2.absdiff(lab[:, :, 2], 128) * 2)
         self.paper_level = float(np.percentile(self.paper[::4, ::4], 60)) + 25
+
+    def _threshold(self, faint: float) -> None:
+        self.edge = faint * self.usual
+        self.edges = cv2.Canny(self.lab, self.edge * 8, 2 * self.edge * 8, L2gradient=True)
+
+    def at(self, faint: float) -> _Features:
+        """The same gradients with the edge threshold scaled by ``faint`` instead."""
+        other = copy.copy(self)
+        other.lines, other.runs = [], {}
+        other._threshold(faint)
+        return other
 
 def _quads(f: _Features, lines: int, frame: bool = True, wide: int = 0) -> list[np.ndarray]:
     """Candidate outlines: from blobs (their hulls) and from pairs of pairs of long lines."""
