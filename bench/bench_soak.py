@@ -19,7 +19,6 @@ descriptor growth, the WAL bounded.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import os
 import shutil
@@ -41,7 +40,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.config import parse_config  # noqa: E402
 from kiosk.context import KioskContext  # noqa: E402
-from kiosk.memory import mallinfo, tune_allocator  # noqa: E402
+from kiosk.memory import mallinfo, trim, tune_allocator  # noqa: E402
 from kiosk.qt_main import create_window  # noqa: E402
 
 MIX = ("ticket", "capture", "report", "walk_away")
@@ -94,7 +93,7 @@ def measure(data: Path) -> dict[str, float]:
     rss = rss_kb() / 1024
     # What the C allocator keeps of freed memory (numpy frames freed on many threads) is
     # handed back first: the second figure is what the process really holds.
-    ctypes.CDLL(None).malloc_trim(0)
+    trim()
     # The simulated camera renders full frames all the time (7 MB each, two in flight): the
     # least of a few looks is what stays, of the memory in use as of the RSS.
     in_use, trimmed, anon = malloc_in_use_mb(), rss_kb(), rss_kb("RssAnon")

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -31,6 +32,7 @@ from kiosk.care import Care
 from kiosk.context import KioskContext
 from kiosk.i18n import translator
 from kiosk.identity import Identity
+from kiosk.memory import trim
 from kiosk.navigator import CARD, HOME, OFFLINE, Navigator
 from kiosk.session import IdleState
 from screens.card_prompt import CardPromptScreen
@@ -268,6 +270,10 @@ class KioskWindow(QWidget):
 
     def _on_wipe(self, _reason: str) -> None:
         self.nav.wipe()
+        # Qt keeps up to 10 MB of pictures it has drawn (a label's page thumbnail, the
+        # holder's photo): none of this citizen's may stay for the next one.
+        QPixmapCache.clear()
+        QTimer.singleShot(1000, trim)  # after home is drawn; 5-30 ms, once a visit
         self.idle_overlay.hide()
         self.help_overlay.hide()
         self.header.set_countdown(None)

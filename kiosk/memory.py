@@ -16,6 +16,7 @@ it holds however the kiosk is started. Not glibc (musl): nothing to tune, nothin
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 
@@ -57,3 +58,11 @@ def mallinfo() -> _MallInfo2 | None:
         return None
     fn.restype = _MallInfo2
     return fn()
+
+
+def trim() -> None:
+    """Hand the heap's free pages back to the system (after a visit: a citizen's freed
+    scans and photo are not left in pages the process keeps, and RSS is what it holds).
+    A few milliseconds; nothing done where it is not glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)

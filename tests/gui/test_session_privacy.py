@@ -88,3 +88,18 @@ def test_help_explains_the_screen_and_who_to_call(qtbot, window):
     assert "咨询台" in window.help_overlay.contact.text()
     tap(window, window.help_overlay.ok)
     assert not window.help_overlay.isVisible()
+
+
+def test_the_wipe_empties_qts_picture_cache(qtbot, window, ctx):
+    """Qt keeps up to 10 MB of pictures it has drawn (a page thumbnail, a holder's photo)
+    in QPixmapCache; the next citizen's session starts without this one's."""
+    from PySide6.QtGui import QColor, QPixmap, QPixmapCache
+
+    ctx.sim.place_card("resident")
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+    photo = QPixmap(102, 126)
+    photo.fill(QColor("#ddd"))
+    assert QPixmapCache.insert("drawn-during-the-visit", photo)
+    window.clock.advance(ctx.idle_policy.timeout + ctx.idle_policy.grace + 2)  # walked away
+    qtbot.waitUntil(lambda: ctx.sessions.current.identity is None, timeout=3000)
+    assert QPixmapCache.find("drawn-during-the-visit") is None
