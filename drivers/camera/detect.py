@@ -47,8 +47,6 @@ _ANCHORS, _WIDE = 4, 60
 _CORNER_LINES = 8
 _NEAR = 6  # points (2 px apart) from a corner where a side's run is not judged
 _CLEAR_SIDE = 0.7  # a side that runs on to the frame's edge is at least this clear
-_GROWN = 0.6  # least support of a side moved out to where its neighbours' edges end
-_ALIKE = 20.0  # whiteness levels: a strip the outline grows by is as white as its inside
 _LONG_EDGE = 0.08  # and of the lower-threshold looks' edges this long (of the short side)
 # Later looks when nothing stood out: the edge threshold scaled by these, on the frame with
 # its light evened out (a page on a desk as white as itself has edges of a few grey levels,
@@ -172,10 +170,7 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     beyond = _runs_on(best.quad, best.sides, first)
     if beyond is not None:
         return PageDetection(None, best.support, cut_off=True, outline=beyond / s)
-    # (Only a page found on a lower-threshold look: one found at the usual threshold shows
-    # its own edges.)
-    grow = refine and feats is not first
-    quad, conf = (_grown(best.quad, first, feats) if grow else best.quad) / s, best.support
+    quad, conf = best.quad / s, best.support
     if refine:
         quad, conf = refine_quad(image, quad)
     quad = quad.astype(np.float32)
@@ -320,51 +315,6 @@ def _darker_inside(f: _Features, p0: np.ndarray, p1: np.ndarray, centre: np.ndar
         ys = np.clip(np.rint(pts[:, 1]).astype(np.int32), 0, f.h - 1)
         sides.append(f.light[ys, xs].astype(np.float32))
     return bool(np.median(sides[0] - sides[1]) < 0)
-
-
-def _grown(q: np.ndarray, first: _Features, f: _Features) -> np.ndarray:
-    """The outline with each side moved out to where its two neighbours' edges end, when
-    one of them runs on past it (a page as white as its desk: what stood out on its faint
-    side was the table or the text printed on it, while its clear sides run on to its
-    corners). The side is placed there as in _completed."""
-    q = q.astype(np.float64).copy()
-    for k in range(4):
-        a, b = q[k], q[(k + 1) % 4]
-        runs = []
-        for corner, other in ((a, q[k - 1]), (b, q[(k + 2) % 4])):
-            u = corner - other
-            u = u / max(float(np.hypot(*u)), 1e-6)
-            runs.append((_run(first, corner, u), corner, u))
-        run, corner, u = max(runs, key=lambda r: r[0])
-        if run <= 2.0 * _NEAR + 2:
-            continue
-        side = b - a
-        length = float(np.hypot(*side))
-        across = side / max(length, 1e-6)
-        start = corner + run * u
-        if corner is b:  # the side is placed from its far end back along itself
-            across = -across
-        line = _place(f, start, u, across, length)
-        if line is None or _segment_support(f, line[0], line[0] + length * line[1]) < _GROWN:
-            continue
-        new_a = _meet((q[k - 1], a - q[k - 1]), line)
-        new_b = _meet((q[(k + 2) % 4], b - q[(k + 2) % 4]), line)
-        grown = q.copy()
-        grown[k], grown[(k + 1) % 4] = new_a, new_b
-        if (np.all(np.isfinite(grown)) and is_convex(grown)
-                and _alike(f, q, np.array([a, b, new_b, new_a]))):
-            q = grown
-    return q
-
-
-def _alike(f: _Features, quad: np.ndarray, strip: np.ndarray) -> bool:
-    """Whether what a strip adds to the outline is as white as the outline's inside (the
-    margin of the page around its table, not the desk around a photo or a card)."""
-    def median(poly: np.ndarray) -> float:
-        mask = np.zeros((f.h, f.w), np.uint8)
-        cv2.fillConvexPoly(mask, np.round(poly).astype(np.int32), 1)
-        return float(np.median(f.paper[mask > 0])) if mask.any() else 0.0
-    return abs(median(strip) - median(quad)) <= _ALIKE
 
 
 def _place(f: _Features, end: np.ndarray, run_dir: np.ndarray, across: np.ndarray,

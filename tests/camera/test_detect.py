@@ -177,7 +177,7 @@ def test_a_page_running_off_is_reported_cut_off(s):
 
 # White pages on a desk as white as themselves, once missed or cut short: a letter whose
 # two shadowed sides stand out and two do not; a crumpled form whose table stood out
-# more than the page around it; a form whose clear sides run on past its table's corners.
+# more than the page around it.
 PAPER_WHITE = [
     Scene("letter", Pose(scale=0.699, rz=15.47, rx=-8.62, ry=5.63, cx=0.618, cy=0.401),
           paper_seed=32425, background="paper_white", seed=201836165, clutter=2, gain=1.012,
@@ -187,14 +187,10 @@ PAPER_WHITE = [
           paper_seed=13945, background="paper_white", seed=557183257, gain=0.9023,
           gradient=(0.2178, -0.1622), vignette=0.0621, tint=(0.0341, -0.0017), blur=0.664,
           noise=3.42, cast_depth=0.327, crumple=0.911),
-    Scene("form", Pose(scale=0.6674, rz=14.63, rx=9.74, ry=11.74, cx=0.4150, cy=0.4231),
-          paper_seed=62970, background="paper_white", seed=778717152, clutter=3, gain=0.8823,
-          gradient=(-0.1491, 0.0487), vignette=0.2804, tint=(0.0849, 0.0437), blur=0.49,
-          noise=4.42, casts=("hand", "arm"), cast_depth=0.418),
 ]
 
 
-@pytest.mark.parametrize("s", PAPER_WHITE, ids=["two-faint-sides", "crumpled-form", "table-inside"])
+@pytest.mark.parametrize("s", PAPER_WHITE, ids=["two-faint-sides", "crumpled-form"])
 def test_a_white_page_on_a_white_desk_is_found_whole(s):
     img, truth = render(s, SIZE)
     ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
