@@ -1,7 +1,7 @@
 """Running for months: many simulated citizen sessions in ONE kiosk process, and whether the
 process stays the same size (not part of the test run).
 
-    QT_QPA_PLATFORM=offscreen python bench/bench_soak.py [--sessions 5000] [--warmup 50]
+    QT_QPA_PLATFORM=offscreen python bench/bench_soak.py [--sessions 5000] [--warmup 200]
 
 The real window on the development tree's simulators (real drivers on a pty, a TCP socket,
 IPP, a pcscd slot; the embedded platform on loopback). Each session is one of: a card and a
@@ -10,7 +10,8 @@ is taken); a 办不成事 report; a card and a walk-away (the window's clock mov
 question). Now and then the hall misbehaves: the ID-card reader or the printer unplugged and
 plugged back, the receipt paper emptied and refilled, the network cut and restored.
 
-Measured after ``--warmup`` sessions (caches, fonts, first imports settled) and at the end:
+Measured after ``--warmup`` sessions (the simulators' frame caches, glyph caches, fonts and first
+imports settled: 200 by default) and at the end:
 RSS, threads (Python's and the kernel's), open file descriptors, the kiosk's SQLite files
 (outbox and queue numbers, each with its WAL). Targets: RSS growth ≤ 10 MB, no thread or
 descriptor growth, the WAL bounded.
@@ -255,7 +256,7 @@ class Soak:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=5000)
-    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--every", type=int, default=0,
                     help="print the measures every N sessions (0: start and end only)")
     ap.add_argument("--mix", default=",".join(MIX),
