@@ -333,24 +333,42 @@ def _place(f: _Features, end: np.ndarray, run_dir: np.ndarray, across: np.ndarra
     return p0[k], v[k]
 
 
-def _segments_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
-    """_segment_support of many segments (N × 2 ends) at once."""
-    d = p1 - p0
-    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
-    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / length[:, None]
-    t = np.linspace(0.0, 0.97, 16)
-    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
-    pts = (p0[:, None, None, :] + t[None, :, None, None] * d[:, None, None, :]
-           + offs[None, None, :, None] * normal[:, None, None, :])  # N × T × O × 2
+_ACROSS = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])  # px: where a line is looked at, across it
+
+
+def _across(f: _Features, pts: np.ndarray, normal: np.ndarray,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The gradient at points along lines (N × T × O × 2, O offsets across each line; normal
+    N × 2): its part across the line, the strongest of the O offsets, and its magnitude."""
     xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
     ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
     gx, gy = f.gx[ys, xs], f.gy[ys, xs]
     across = gx * normal[:, 0, None, None] + gy * normal[:, 1, None, None]
     strongest = np.take_along_axis(across, np.abs(across).argmax(2)[..., None], 2)[..., 0]
+    return across, strongest, np.hypot(gx, gy)
+
+
+def _line_hits(f: _Features, p0: np.ndarray, p1: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per segment (N × 2 ends) and per point at fractions ``t`` along it (N × T): whether an
+    edge runs across it there, with the sign most of the segment's points have."""
+    d = p1 - p0
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / length[:, None]
+    pts = (p0[:, None, None, :] + t[None, :, None, None] * d[:, None, None, :]
+           + _ACROSS[None, None, :, None] * normal[:, None, None, :])  # N × T × O × 2
+    across, strongest, magnitude = _across(f, pts, normal)
     sign = np.sign(np.median(strongest, axis=1))[:, None, None]
-    hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
-    out = hit.any(axis=2).mean(axis=1)
-    return np.where(length >= 2, out, 0.0)
+    return ((across * sign > f.edge) & (np.abs(across) > 0.75 * magnitude)).any(axis=2)
+
+
+_SUPPORT_T = np.linspace(0.0, 0.97, 16)
+
+
+def _segments_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """_segment_support of many segments (N × 2 ends) at once."""
+    d = p1 - p0
+    out = _line_hits(f, p0, p1, _SUPPORT_T).mean(axis=1)
+    return np.where(np.hypot(d[:, 0], d[:, 1]) >= 2, out, 0.0)
 
 
 def _to_frame_edge(p: np.ndarray, u: np.ndarray, f: _Features) -> float:
@@ -362,22 +380,7 @@ def _to_frame_edge(p: np.ndarray, u: np.ndarray, f: _Features) -> float:
 
 def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:
     """Share of the segment along which an edge runs across it with one sign."""
-    d = p1 - p0
-    length = float(np.hypot(*d))
-    if length < 2:
-        return 0.0
-    normal = np.array([-d[1], d[0]]) / length
-    t = np.linspace(0.0, 0.97, 16)
-    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
-    pts = p0 + t[:, None, None] * d + offs[None, :, None] * normal  # T × O × 2
-    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
-    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
-    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
-    across = gx * normal[0] + gy * normal[1]
-    strongest = np.take_along_axis(across, np.abs(across).argmax(1)[:, None], 1)[:, 0]
-    sign = np.sign(np.median(strongest))
-    hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
-    return float(hit.any(axis=1).mean())
+    return float(_segments_support(f, p0[None], p1[None])[0])
 
 
 def _contrast(quad: np.ndarray, f: _Features) -> float:
@@ -619,18 +622,13 @@ def _measure_runs(f: _Features, rays: list[tuple[np.ndarray, np.ndarray]]) -> No
     j = np.arange(m)
     step = np.where(n > 1, 2.0 * n / np.maximum(n - 1, 1), 0.0)
     normal = np.stack([-us[:, 1], us[:, 0]], axis=1)
-    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
     pts = (ps[:, None, None, :] + (step[:, None] * j)[:, :, None, None] * us[:, None, None, :]
-           + offs[None, None, :, None] * normal[:, None, None, :])  # R × M × O × 2
-    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
-    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
-    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
-    across = gx * normal[:, 0, None, None] + gy * normal[:, 1, None, None]
-    strongest = np.take_along_axis(across, np.abs(across).argmax(2)[..., None], 2)[..., 0]
+           + _ACROSS[None, None, :, None] * normal[:, None, None, :])  # R × M × O × 2
+    across, strongest, magnitude = _across(f, pts, normal)
     valid = j[None, :] < n[:, None]
     some = valid | (j[None, :] == 0)  # (a ray too short to run is 0 anyway)
     sign = np.sign(np.nanmedian(np.where(some, strongest, np.nan), axis=1))[:, None, None]
-    hits = ((across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))).any(axis=2)
+    hits = ((across * sign > f.edge) & (np.abs(across) > 0.75 * magnitude)).any(axis=2)
     hits &= valid
     window = 9
     share = cv2.filter2D(hits.astype(np.float32), -1, np.ones((1, window), np.float32) / window,
@@ -691,19 +689,7 @@ def _completed(first: _Features, f: _Features, corner: np.ndarray, ta: float,
 
 def _hits(f: _Features, p0: np.ndarray, p1: np.ndarray, n: int) -> np.ndarray:
     """Per point of n along the segment: whether an edge runs across it there."""
-    d = p1 - p0
-    length = max(float(np.hypot(*d)), 1e-6)
-    normal = np.array([-d[1], d[0]]) / length
-    t = np.linspace(0.0, 1.0, n)
-    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
-    pts = p0 + t[:, None, None] * d + offs[None, :, None] * normal
-    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
-    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
-    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
-    across = gx * normal[0] + gy * normal[1]
-    strongest = np.take_along_axis(across, np.abs(across).argmax(1)[:, None], 1)[:, 0]
-    sign = np.sign(np.median(strongest))
-    return ((across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))).any(axis=1)
+    return _line_hits(f, p0[None], p1[None], np.linspace(0.0, 1.0, n))[0]
 
 
 def _rows(found: np.ndarray | None) -> np.ndarray:
@@ -770,6 +756,9 @@ def _plausible(quads: list[np.ndarray], f: _Features) -> tuple[np.ndarray, np.nd
     return qs[ok], area[ok]
 
 
+_SCORE_T = np.linspace(0.05, 0.95, 32)
+
+
 def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
     """Side support of every plausible quad at once (one vectorised lookup)."""
     if not quads:
@@ -778,24 +767,10 @@ def _score_all(quads: list[np.ndarray], f: _Features) -> list[_Candidate]:
     if not len(qs):
         return []
     p0, p1 = qs, np.roll(qs, -1, axis=1)
-    d = p1 - p0
-    length = np.linalg.norm(d, axis=2, keepdims=True)
-    normal = np.stack([-d[..., 1], d[..., 0]], axis=-1) / np.maximum(length, 1e-6)
-    t = np.linspace(0.05, 0.95, 32)
-    offs = np.array([-1.5, -0.75, 0.0, 0.75, 1.5])
-    pts = (p0[:, :, None, None, :] + t[None, None, :, None, None] * d[:, :, None, None, :]
-           + offs[None, None, None, :, None] * normal[:, :, None, None, :])  # Q×4×T×O×2
-    xs = np.clip(np.rint(pts[..., 0]).astype(np.int32), 0, f.w - 1)
-    ys = np.clip(np.rint(pts[..., 1]).astype(np.int32), 0, f.h - 1)
-    gx, gy = f.gx[ys, xs], f.gy[ys, xs]
-    nx, ny = normal[..., 0][:, :, None, None], normal[..., 1][:, :, None, None]
-    across = gx * nx + gy * ny
-    strongest = np.take_along_axis(across, np.abs(across).argmax(3)[..., None], 3)[..., 0]
     # A page edge keeps its sign all along (paper on one side, desk on the other); the
     # lines of a checked cloth or of text flip. And it runs across, not along, the side.
-    sign = np.sign(np.median(strongest, axis=2))[..., None, None]
-    hit = (across * sign > f.edge) & (np.abs(across) > 0.75 * np.hypot(gx, gy))
-    sides = hit.any(axis=3).mean(axis=2)  # Q × 4
+    hits = _line_hits(f, p0.reshape(-1, 2), p1.reshape(-1, 2), _SCORE_T)
+    sides = hits.mean(axis=1).reshape(len(qs), 4)
     m = _BORDER * max(f.w, f.h)
     for axis, limit in ((0, 0), (0, f.w - 1), (1, 0), (1, f.h - 1)):
         on = (np.abs(p0[..., axis] - limit) < m) & (np.abs(p1[..., axis] - limit) < m)
