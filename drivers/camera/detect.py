@@ -562,28 +562,13 @@ def _line_quads(f: _Features, keep: int, frame: bool = True, wide: int = 0) -> l
 def _run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
     """How far from ``p`` along ``u`` an edge runs across the line (small gaps bridged).
     Kept with the features: each look asks again for the first look's runs."""
-    key = _run_key(p, u)
-    if key not in f.runs:
-        f.runs[key] = _measure_run(f, p, u)
-    return f.runs[key]
+    _measure_runs(f, [(p, u)])
+    return f.runs[_run_key(p, u)]
 
 
 def _run_key(p: np.ndarray, u: np.ndarray) -> tuple[float, ...]:
     return (round(float(p[0]), 2), round(float(p[1]), 2), round(float(u[0]), 5),
             round(float(u[1]), 5))
-
-
-def _measure_run(f: _Features, p: np.ndarray, u: np.ndarray) -> float:
-    reach = _to_frame_edge(p, u, f)
-    n = int(reach // 2)
-    if n < 4:
-        return 0.0
-    hits = _hits(f, p, p + 2.0 * n * u, n)
-    window = 9
-    share = np.convolve(hits.astype(np.float32), np.ones(window) / window, mode="same")
-    # (The first few points are near the corner, where the other side's edge crosses.)
-    low = np.flatnonzero(share[_NEAR:] < 0.35)
-    return 2.0 * (low[0] + _NEAR if len(low) else n)
 
 
 def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
@@ -611,7 +596,9 @@ def _completions(first: _Features, f: _Features) -> list[np.ndarray]:
 
 
 def _measure_runs(f: _Features, rays: list[tuple[np.ndarray, np.ndarray]]) -> None:
-    """_run of many rays (point, direction) at once, kept with the features."""
+    """_run of many rays (point, direction) at once, kept with the features: along each,
+    the points 2 px apart where an edge runs across it, and the first (past the corner's
+    few) where fewer than a third of the 9 around it do."""
     rays = [(p, u) for p, u in rays if _run_key(p, u) not in f.runs]
     if not rays:
         return
@@ -685,11 +672,6 @@ def _completed(first: _Features, f: _Features, corner: np.ndarray, ta: float,
     if not np.all(np.isfinite(quad)):
         return []
     return [order_corners(quad)]
-
-
-def _hits(f: _Features, p0: np.ndarray, p1: np.ndarray, n: int) -> np.ndarray:
-    """Per point of n along the segment: whether an edge runs across it there."""
-    return _line_hits(f, p0[None], p1[None], np.linspace(0.0, 1.0, n))[0]
 
 
 def _rows(found: np.ndarray | None) -> np.ndarray:
