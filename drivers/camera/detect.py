@@ -386,46 +386,47 @@ def _segment_support(f: _Features, p0: np.ndarray, p1: np.ndarray) -> float:
 def _contrast(quad: np.ndarray, f: _Features) -> float:
     """How much whiter the inside of the outline is than a band just outside it (within
     the frame): a page is clearly whiter, a stretch of a desk as white as paper is not."""
-    inside, ring = _inside_and_ring(quad, f)
+    inside, ring, window = _inside_and_ring(quad, f)
     if not ring.any() or not inside.any():
         return 0.0
-    return float(np.median(f.paper[inside > 0]) - np.median(f.paper[ring]))
+    paper = f.paper[window]
+    return float(np.median(paper[inside > 0]) - np.median(paper[ring]))
 
 
-def _inside_and_ring(quad: np.ndarray, f: _Features) -> tuple[np.ndarray, np.ndarray]:
-    """The outline's inside (0/1) and the band just outside it, within the frame."""
-    inside = np.zeros((f.h, f.w), np.uint8)
-    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
+def _inside_and_ring(quad: np.ndarray, f: _Features,
+                     ) -> tuple[np.ndarray, np.ndarray, tuple[slice, slice]]:
+    """The outline's inside (0/1) and the band just outside it, within the frame, in the
+    window of the frame around them (returned too: ``f.paper[window][ring]``)."""
     width = max(3, round(_RING_WIDTH * max(f.w, f.h)))
-    return inside, cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+    corners = np.round(quad).astype(np.int32)
+    x0, y0 = np.maximum(corners.min(0) - width, 0)
+    x1, y1 = np.minimum(corners.max(0) + width + 1, [f.w, f.h])
+    inside = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), np.uint8)
+    cv2.fillConvexPoly(inside, corners - [x0, y0], 1)
+    ring = cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+    return inside, ring, (slice(y0, y1), slice(x0, x1))
 
 
 def _pale(quad: np.ndarray, f: _Features) -> bool:
     """Whether the outline's inside is neither clearly more coloured nor clearly darker
     than a band just outside it: paper is pale, a sticky note or a wallet is not."""
-    # Looked at around the outline only (it is small).
-    width = max(3, round(_RING_WIDTH * max(f.w, f.h)))
-    x0, y0 = np.maximum(np.floor(quad.min(0)).astype(int) - width, 0)
-    x1, y1 = np.minimum(np.ceil(quad.max(0)).astype(int) + width + 1, [f.w, f.h])
-    inside = np.zeros((max(y1 - y0, 1), max(x1 - x0, 1)), np.uint8)
-    cv2.fillConvexPoly(inside, np.round(quad - [x0, y0]).astype(np.int32), 1)
-    ring = cv2.dilate(inside, np.ones((2 * width + 1, 2 * width + 1), np.uint8)) > inside
+    inside, ring, window = _inside_and_ring(quad, f)
     inner = inside > 0
     if not ring.any() or not inner.any():
         return True
-    chroma, light = f.chroma[y0:y1, x0:x1], f.light[y0:y1, x0:x1]
+    chroma, light = f.chroma[window], f.light[window]
     return bool(np.median(chroma[inner]) <= np.median(chroma[ring]) + _SMALL_CHROMA
                 and np.median(light[inner]) >= np.median(light[ring]) - _SMALL_DARKER)
 
 
 def _ring_paper(quad: np.ndarray, f: _Features) -> float:
     """Share of a band just outside the outline (within the frame) that looks like paper."""
-    _, ring = _inside_and_ring(quad, f)
+    _, ring, window = _inside_and_ring(quad, f)
     if not ring.any():
         return 0.0
     # Whiteness is judged against the frame's whitest (in dim light no paper is white).
     white = min(150.0, float(np.percentile(f.paper[::4, ::4], 95)) - 30)
-    return float((f.paper[ring] > white).mean())
+    return float((f.paper[window][ring] > white).mean())
 
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
