@@ -163,6 +163,11 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(250)
         self.ticker.timeout.connect(self._tick)
         self.ticker.start()
+        # The heap's free pages go back a second after a wipe, home drawn by then (5-30 ms
+        # once a visit). One timer, restarted: wipes in a row trim once, and a static
+        # singleShot with a delay leaks about 100 bytes a call in PySide6 6.11.
+        self.trimmer = QTimer(self, singleShot=True, interval=1000)
+        self.trimmer.timeout.connect(trim)
         self.care = Care(self)  # voice, adaptive time, 大字模式 offered (kiosk.care)
         QApplication.instance().installEventFilter(self)
         QApplication.instance().aboutToQuit.connect(self.allow_close)  # exit() paths too
@@ -273,7 +278,7 @@ class KioskWindow(QWidget):
         # Qt keeps up to 10 MB of pictures it has drawn (a label's page thumbnail, the
         # holder's photo): none of this citizen's may stay for the next one.
         QPixmapCache.clear()
-        QTimer.singleShot(1000, trim)  # after home is drawn; 5-30 ms, once a visit
+        self.trimmer.start()
         self.idle_overlay.hide()
         self.help_overlay.hide()
         self.header.set_countdown(None)

@@ -103,3 +103,18 @@ def test_the_wipe_empties_qts_picture_cache(qtbot, window, ctx):
     window.clock.advance(ctx.idle_policy.timeout + ctx.idle_policy.grace + 2)  # walked away
     qtbot.waitUntil(lambda: ctx.sessions.current.identity is None, timeout=3000)
     assert QPixmapCache.find("drawn-during-the-visit") is None
+
+
+def test_wipes_in_a_row_hand_memory_back_once(qtbot, window, ctx):
+    """The heap's free pages go back a second after a wipe (5-30 ms of the GUI's time):
+    citizens ending visits quickly one after another cost one trim, not one each."""
+    trims: list[int] = []
+    window.trimmer.timeout.connect(lambda: trims.append(1))
+    for _ in range(5):
+        ctx.sim.place_card("resident")
+        qtbot.waitUntil(lambda: ctx.sessions.current.identity is not None, timeout=5000)
+        window.end_session("done")
+        ctx.sim.remove_card()
+        qtbot.waitUntil(lambda: ctx.sessions.current.identity is None, timeout=3000)
+    qtbot.wait(1500)
+    assert trims == [1]
