@@ -197,3 +197,19 @@ def test_a_white_page_on_a_white_desk_is_found_whole(s):
     det = detect_page(img)
     assert det.found and not det.cut_off
     assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > 0.95
+
+
+def test_desk_grain_running_on_from_a_whole_page_is_no_cut_off():
+    """A form lying wholly on a wooden desk, a side's line running on as grain to the
+    frame's edge: wood is beside that run, not paper, so the page is found, not refused
+    as running off (tuning seed 2016, scene 232)."""
+    s = Scene("form", Pose(scale=0.7077, rz=-2.222, rx=1.129, ry=-7.462, cx=0.3836, cy=0.5659),
+              paper_seed=60907, background="wood", seed=802155955, gain=1.0134,
+              gradient=(0.0144, 0.0957), vignette=0.3248, shadow=0.3922,
+              tint=(-0.0307, -0.0453), blur=0.550, noise=1.67, casts=("arm",),
+              cast_depth=0.547, grain=0.804, curl=0.0074, receipts=True)
+    img, truth = render(s, SIZE)
+    ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
+    det = detect_page(img)
+    assert det.found and not det.cut_off
+    assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > 0.95
