@@ -20,6 +20,7 @@ descriptor growth, the WAL bounded.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import shutil
@@ -58,18 +59,18 @@ class Clock:
         return time.monotonic() + self.offset
 
 
-_waits: list[tuple[QEventLoop, QTimer]] = []
+@functools.cache
+def _waiter() -> tuple[QEventLoop, QTimer]:
+    loop, timer = QEventLoop(), QTimer(singleShot=True)
+    timer.timeout.connect(loop.quit)
+    return loop, timer
 
 
 def wait(ms: int) -> None:
     # One loop and timer for every wait: a static QTimer.singleShot with a delay leaks
     # about 100 bytes a call in PySide6 6.11, and the bench polls every 10 ms, about 90
     # times a visit (it showed as ~6 MB of growth per 1,000 visits that was the bench's).
-    if not _waits:
-        loop, timer = QEventLoop(), QTimer(singleShot=True)
-        timer.timeout.connect(loop.quit)
-        _waits.append((loop, timer))
-    loop, timer = _waits[0]
+    loop, timer = _waiter()
     timer.start(ms)
     loop.exec()
 

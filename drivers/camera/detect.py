@@ -301,10 +301,10 @@ def _runs_on(q: np.ndarray, sides: np.ndarray, f: _Features) -> np.ndarray | Non
             # than the desk beside it, whose own shadow falls outside it), and paper
             # towards the find as the find's inside is (not a desk's grain or seam running
             # on from a whole page's side).
-            light_in, light_out = _beside(f.light, start, end, centre)
-            paper_in, _ = _beside(f.paper, start, end, centre)
-            sure.append(side >= _CLEAR_SIDE and np.median(light_in - light_out) >= 0
-                        and np.median(paper_in) >= inside_paper - _RUN_PAPER)
+            inner, outer = _beside(f, start, end, centre)
+            darker = np.median(f.light[inner].astype(np.float32) - f.light[outer]) < 0
+            sure.append(side >= _CLEAR_SIDE and not darker
+                        and np.median(f.paper[inner]) >= inside_paper - _RUN_PAPER)
         if len(sure) == 2 or any(sure):
             out = q.copy()
             out[k] = ends[0] if ends[0] is not None else a
@@ -313,22 +313,21 @@ def _runs_on(q: np.ndarray, sides: np.ndarray, f: _Features) -> np.ndarray | Non
     return None
 
 
-def _beside(channel: np.ndarray, p0: np.ndarray, p1: np.ndarray,
-            centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``channel`` at points just beside the segment (3 px off it): on the side towards
-    ``centre``, and on the other."""
+def _beside(f: _Features, p0: np.ndarray, p1: np.ndarray, centre: np.ndarray,
+            ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Points just beside the segment (3 px off it), as (ys, xs) indices into the working
+    image: on the side towards ``centre``, and on the other."""
     d = p1 - p0
     n = np.array([-d[1], d[0]]) / max(float(np.hypot(*d)), 1e-6)
     if np.dot(n, centre - p0) < 0:
         n = -n
     t = np.linspace(0.05, 0.95, 16)[:, None]
-    h, w = channel.shape[:2]
     out = []
     for off in (3.0, -3.0):
         pts = p0 + t * d + off * n
-        xs = np.clip(np.rint(pts[:, 0]).astype(np.int32), 0, w - 1)
-        ys = np.clip(np.rint(pts[:, 1]).astype(np.int32), 0, h - 1)
-        out.append(channel[ys, xs].astype(np.float32))
+        xs = np.clip(np.rint(pts[:, 0]).astype(np.int32), 0, f.w - 1)
+        ys = np.clip(np.rint(pts[:, 1]).astype(np.int32), 0, f.h - 1)
+        out.append((ys, xs))
     return out[0], out[1]
 
 
