@@ -1,0 +1,42 @@
+"""Where the page is, cell by cell: a small segmentation network run by OpenCV's DNN module.
+
+The network (``page_net.onnx``: a small U-Net, 700 k weights, made by
+``scripts/train_page_net.py`` from frames of ``sim.scene`` that the benchmark's seeds never
+drew) looks at the whole frame shrunk to 256×192 and gives, for each cell of a 64×48 grid,
+how much of it the page covers. It sees
+what the hand-made edge cues could not tell apart: a white page on a white desk, a cast
+shadow's edge from a page's, a desk's grain running on from a page's side, and the part of
+a page running off the frame (the page covers the cells at the frame's edge).
+
+Run through ``cv2.dnn`` (no new dependency). Each thread has its own copy of the network:
+an OpenCV ``Net`` is not safe to share between threads (the preview worker and a still).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MODEL = Path(__file__).with_name("page_net.onnx")
+IN_W, IN_H = 256, 192  # as scripts/train_page_net.py trains it
+_local = threading.local()
+
+
+def _net() -> cv2.dnn.Net:
+    net = getattr(_local, "net", None)
+    if net is None:
+        net = _local.net = cv2.dnn.readNetFromONNX(str(MODEL))
+    return net
+
+
+def page_cover(image: np.ndarray) -> np.ndarray:
+    """The share of each cell the page covers (float32, 48×64 for any frame size: a 16:9
+    frame is squeezed like the 16:9 frames it was trained on)."""
+    small = cv2.resize(image, (IN_W, IN_H), interpolation=cv2.INTER_AREA)
+    net = _net()
+    net.setInput(cv2.dnn.blobFromImage(small, 1 / 255.0))
+    logits = net.forward()[0, 0]
+    return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
