@@ -146,6 +146,16 @@ def test_a_page_running_off_is_reported_cut_off(s):
     assert det.cut_off and det.quad is None and det.outline is not None
 
 
+def _assert_found_whole(s: Scene, least: float) -> None:
+    """The page lying wholly inside is found, not called cut off, and overlaps the truth
+    by at least ``least``."""
+    img, truth = render(s, SIZE)
+    ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
+    det = detect_page(img)
+    assert det.found and not det.cut_off
+    assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > least
+
+
 # White pages on a desk as white as themselves, once missed or cut short: a letter whose
 # two shadowed sides stand out and two do not; a crumpled form whose table stood out
 # more than the page around it.
@@ -163,11 +173,7 @@ PAPER_WHITE = [
 
 @pytest.mark.parametrize("s", PAPER_WHITE, ids=["two-faint-sides", "crumpled-form"])
 def test_a_white_page_on_a_white_desk_is_found_whole(s):
-    img, truth = render(s, SIZE)
-    ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
-    det = detect_page(img)
-    assert det.found and not det.cut_off
-    assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > 0.95
+    _assert_found_whole(s, 0.95)
 
 
 def test_desk_grain_running_on_from_a_whole_page_is_no_cut_off():
@@ -179,11 +185,7 @@ def test_desk_grain_running_on_from_a_whole_page_is_no_cut_off():
               gradient=(0.0144, 0.0957), vignette=0.3248, shadow=0.3922,
               tint=(-0.0307, -0.0453), blur=0.550, noise=1.67, casts=("arm",),
               cast_depth=0.547, grain=0.804, curl=0.0074, receipts=True)
-    img, truth = render(s, SIZE)
-    ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
-    det = detect_page(img)
-    assert det.found and not det.cut_off
-    assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > 0.95
+    _assert_found_whole(s, 0.95)
 
 
 def test_the_preview_thread_and_a_still_find_the_same_page_at_once(letter_frame):
@@ -206,11 +208,7 @@ def test_a_slip_lying_against_the_page_is_not_part_of_it():
               gradient=(0.2508, 0.2986), vignette=0.2362, shadow=0.2174, tint=(0.0967, 0.2078),
               blur=0.563, noise=4.58, jpeg=91, casts=("phone", "arm"), cast_depth=0.4243,
               crumple=0.3674)
-    img, truth = render(s, SIZE)
-    ph, pw = render_paper(s.paper, s.paper_seed).shape[:2]
-    det = detect_page(img)
-    assert det.found and not det.cut_off
-    assert jaccard_in_document_frame(truth, det.quad, (pw, ph)) > 0.98
+    _assert_found_whole(s, 0.98)
 
 
 def test_what_hangs_on_the_page_by_a_neck_is_cut_off_the_region():
