@@ -84,9 +84,10 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         return cut_off if on_edge >= _ON_EDGE * _UP else NO_PAGE
     quad = (q + 0.5) * scale
     # The frame's edge closes the region of a page running off it: the four sides fitted
-    # put a corner on the frame's edge or beyond. (The region of a page lying close to the
-    # edge may touch it too, its sides do not.)
-    if _touches_frame(quad, w, h):
+    # put a corner on the frame's edge or beyond. A region clear of the frame's edge whose
+    # sides come within a few pixels of it is a page lying close to the edge: the re-fit
+    # in the full frame tells.
+    if _touches_frame(quad, w, h) and (on_edge or _touches_frame(quad, w, h, margin=0.0)):
         return cut_off
     if refine:
         quad, _ = refine_quad(image, quad)
@@ -144,8 +145,8 @@ def _quad_of(contour: np.ndarray) -> np.ndarray | None:
     return q
 
 
-def _touches_frame(quad: np.ndarray, w: int, h: int) -> bool:
-    m = _EDGE_MARGIN * max(w, h)
+def _touches_frame(quad: np.ndarray, w: int, h: int, margin: float = _EDGE_MARGIN) -> bool:
+    m = margin * max(w, h)
     return bool((quad < m).any() or (quad[:, 0] > w - 1 - m).any()
                 or (quad[:, 1] > h - 1 - m).any())
 
