@@ -84,10 +84,10 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
         return cut_off if on_edge >= _ON_EDGE * _UP else NO_PAGE
     quad = (q + 0.5) * scale
     # The frame's edge closes the region of a page running off it: the four sides fitted
-    # put a corner on the frame's edge or beyond. A region clear of the frame's edge whose
-    # sides come within a few pixels of it is a page lying close to the edge: the re-fit
-    # in the full frame tells.
-    if _touches_frame(quad, w, h) and (on_edge or _touches_frame(quad, w, h, margin=0.0)):
+    # put a corner on the frame's edge or beyond. A region clear of the frame's edge is
+    # the page's whole outline even when its sides, as drawn on the grid, come within a
+    # few pixels of the edge or meet beyond it: the re-fit in the full frame tells.
+    if on_edge and _touches_frame(quad, w, h):
         return cut_off
     if refine:
         quad, _ = refine_quad(image, quad)
@@ -145,8 +145,8 @@ def _quad_of(contour: np.ndarray) -> np.ndarray | None:
     return q
 
 
-def _touches_frame(quad: np.ndarray, w: int, h: int, margin: float = _EDGE_MARGIN) -> bool:
-    m = margin * max(w, h)
+def _touches_frame(quad: np.ndarray, w: int, h: int) -> bool:
+    m = _EDGE_MARGIN * max(w, h)
     return bool((quad < m).any() or (quad[:, 0] > w - 1 - m).any()
                 or (quad[:, 1] > h - 1 - m).any())
 
