@@ -61,25 +61,21 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     cover = page_cover(image)
     ch, cw = cover.shape
     fine = cv2.resize(cover, (cw * _UP, ch * _UP), interpolation=cv2.INTER_LINEAR)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (fine > _COVERED).astype(np.uint8), connectivity=4)
-    if count < 2:
+    region, area = _largest((fine > _COVERED).astype(np.uint8))
+    if area < MIN_AREA * fine.size:
         return NO_PAGE
-    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    if stats[k, cv2.CC_STAT_AREA] < MIN_AREA * fine.size:
-        return NO_PAGE
-    region = (labels == k).astype(np.uint8)
     conf = float(fine[region > 0].mean())
-    region = _trimmed(region, int(stats[k, cv2.CC_STAT_AREA]))
+    region = _trimmed(region, area)
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
+    hull = cv2.convexHull(contour.astype(np.float32))
     # Grid pixel (i, j) spans [i, i + 1) × scale in the frame.
     scale = np.array([w / (cw * _UP), h / (ch * _UP)])
     on_edge = int(region[0].sum() + region[-1].sum() + region[:, 0].sum() + region[:, -1].sum())
-    seen = cv2.approxPolyDP(cv2.convexHull(contour.astype(np.float32)), 0.01 * _UP * cw, True)
+    seen = cv2.approxPolyDP(hull, 0.01 * _UP * cw, True)
     cut_off = PageDetection(None, conf, cut_off=True,
                             outline=((seen.reshape(-1, 2) + 0.5) * scale).astype(np.float32))
-    q = _quad_of(contour)
+    q = _quad_of(contour, hull)
     if q is None:
         return cut_off if on_edge >= _ON_EDGE * _UP else NO_PAGE
     quad = (q + 0.5) * scale
@@ -104,18 +100,23 @@ def _trimmed(region: np.ndarray, area: int) -> np.ndarray:
     if size < 3:
         return region
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    opened = cv2.morphologyEx(region, cv2.MORPH_OPEN, disc)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=4)
+    part, left = _largest(cv2.morphologyEx(region, cv2.MORPH_OPEN, disc))
+    return part if left else region
+
+
+def _largest(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """The largest 4-connected part of a 0/1 mask, and its area (0 when there is none)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     if count < 2:
-        return region
-    return (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
+        return mask, 0
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return (labels == k).astype(np.uint8), int(stats[k, cv2.CC_STAT_AREA])
 
 
-def _quad_of(contour: np.ndarray) -> np.ndarray | None:
+def _quad_of(contour: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
     """Four sides fitted to a region's outline: its hull simplified to four corners, then
     each side a robust line through the outline's points along it (away from the corners,
     which the grid rounds)."""
-    hull = cv2.convexHull(contour.astype(np.float32))
     around = cv2.arcLength(hull, True)
     for eps in np.linspace(0.01, 0.12, 23):
         corners = cv2.approxPolyDP(hull, eps * around, True)
