@@ -10,8 +10,10 @@ machine-wide pcscd, if any, is left alone. vpcd listens on all interfaces: this 
 simulator for development and tests, not for a kiosk on a hall's network.
 
 Needs root (CI runs as root) or unprivileged user namespaces with /run/pcscd present.
-pcscd runs with --auto-exit: if this process dies without stopping it, it quits after 60 s
-without clients; ``ensure_running`` starts it again when it did so while we were idle.
+pcscd lives as long as this process: a watcher in its launcher stops it when the pipe from
+this process closes, also when this process is killed. Not pcscd's own --auto-exit: its
+60-s idle alarm can fire while a new client connects, and pcscd then resets that client
+mid-handshake (PC/SC 8010006A "Access denied") while it shuts down.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -45,9 +48,13 @@ START_TIMEOUT = 15.0
 START_ATTEMPTS = 3
 STOP_TIMEOUT = 5.0
 # --critical: vpcd logs every presence poll of an empty slot as an error (2.5 lines/s).
+# The launcher ends when pcscd does; its watcher stops pcscd when stdin (a pipe from this
+# process) reaches end of file. A background job's stdin is /dev/null, hence fd 3.
 _LAUNCH = (
-    'mkdir -p /run/pcscd && mount --bind "$0" /run/pcscd && '
-    'exec pcscd --foreground --critical --auto-exit --config "$1"'
+    'mkdir -p /run/pcscd && mount --bind "$0" /run/pcscd || exit 1; '
+    'exec 3<&0; pcscd --foreground --critical --config "$1" </dev/null 3<&- & pid=$!; '
+    '(read _ <&3; kill "$pid" 2>/dev/null) & '
+    'exec 3<&-; wait "$pid"'
 )
 
 
@@ -96,6 +103,19 @@ class PrivatePcscd:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def daemon_pid(self) -> int | None:
+        """pcscd's own pid (a child of its launcher), for a technician's ``ps`` or a test."""
+        if not self.running:
+            return None
+        assert self._proc is not None
+        task = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children")
+        for pid in task.read_text().split():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "pcscd":
+                    return int(pid)
+        return None
 
     # -- the daemon -------------------------------------------------------------------------
 
@@ -157,7 +177,8 @@ class PrivatePcscd:
         with (self.dir / "pcscd.log").open("ab") as log_file:
             try:
                 self._proc = subprocess.Popen(
-                    cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT
+                    cmd, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
             except OSError as exc:
                 raise SsCardGone(CODE_NO_SERVICE, f"cannot start pcscd: {exc}") from exc
@@ -197,11 +218,13 @@ class PrivatePcscd:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        proc.terminate()
+        if proc.stdin is not None:
+            proc.stdin.close()  # the launcher's watcher stops pcscd
         try:
             proc.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # the launcher, pcscd and the watcher
             proc.wait(STOP_TIMEOUT)
 
     # -- slots ------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def pcsc_stack() -> PrivatePcscd:
 
 @pytest.fixture
 def pcscd(pcsc_stack: PrivatePcscd) -> PrivatePcscd:
-    pcsc_stack.ensure_running()  # --auto-exit ends it after 60 s without a client
+    pcsc_stack.ensure_running()  # started again if an earlier test stopped it
     return pcsc_stack
 
 
