@@ -25,6 +25,7 @@ from drivers.base import DeviceError, DeviceGone, DeviceState, DeviceStatus, Dev
 from drivers.camera import Camera, open_camera
 from drivers.camera.enhance import shrink
 from drivers.camera.live import LivePreview, PreviewFrame
+from drivers.camera.page_net import check_model
 from drivers.camera.scan import ScanResult, scan_frame
 from drivers.escpos.printer import ReceiptPrinter
 from drivers.escpos.transport import open_transport
@@ -400,6 +401,7 @@ class CameraWorker(DeviceWorker):
         return 0.0 if self._streaming else self.idle_interval
 
     def connect(self) -> DeviceStatus:
+        check_model()  # a camera that cannot find pages is no use to a citizen
         self.camera.open()
         w, h = self.camera.size
         return DeviceStatus(DeviceState.READY, details={"size": f"{w}x{h}"})

@@ -10,6 +10,8 @@ a page running off the frame (the page covers the cells at the frame's edge).
 
 Run through ``cv2.dnn`` (no new dependency). Each thread has its own copy of the network:
 an OpenCV ``Net`` is not safe to share between threads (the preview worker and a still).
+A missing or damaged model file is ``DeviceError("camera.page_model")``: the camera worker
+checks it when it opens the camera, so the kiosk and ``kiosk doctor`` name the file.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from drivers.base import DeviceError
+
 MODEL = Path(__file__).with_name("page_net.onnx")
 IN_W, IN_H = 256, 192  # as scripts/train_page_net.py trains it
 _local = threading.local()
@@ -28,8 +32,24 @@ _local = threading.local()
 def _net() -> cv2.dnn.Net:
     net = getattr(_local, "net", None)
     if net is None:
-        net = _local.net = cv2.dnn.readNetFromONNX(str(MODEL))
+        try:
+            net = cv2.dnn.readNetFromONNX(str(MODEL))
+            net.setInput(np.zeros((1, 3, IN_H, IN_W), np.float32))
+            out = net.forward()
+        except cv2.error as e:
+            why = getattr(e, "err", "") or str(e).strip()
+            raise DeviceError("camera.page_model", f"{MODEL} is missing or damaged ({why}); "
+                              "reinstall the kiosk") from e
+        if out.shape[-2:] != (IN_H // 4, IN_W // 4):
+            raise DeviceError("camera.page_model", f"{MODEL} is not the page network "
+                              f"(output {out.shape}); reinstall the kiosk")
+        _local.net = net
     return net
+
+
+def check_model() -> None:
+    """Load the network on this thread; ``DeviceError`` if its file is missing or damaged."""
+    _net()
 
 
 def page_cover(image: np.ndarray) -> np.ndarray:

@@ -1,0 +1,56 @@
+"""A missing or damaged page-finder model puts the camera out of service, by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+
+from drivers.base import DeviceState
+from drivers.camera import page_net
+from kiosk.devices import CameraWorker
+from tests.camera.conftest import frame
+
+
+@pytest.fixture
+def photo_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "letter.png"), frame("letter", (640, 480))[0])
+    return folder
+
+
+def _broken_models(tmp_path: Path) -> dict[str, Path]:
+    good = page_net.MODEL.read_bytes()
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(good[: len(good) // 2])  # a copy or an update that stopped halfway
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"<html>404</html>")
+    return {"missing": tmp_path / "absent.onnx", "cut short": cut, "not a model": junk}
+
+
+@pytest.mark.parametrize("kind", ["missing", "cut short", "not a model"])
+def test_camera_worker_reports_the_model_file(tmp_path, monkeypatch, photo_folder,
+                                              kind: str) -> None:
+    bad = _broken_models(tmp_path)[kind]
+    monkeypatch.setattr(page_net, "MODEL", bad)
+    worker = CameraWorker("camera", f"file://{photo_folder}", lambda *event: None)
+    worker.start()
+    try:
+        assert worker.first_status.wait(10)
+        status = worker.status
+    finally:
+        worker.stop()
+    assert status.state is DeviceState.ABSENT and status.code == "camera.page_model"
+    assert str(bad) in status.reason and "reinstall" in status.reason
+
+
+def test_camera_worker_with_the_model_in_the_tree_is_ready(photo_folder) -> None:
+    worker = CameraWorker("camera", f"file://{photo_folder}", lambda *event: None)
+    worker.start()
+    try:
+        assert worker.first_status.wait(10)
+        assert worker.status.state is DeviceState.READY, worker.status
+    finally:
+        worker.stop()
