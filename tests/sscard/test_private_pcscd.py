@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A kiosk (or a test run) that starts its pcscd, says the daemon's pid, then waits.
 _OWNER = """
-import sys, time
+import time
 from sim.pcscd import shared_pcscd
 d = shared_pcscd()
 print(d.daemon_pid, flush=True)
