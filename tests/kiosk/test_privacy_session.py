@@ -84,6 +84,22 @@ def test_every_way_an_id_or_mobile_number_is_written_is_masked():
         assert mask_text(text) == text
 
 
+def test_a_digest_or_uuid_keeps_its_digits_and_an_id_beside_it_is_still_masked():
+    # A sha256 with a run of 15 digits (an old ID number's shape) and one with a run like a
+    # mobile number: a technician must get them whole (the blob's file is named by it).
+    sha = "ec6630df171713e267812345678606f67d4651e062e546652ad4ab1f247f4530ab"[:64]
+    mobile_run = "ab13800138000cd" + "0" * 49
+    card = "3f2a9c1e-1380-4138-8000-13800138000a"
+    for digest in (sha, sha.upper(), mobile_run, card):
+        assert mask_text(f"uploaded: sha256 {digest} (12 bytes)") == (
+            f"uploaded: sha256 {digest} (12 bytes)"), digest
+        assert mask_text(f"blobs/ec/{digest}") == f"blobs/ec/{digest}"
+    masked = mask_text(f"{sha} 11010519491231002X,{card};13800138000")
+    assert masked == f"{sha} 1101**********002X,{card};138****8000"
+    # An ID number glued to a label is no digest: still masked.
+    assert mask_text("IDabc11010519491231002X") == "IDabc1101**********002X"
+
+
 def test_a_traceback_in_the_log_file_is_masked_and_the_file_is_private(tmp_path):
     import os
 
