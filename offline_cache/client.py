@@ -49,6 +49,11 @@ UNSIGNED_REFUSALS = ("unsigned", "bad_timestamp", "expired", "bad_signature", "r
 PRESENCE_REFUSALS = ("presence_expired", "presence_invalid")  # ask for a new token, once
 MAX_REPLY = 256 << 10  # the platform's answers are small; a bigger one is not the platform
 CONNECT_TIMEOUT = 10.0
+# A kept-alive connection idle longer than this is not used again. The server closes an
+# idle one when its own keep-alive runs out (uvicorn, the reference platform: 5 s); a
+# request sent on it just then is reset before any answer (a look-up that fails for
+# nothing), so the client lets go well before.
+MAX_IDLE_REUSE = 2.0
 
 
 class OutcomeUnknown(Exception):
@@ -173,11 +178,28 @@ class _HTTPSConnection(_Tracked, HTTPSConnection):
     pass
 
 
-class _Pool(HTTPConnectionPool):
+class _FreshOnly:
+    """A pool that closes a connection idle for more than ``MAX_IDLE_REUSE`` instead of
+    reusing it (the next request opens a new one)."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        idle_since = getattr(conn, "idle_since", None)
+        if idle_since is not None and time.monotonic() - idle_since > MAX_IDLE_REUSE:
+            conn.close()
+        return conn
+
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            conn.idle_since = time.monotonic()
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _Pool(_FreshOnly, HTTPConnectionPool):
     ConnectionCls = _HTTPConnection
 
 
-class _TLSPool(HTTPSConnectionPool):
+class _TLSPool(_FreshOnly, HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
