@@ -13,7 +13,8 @@ Needs root (CI runs as root) or unprivileged user namespaces with /run/pcscd pre
 pcscd lives as long as this process: a watcher in its launcher stops it when the pipe from
 this process closes, also when this process is killed. Not pcscd's own --auto-exit: its
 60-s idle alarm can fire while a new client connects, and pcscd then resets that client
-mid-handshake (PC/SC 8010006A "Access denied") while it shuts down.
+mid-handshake (PC/SC 8010006A "Access denied") while it shuts down. The private folder
+of a process killed outright (a watchdog's SIGKILL) is removed by the next one to start.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from drivers.sscard.reader import CODE_NO_SERVICE
 from sim.vpcd import VpcdSlot
 
 FRIENDLY_NAME = "Virtual PCD"
+_PREFIX = "kiosk-pcscd-"
 # Debian builds vpcd with two slots per reader.conf entry, on port and port + 1.
 SLOTS = 2
 VPCD_DRIVER_PATHS = (
@@ -87,7 +89,9 @@ class PrivatePcscd:
     """pcscd in its own mount namespace, with ``SLOTS`` vpcd slots served by this process."""
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="kiosk-pcscd-"))
+        _remove_orphaned_folders()
+        self.dir = Path(tempfile.mkdtemp(prefix=_PREFIX))
+        (self.dir / "owner.pid").write_text(str(os.getpid()), encoding="ascii")
         self.socket_path = self.dir / "pcscd.comm"
         port = _free_port_pair()
         self.slots = [VpcdSlot(port + i, f"{FRIENDLY_NAME} 00 {i:02d}") for i in range(SLOTS)]
@@ -262,6 +266,17 @@ class PrivatePcscd:
                     return
         finally:
             scard.SCardReleaseContext(ctx)
+
+
+def _remove_orphaned_folders() -> None:
+    """Remove the private folders whose owning process is gone (killed before its atexit)."""
+    for folder in Path(tempfile.gettempdir()).glob(_PREFIX + "*"):
+        try:
+            owner = int((folder / "owner.pid").read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue  # not one of ours, or being made right now
+        if not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 _shared: PrivatePcscd | None = None

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.pcscd import PrivatePcscd
+from sim.pcscd import PrivatePcscd, _remove_orphaned_folders
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ _OWNER = """
 import time
 from sim.pcscd import shared_pcscd
 d = shared_pcscd()
-print(d.daemon_pid, flush=True)
+print(d.daemon_pid, d.dir, flush=True)
 time.sleep(600)
 """
 
@@ -46,12 +46,21 @@ def test_pcscd_goes_when_its_owner_is_killed() -> None:
                              text=True, env=env, cwd=ROOT)
     try:
         assert owner.stdout is not None
-        pid = int(owner.stdout.readline())
+        pid_text, folder = owner.stdout.readline().split()
+        pid = int(pid_text)
         assert _alive(pid)
     finally:
         owner.kill()  # no atexit, no stop(): only the pipe closing tells the daemon
         owner.wait()
     assert _gone_within(pid, 10.0), "an orphaned pcscd was left running"
+    assert Path(folder).is_dir()  # the killed owner could not remove its folder
+    _remove_orphaned_folders()  # the next kiosk to start does
+    assert not Path(folder).exists()
+
+
+def test_a_living_owners_folder_is_kept(pcscd: PrivatePcscd) -> None:
+    _remove_orphaned_folders()
+    assert (pcscd.dir / "owner.pid").is_file() and pcscd.running
 
 
 def test_pcscd_stops_with_stop_and_answers_after_ensure_running(pcscd: PrivatePcscd) -> None:
