@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from drivers.base import DeviceState
+from drivers.base import DeviceState, DeviceStatus
 from drivers.camera import page_net
 from kiosk.devices import CameraWorker
 from tests.camera.conftest import frame
@@ -30,27 +30,27 @@ def _broken_models(tmp_path: Path) -> dict[str, Path]:
     return {"missing": tmp_path / "absent.onnx", "cut short": cut, "not a model": junk}
 
 
+def _first_status(photo_folder: Path) -> DeviceStatus:
+    """What the camera worker reports once it has tried to open the camera."""
+    worker = CameraWorker("camera", f"file://{photo_folder}", lambda *event: None)
+    worker.start()
+    try:
+        assert worker.first_status.wait(10)
+        return worker.status
+    finally:
+        worker.stop()
+
+
 @pytest.mark.parametrize("kind", ["missing", "cut short", "not a model"])
 def test_camera_worker_reports_the_model_file(tmp_path, monkeypatch, photo_folder,
                                               kind: str) -> None:
     bad = _broken_models(tmp_path)[kind]
     monkeypatch.setattr(page_net, "MODEL", bad)
-    worker = CameraWorker("camera", f"file://{photo_folder}", lambda *event: None)
-    worker.start()
-    try:
-        assert worker.first_status.wait(10)
-        status = worker.status
-    finally:
-        worker.stop()
+    status = _first_status(photo_folder)
     assert status.state is DeviceState.ABSENT and status.code == "camera.page_model"
     assert str(bad) in status.reason and "reinstall" in status.reason
 
 
 def test_camera_worker_with_the_model_in_the_tree_is_ready(photo_folder) -> None:
-    worker = CameraWorker("camera", f"file://{photo_folder}", lambda *event: None)
-    worker.start()
-    try:
-        assert worker.first_status.wait(10)
-        assert worker.status.state is DeviceState.READY, worker.status
-    finally:
-        worker.stop()
+    status = _first_status(photo_folder)
+    assert status.state is DeviceState.READY, status
