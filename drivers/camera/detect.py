@@ -4,17 +4,14 @@ A small segmentation network (``drivers/camera/page_net.py``) says how much of e
 a 64×48 grid over the frame the page covers; it tells what edge cues alone could not: a
 white page on a white desk, a cast shadow's edge from a page's, a desk's grain running on
 from a page's side, a table printed on the page from the page. The largest nearly convex
-region it covers is the page, less what hangs on it by a neck. Each of the four sides of its outline
-is fitted as a line to its boundary (so a corner hidden by a finger or a dent is found where
-its sides meet), and on a still re-fitted in the full frame to the strongest edge across
-it, with sub-pixel peaks and a robust line fit.
+region it covers is the page, less what hangs on it by a neck. Each of the four sides of
+its outline is fitted as a line to its boundary (so a corner hidden by a finger or a dent
+is found where its sides meet), and on a still re-fitted in the full frame to the
+strongest edge across it, with sub-pixel peaks and a robust line fit.
 
 The frame's edge closes the region of a page running off the frame, so its fitted sides
 meet on the frame's edge or beyond: such a page is reported as cut off (with the part
-seen), not guessed at. A whole page whose region reaches the frame's edge through
-something as pale as itself beside it still shows its four sides as straight runs of the
-outline away from the frame's edge, meeting inside the frame; a page running off shows
-three. Figures: ``bench/bench_camera.py``; the network was trained on
+seen), not guessed at. Figures: ``bench/bench_camera.py``; the network was trained on
 rendered desks only (``scripts/train_page_net.py``).
 """
 
@@ -35,8 +32,6 @@ _ON_EDGE = 1.5  # cells of the frame's edge a region without four sides runs off
 _EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
 _REACH = 0.014  # of the long side: how far across a side the full frame is searched
 _OPEN = 0.15  # of a region's size: the disc that cuts off what hangs on it by a neck
-_SIDE_TOL = 1.5  # grid pixels: a point this close to a line is on it
-_SIDE_SEEN = 0.5  # of a side's length: how much of it a whole page's outline must show
 _SOLID = 0.8  # a page's region fills at least this much of its convex hull (seen: ≥ 0.9)
 
 
@@ -70,7 +65,7 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     found = _page_region(fine)
     if found is None:
         return NO_PAGE
-    region, area, conf, contour = found
+    region, conf, contour = found
     hull = cv2.convexHull(contour.astype(np.float32))
     # Grid pixel (i, j) spans [i, i + 1) × scale in the frame.
     scale = np.array([w / (cw * _UP), h / (ch * _UP)])
@@ -86,23 +81,19 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     # put a corner on the frame's edge or beyond. A region clear of the frame's edge is
     # the page's whole outline even when its sides, as drawn on the grid, come within a
     # few pixels of the edge or meet beyond it: the re-fit in the full frame tells.
-    if not (on_edge and _touches_frame(quad, w, h)):
-        found = refine_quad(image, quad)[0] if refine else quad.astype(np.float32)
-        if not _touches_frame(found, w, h):
-            return PageDetection(found, conf, outline=found)
-        cut_off = PageDetection(None, conf, cut_off=True, outline=found)
-    clear = _sides_clear_of_frame(contour, region.shape, area)
-    if clear is not None and not _touches_frame((clear + 0.5) * scale, w, h):
-        quad = (clear + 0.5) * scale
-        found = refine_quad(image, quad)[0] if refine else quad.astype(np.float32)
-        if not _touches_frame(found, w, h):
-            return PageDetection(found, conf, outline=found)
-    return cut_off
+    if on_edge and _touches_frame(quad, w, h):
+        return cut_off
+    if refine:
+        quad, _ = refine_quad(image, quad)
+    quad = quad.astype(np.float32)
+    if _touches_frame(quad, w, h):
+        return PageDetection(None, conf, cut_off=True, outline=quad)
+    return PageDetection(quad, conf, outline=quad)
 
 
-def _page_region(fine: np.ndarray) -> tuple[np.ndarray, int, float, np.ndarray] | None:
-    """The region the page covers, its area (before trimming), the network's mean cover over
-    it, and its outline; None when nothing covered is big enough. The largest covered part
+def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """The region the page covers, the network's mean cover over it and its outline; None
+    when nothing covered is big enough. The largest covered part
     that is nearly convex (a page's outline is a quadrilateral, even cut off by the frame)
     wins over a larger ragged one (a patch of pale desk beside shadows the network took
     for paper); when none is, the largest."""
@@ -118,7 +109,7 @@ def _page_region(fine: np.ndarray) -> tuple[np.ndarray, int, float, np.ndarray] 
         region = _trimmed(part, area)
         contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         contour = max(contours, key=cv2.contourArea).reshape(-1, 2)
-        found = (region, area, conf, contour.astype(np.float64))
+        found = (region, conf, contour.astype(np.float64))
         hull = cv2.convexHull(contour)
         if cv2.contourArea(contour) >= _SOLID * cv2.contourArea(hull):
             return found
@@ -177,68 +168,6 @@ def _quad_of(contour: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
     if not np.all(np.isfinite(q)) or not is_convex(q) or np.abs(q - corners).max() > 0.1 * around:
         return corners
     return q
-
-
-def _sides_clear_of_frame(contour: np.ndarray, shape: tuple[int, int],
-                          area: int) -> np.ndarray | None:
-    """The four sides of a whole page whose region reaches the frame's edge only through
-    something as pale as itself beside it (a white desk's lit patch, a slip, a shadow's
-    edge): the four longest straight runs of its outline away from the frame's edge, each
-    seen along at least half its length, meeting in a quadrilateral about as big as the
-    region. None when there are no such four (a page running off the frame has three: its
-    fourth side is the frame's edge, which this leaves out)."""
-    gh, gw = shape
-    pts = contour[(contour[:, 0] > 1) & (contour[:, 0] < gw - 2)
-                  & (contour[:, 1] > 1) & (contour[:, 1] < gh - 2)]
-    if len(pts) < 40:
-        return None
-    runs = _straight_runs(pts, 4)
-    if len(runs) < 4:
-        return None
-    centre = pts.mean(axis=0)
-    runs.sort(key=lambda r: float(np.arctan2(*(pts[r[2]].mean(axis=0) - centre)[::-1])))
-    q = np.array([_meet(runs[k - 1][:2], runs[k][:2]) for k in range(4)])
-    if not np.all(np.isfinite(q)) or not is_convex(q):
-        return None
-    for k in range(4):  # side k runs from corner k to corner k + 1
-        side = q[(k + 1) % 4] - q[k]
-        along = (pts[runs[k][2]] - q[k]) @ side / float(side @ side)
-        seen = np.unique(np.floor(along[(along >= 0) & (along < 1)] * 20))
-        if len(seen) < _SIDE_SEEN * 20:
-            return None
-    if not 0.6 * area <= cv2.contourArea(q.astype(np.float32)) <= 1.15 * area:
-        return None
-    return order_corners(q)
-
-
-def _straight_runs(pts: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Up to n lines (point, direction, indices of the points on it), one after another the
-    line through most of the points not yet on one; candidates are the outline's chords
-    over a short span. Written here: OpenCV's Hough transforms take an image, not an
-    ordered outline, and give no line's points."""
-    m = len(pts)
-    chord = np.roll(pts, -max(3, m // 16), axis=0) - pts
-    length = np.hypot(chord[:, 0], chord[:, 1])
-    ok = length > 1e-6
-    start = pts[ok]
-    normal = np.stack([-chord[ok, 1], chord[ok, 0]], axis=1) / length[ok, None]
-    free = np.ones(m, bool)
-    runs = []
-    for _ in range(n):
-        idx = np.flatnonzero(free)
-        dist = np.abs((pts[idx, None, 0] - start[:, 0]) * normal[:, 0]
-                      + (pts[idx, None, 1] - start[:, 1]) * normal[:, 1])
-        best = int((dist < _SIDE_TOL).sum(axis=0).argmax())
-        on = idx[dist[:, best] < _SIDE_TOL]
-        if len(on) < 8:
-            break
-        vx, vy, x0, y0 = cv2.fitLine(pts[on].astype(np.float32), cv2.DIST_HUBER, 0, 0.01,
-                                     0.01).ravel()
-        p0, u = np.array([x0, y0]), np.array([vx, vy])
-        off = np.abs((pts - p0) @ np.array([-u[1], u[0]]))
-        runs.append((p0, u, np.flatnonzero(off < _SIDE_TOL)))
-        free &= off >= 2 * _SIDE_TOL
-    return runs
 
 
 def _touches_frame(quad: np.ndarray, w: int, h: int) -> bool:
