@@ -93,10 +93,10 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
 
 def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | None:
     """The region the page covers, the network's mean cover over it and its outline; None
-    when nothing covered is big enough. The largest covered part
-    that is nearly convex (a page's outline is a quadrilateral, even cut off by the frame)
-    wins over a larger ragged one (a patch of pale desk beside shadows the network took
-    for paper); when none is, the largest."""
+    when nothing covered is big enough. The largest covered part that is nearly convex (a
+    page's outline is a quadrilateral, even cut off by the frame) wins over a larger ragged
+    one (a patch of pale desk between shadows that the network took for paper); when none
+    is, the largest."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(
         (fine > _COVERED).astype(np.uint8), connectivity=4)
     first = None
