@@ -65,8 +65,7 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     found = _page_region(fine)
     if found is None:
         return NO_PAGE
-    region, conf, contour = found
-    hull = cv2.convexHull(contour.astype(np.float32))
+    region, conf, contour, hull = found
     # Grid pixel (i, j) spans [i, i + 1) × scale in the frame.
     scale = np.array([w / (cw * _UP), h / (ch * _UP)])
     on_edge = int(region[0].sum() + region[-1].sum() + region[:, 0].sum() + region[:, -1].sum())
@@ -91,12 +90,12 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     return PageDetection(quad, conf, outline=quad)
 
 
-def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | None:
-    """The region the page covers, the network's mean cover over it and its outline; None
-    when nothing covered is big enough. The largest covered part that is nearly convex (a
-    page's outline is a quadrilateral, even cut off by the frame) wins over a larger ragged
-    one (a patch of pale desk between shadows that the network took for paper); when none
-    is, the largest."""
+def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
+    """The region the page covers, the network's mean cover over it, its outline and the
+    outline's convex hull; None when nothing covered is big enough. The largest covered
+    part that is nearly convex (a page's outline is a quadrilateral, even cut off by the
+    frame) wins over a larger ragged one (a patch of pale desk between shadows that the
+    network took for paper); when none is, the largest."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(
         (fine > _COVERED).astype(np.uint8), connectivity=4)
     first = None
@@ -108,9 +107,9 @@ def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | Non
         conf = float(fine[part > 0].mean())
         region = _trimmed(part, area)
         contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        contour = max(contours, key=cv2.contourArea).reshape(-1, 2)
-        found = (region, conf, contour.astype(np.float64))
+        contour = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float32)
         hull = cv2.convexHull(contour)
+        found = (region, conf, contour.astype(np.float64), hull)
         if cv2.contourArea(contour) >= _SOLID * cv2.contourArea(hull):
             return found
         first = first or found
