@@ -1,7 +1,10 @@
-"""Train the page detector's small segmentation network (``drivers/camera/page_net.onnx``).
+"""Train the page detector's networks: the page network (``drivers/camera/page_net.onnx``)
+and the edge-band network (``drivers/camera/edge_band.onnx``).
 
     .venv/bin/python scripts/train_page_net.py data --out DIR [--frames 30000]
     TORCH_PYTHON scripts/train_page_net.py train --data DIR [--epochs 8]
+    .venv/bin/python scripts/train_page_net.py band-data --out DIR [--frames 8000]
+    TORCH_PYTHON scripts/train_page_net.py band-train --data DIR [--epochs 30]
 
 Step one renders frames with ``sim.scene`` (the same generator as ``bench/bench_camera.py``)
 from its own seeds, never the benchmark's tuning (2015) or held-out (4242) seeds nor the
@@ -9,9 +12,14 @@ ones they derive (+1 cut-off, +2 speed, +3 empty desks), and stores each frame a
 network's input size with the share of every output cell the page covers (a page running
 off the frame is covered up to the frame's edge; an empty desk covers nothing).
 
-Step two needs PyTorch, which the kiosk does not: run it with a Python that has
-``torch==2.13.0`` (CPU). It trains the network below and exports it to ONNX; the kiosk runs
-it with OpenCV's own DNN module (``drivers/camera/page_net.py``), so no new runtime
+The edge-band network's frames put the page near one edge (from 6 % beyond it to 5 %
+inside) and keep the bands along the frame's edges as the detector reads them (where the
+page network's region reaches an edge), each column's target the rows the true page
+covers (``_band_frames``).
+
+Training needs PyTorch, which the kiosk does not: run it with a Python that has
+``torch==2.13.0`` (CPU). It trains the networks below and exports them to ONNX; the kiosk runs
+them with OpenCV's own DNN module (``drivers/camera/page_net.py``), so no new runtime
 dependency. Retraining is a deliberate step like a lock refresh: run the camera benchmark
 and the camera tests before committing a new model.
 """
@@ -68,6 +76,100 @@ def _frames(job: tuple[int, float]) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
+BAND_FIRST_SEED = 3_000_000  # the edge-band network's frames
+BAND_SIZES = ((1296, 972), (1296, 972), (1280, 720), (1600, 1200))
+
+
+def _gap(scene, edge: int, size: tuple[int, int]) -> float:
+    """How far the page's nearest corner lies inside ``edge`` (negative: beyond it), as a
+    share of the frame's shorter side."""
+    from drivers.camera import edge_band
+    from sim.scene import page_quad
+
+    q = page_quad(scene, size)
+    w, h = size
+    inside = {edge_band.TOP: q[:, 1].min(), edge_band.BOTTOM: h - q[:, 1].max(),
+              edge_band.LEFT: q[:, 0].min(), edge_band.RIGHT: w - q[:, 0].max()}[edge]
+    return float(inside) / min(w, h)
+
+
+def _slid(scene, edge: int, gap: float, size: tuple[int, int]):
+    """The scene with its page moved across ``edge`` until its nearest corner lies ``gap``
+    inside it (secant steps on the page's centre)."""
+    from drivers.camera import edge_band
+
+    axis = "cy" if edge in (edge_band.TOP, edge_band.BOTTOM) else "cx"
+    sign = -1.0 if edge in (edge_band.TOP, edge_band.LEFT) else 1.0
+    step = 0.0
+    for _ in range(6):
+        err = _gap(scene, edge, size) - gap
+        if abs(err) < 5e-4:
+            break
+        probe = replace(scene, pose=replace(scene.pose, **{axis: getattr(scene.pose, axis)
+                                                           + sign * 0.01}))
+        slope = (_gap(probe, edge, size) - _gap(scene, edge, size)) / 0.01
+        step = -err / slope if abs(slope) > 1e-6 else 0.0
+        scene = replace(scene, pose=replace(scene.pose, **{axis: getattr(scene.pose, axis)
+                                                           + sign * step}))
+    return scene
+
+
+def _band_frames(chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bands along the frame's edges of frames whose page lies near one edge (from 6 %
+    beyond it to 5 % inside), as the detector cuts them: along every edge the page
+    network's region reaches, and along the edge the page was moved to. Targets: how deep
+    the true page reaches in each column."""
+    from drivers.camera import edge_band
+    from drivers.camera.detect import _UP, _page_region, edges_touched
+    from drivers.camera.page_net import page_cover
+    from sim.scene import random_scene, render
+
+    rng = np.random.default_rng(BAND_FIRST_SEED + chunk)
+    xs, ys = [], []
+    for _ in range(CHUNK // 5):
+        size = BAND_SIZES[int(rng.integers(len(BAND_SIZES)))]
+        edge = int(rng.integers(4))
+        gap = rng.uniform(-0.06, 0.05)
+        scene = _slid(random_scene(rng), edge, gap, size)
+        frame, quad = render(scene, size)
+        mask = np.zeros(frame.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(quad * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+        cover = page_cover(frame)
+        fine = cv2.resize(cover, (cover.shape[1] * _UP, cover.shape[0] * _UP),
+                          interpolation=cv2.INTER_LINEAR)
+        found = _page_region(fine)
+        spans = edges_touched(found[0], frame.shape) if found is not None else []
+        if edge not in [s[0] for s in spans]:
+            seen = edge_band.band(mask[..., None], edge, 0, mask.shape[1 if edge in (0, 2) else 0])
+            cols = np.flatnonzero(seen.max(axis=0) > 0)
+            length = size[0] if edge in (edge_band.TOP, edge_band.BOTTOM) else size[1]
+            if len(cols):
+                jitter = rng.uniform(0.0, 0.05, 2) * length
+                lo = int(max(0, cols[0] / edge_band.BAND_W * length - jitter[0]))
+                hi = int(min(length, (cols[-1] + 1) / edge_band.BAND_W * length + jitter[1]))
+                spans.append((edge, lo, hi))
+        for e, lo, hi in spans:
+            if hi - lo < 16:
+                continue
+            xs.append(edge_band.band(frame, e, lo, hi))
+            m = edge_band.band(mask[..., None], e, lo, hi)
+            m = cv2.resize(m, (edge_band.COLS, edge_band.BAND_H), interpolation=cv2.INTER_AREA)
+            covered = m > 127
+            rows = np.arange(1, edge_band.BAND_H + 1)[:, None] * covered
+            ys.append((rows.max(axis=0) / edge_band.BAND_H).astype(np.float16))
+    return np.array(xs, np.uint8), np.array(ys, np.float16)
+
+
+def make_band_data(out: Path, frames: int, workers: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    chunks = [c for c in range(frames // (CHUNK // 5))
+              if not (out / f"{c:04d}.npz").exists()]
+    with Pool(workers) as pool:
+        for c, (xs, ys) in zip(chunks, pool.imap(_band_frames, chunks), strict=True):
+            np.savez(out / f"{c:04d}.npz", x=xs, y=ys)
+            print(f"band chunk {c} done ({len(xs)} bands)", flush=True)
+
+
 def make_data(out: Path, frames: int, workers: int, small: float) -> None:
     """Chunks of CHUNK frames, each from its own seed; chunks already in ``out`` are kept,
     so a second run with more ``frames`` adds new ones."""
@@ -115,6 +217,92 @@ def _net():
             return self.d1(torch.cat([up(d2), e1], 1))
 
     return PageNet()
+
+
+def _band_net():
+    import torch
+    from torch import nn
+
+    from drivers.camera.edge_band import BAND_H
+
+    def block(cin: int, cout: int, stride=1) -> nn.Sequential:
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+                             nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+    class BandNet(nn.Module):
+        """40×320 band → for each of 80 columns, logits of how many of its 40 rows the
+        page covers from the inside (0..40; 40: to the frame's edge): down to 5×80, the
+        band's depth read whole by one convolution, then along the band."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = nn.Sequential(block(3, 16, 2), block(16, 32, 2), block(32, 32),
+                                      block(32, 64, (2, 1)), block(64, 64))
+            self.across = nn.Sequential(nn.Conv2d(64, 64, (5, 1), bias=False),
+                                        nn.BatchNorm2d(64), nn.ReLU(inplace=True))
+            # along the band, wider and wider (a page's end is one straight line across it)
+            self.along = nn.Sequential(*(layer for dil in (1, 3, 9) for layer in (
+                nn.Conv2d(64, 64, (1, 5), 1, (0, 2 * dil), (1, dil), bias=False),
+                nn.BatchNorm2d(64), nn.ReLU(inplace=True))), nn.Conv2d(64, BAND_H + 1, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.along(self.across(self.down(x)))[:, :, 0]
+
+    return BandNet()
+
+
+def train_band(data: Path, epochs: int, out: Path, lr: float = 3e-3) -> None:
+    import torch
+
+    from drivers.camera.edge_band import BAND_H, BAND_W, prepare, read_out
+
+    torch.manual_seed(0)
+    parts = [np.load(f) for f in sorted(data.glob("*.npz"))]
+    x = np.concatenate([p["x"] for p in parts if len(p["x"])])
+    y = np.concatenate([p["y"] for p in parts if len(p["y"])]).astype(np.float32)
+    y = np.round(y * BAND_H).astype(np.int64)  # rows covered, 0..BAND_H
+    n_val = max(1, len(x) // 20)
+    xt, yt = torch.from_numpy(prepare(x[n_val:])), torch.from_numpy(y[n_val:])
+    xv, yv = torch.from_numpy(prepare(x[:n_val])), torch.from_numpy(y[:n_val])
+    print(f"{len(xt)} training bands, {len(xv)} for validation", flush=True)
+    net = _band_net()
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    batch = 64
+    steps = epochs * (len(xt) // batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    ce = torch.nn.CrossEntropyLoss()
+    for epoch in range(epochs):
+        net.train()
+        order = torch.randperm(len(xt))
+        total = 0.0
+        for i in range(len(xt) // batch):
+            idx = order[i * batch:(i + 1) * batch]
+            xb, yb = xt[idx], yt[idx]
+            if torch.rand(()) < 0.5:  # a band read the other way along is just as real
+                xb, yb = xb.flip(3), yb.flip(1)
+            xb = xb * torch.empty(len(xb), 1, 1, 1).uniform_(0.8, 1.25)
+            loss = ce(net(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+        net.eval()
+        with torch.no_grad():
+            logits = torch.cat([net(xv[i:i + 256]) for i in range(0, len(xv), 256)])
+        depth, off = (torch.from_numpy(a) for a in read_out(logits.numpy()))
+        off_true = (yv == BAND_H).any(1)
+        off_said = (off > 0.05).any(1)
+        inner = (yv > 0) & (yv < BAND_H)
+        err = (depth * BAND_H - yv)[inner].abs()
+        print(f"epoch {epoch + 1}/{epochs}: train {total / (len(xt) // batch):.4f}, "
+              f"runs off: {int((off_said & off_true).sum())}/{int(off_true.sum())} said, "
+              f"{int((off_said & ~off_true).sum())}/{int((~off_true).sum())} wrongly; "
+              f"page's end median error {float(err.median()):.2f} px", flush=True)
+    net.eval()
+    torch.onnx.export(net, torch.zeros(1, 3, BAND_H, BAND_W), str(out), input_names=["band"],
+                      output_names=["depth"], opset_version=13, dynamo=False)
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB)")
 
 
 def train(data: Path, epochs: int, out: Path, lr: float = 3e-3, resume: Path | None = None,
@@ -203,6 +391,15 @@ def main() -> int:
     d.add_argument("--workers", type=int, default=2)
     d.add_argument("--small", type=float, default=0.1,
                    help="share of whole pages shrunk to 35-70 %% of their size")
+    bd = sub.add_parser("band-data")
+    bd.add_argument("--out", type=Path, required=True)
+    bd.add_argument("--frames", type=int, default=8000)
+    bd.add_argument("--workers", type=int, default=2)
+    bt = sub.add_parser("band-train")
+    bt.add_argument("--data", type=Path, required=True)
+    bt.add_argument("--epochs", type=int, default=30)
+    bt.add_argument("--model", type=Path,
+                    default=Path(__file__).resolve().parents[1] / "drivers/camera/edge_band.onnx")
     t = sub.add_parser("train")
     t.add_argument("--data", type=Path, required=True)
     t.add_argument("--epochs", type=int, default=8)
@@ -213,6 +410,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.step == "data":
         make_data(args.out, args.frames, args.workers, args.small)
+    elif args.step == "band-data":
+        make_band_data(args.out, args.frames, args.workers)
+    elif args.step == "band-train":
+        train_band(args.data, args.epochs, args.model)
     else:
         train(args.data, args.epochs, args.model, args.lr, args.resume)
     return 0

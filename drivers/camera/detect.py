@@ -11,7 +11,10 @@ strongest edge across it, with sub-pixel peaks and a robust line fit.
 
 The frame's edge closes the region of a page running off the frame, so its fitted sides
 meet on the frame's edge or beyond: such a page is reported as cut off (with the part
-seen), not guessed at. Figures: ``bench/bench_camera.py``; the network was trained on
+seen), not guessed at. Where the region reaches the frame's edge, a second network reads
+the band along that edge finer than the grid (``drivers/camera/edge_band.py``): a page
+lying just inside with something pale or a shadow between it and the edge ends inside
+the band, and is found whole. Figures: ``bench/bench_camera.py``; the network was trained on
 rendered desks only (``scripts/train_page_net.py``).
 """
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from drivers.camera import edge_band
 from drivers.camera.geometry import is_convex, order_corners
 from drivers.camera.page_net import page_cover
 
@@ -32,6 +36,7 @@ _ON_EDGE = 1.5  # cells of the frame's edge a region without four sides runs off
 _EDGE_MARGIN = 0.004  # of the frame size: a corner this close to the edge may be beyond it
 _REACH = 0.014  # of the long side: how far across a side the full frame is searched
 _OPEN = 0.15  # of a region's size: the disc that cuts off what hangs on it by a neck
+_RUNS_OFF = 0.3  # the edge-band network's chance a page runs off a column: more is cut off
 _SOLID = 0.8  # a page's region fills at least this much of its convex hull (seen: ≥ 0.9)
 
 
@@ -81,7 +86,12 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     # the page's whole outline even when its sides, as drawn on the grid, come within a
     # few pixels of the edge or meet beyond it: the re-fit in the full frame tells.
     if on_edge and _touches_frame(quad, w, h):
-        return cut_off
+        q = _ends_inside(image, region, contour, scale)
+        if q is None:
+            return cut_off
+        quad = (q + 0.5) * scale
+        if _touches_frame(quad, w, h):
+            return cut_off
     if refine:
         quad, _ = refine_quad(image, quad)
     quad = quad.astype(np.float32)
@@ -114,6 +124,60 @@ def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.nd
             return found
         first = first or found
     return first
+
+
+def _ends_inside(image: np.ndarray, region: np.ndarray, contour: np.ndarray,
+                 scale: np.ndarray) -> np.ndarray | None:
+    """A second look where the region reaches the frame's edge: the edge-band network reads
+    the band along each such edge finer than the grid. When it sees the page end inside
+    every band, the region's outline there is replaced by the page's end it saw and four
+    sides are fitted again (grid pixels); None when the page runs off (or no four sides)."""
+    spans = edges_touched(region, image.shape)
+    if not spans:
+        return None
+    depths, off = edge_band.page_ends(np.array([edge_band.band(image, e, lo, hi)
+                                               for e, lo, hi in spans]))
+    h, w = image.shape[:2]
+    points = contour
+    for (edge, lo, hi), depth, risk in zip(spans, depths, off, strict=True):
+        if risk.max() > _RUNS_OFF:
+            return None
+        cols = np.flatnonzero((depth > 0.03) & (depth < 0.97))
+        if len(cols) < 4:
+            return None
+        inward = edge_band.band_depth(image.shape) / (scale[1] if edge in (
+            edge_band.TOP, edge_band.BOTTOM) else scale[0])
+        gx, gy = points[:, 0] + 0.5, points[:, 1] + 0.5  # grid pixel edges, like the frame's
+        keep = {edge_band.TOP: gy > inward, edge_band.BOTTOM: gy < h / scale[1] - inward,
+                edge_band.LEFT: gx > inward, edge_band.RIGHT: gx < w / scale[0] - inward}[edge]
+        ends = edge_band.to_frame(edge, lo, hi, image.shape, cols.astype(np.float64),
+                                  depth[cols].astype(np.float64)) / scale - 0.5
+        points = np.concatenate([points[keep], ends])
+    hull = cv2.convexHull(points.astype(np.float32))
+    return _quad_of(points, hull)
+
+
+def edges_touched(region: np.ndarray, shape: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """The frame's edges a region on the grid reaches, each with the span along it (pixels
+    of a frame of ``shape``) the region covers within a band's depth of that edge, widened
+    by a little (the band network's columns beyond the page read as desk)."""
+    h, w = shape[:2]
+    gh, gw = region.shape
+    near_r = max(1, round(edge_band.DEPTH * min(h, w) / h * gh))
+    near_c = max(1, round(edge_band.DEPTH * min(h, w) / w * gw))
+    strips = {edge_band.TOP: (region[0], region[:near_r].any(axis=0), w / gw, w),
+              edge_band.BOTTOM: (region[-1], region[-near_r:].any(axis=0), w / gw, w),
+              edge_band.LEFT: (region[:, 0], region[:, :near_c].any(axis=1), h / gh, h),
+              edge_band.RIGHT: (region[:, -1], region[:, -near_c:].any(axis=1), h / gh, h)}
+    out = []
+    for edge, (line, near, step, length) in strips.items():
+        if not line.any():
+            continue
+        idx = np.flatnonzero(near)
+        pad = 0.03 * length
+        out.append((edge, max(0, int(idx[0] * step - pad)),
+                    min(length, int((idx[-1] + 1) * step + pad))))
+    return out
 
 
 def _trimmed(region: np.ndarray, area: int) -> np.ndarray:

@@ -10,8 +10,9 @@ a page running off the frame (the page covers the cells at the frame's edge).
 
 Run through ``cv2.dnn`` (no new dependency). Each thread has its own copy of the network:
 an OpenCV ``Net`` is not safe to share between threads (the preview worker and a still).
-A missing or damaged model file is ``DeviceError("camera.page_model")``: the camera worker
-checks it when it opens the camera, so the kiosk and ``kiosk doctor`` name the file.
+A missing or damaged model file (this one or ``edge_band.onnx``) is
+``DeviceError("camera.page_model")``: the camera worker checks both when it opens the
+camera, so the kiosk and ``kiosk doctor`` name the file.
 """
 
 from __future__ import annotations
@@ -29,27 +30,40 @@ IN_W, IN_H = 256, 192  # as scripts/train_page_net.py trains it
 _local = threading.local()
 
 
-def _net() -> cv2.dnn.Net:
-    net = getattr(_local, "net", None)
+def load_net(model: Path, in_shape: tuple[int, int], out_ok, what: str) -> cv2.dnn.Net:
+    """This thread's copy of the ONNX network in ``model`` (input 1×3×``in_shape``), tried
+    once on zeros; ``out_ok(shape)`` says whether its output is the one ``what`` gives.
+    A missing, damaged or wrong file is ``DeviceError("camera.page_model")``."""
+    nets = _local.__dict__.setdefault("nets", {})
+    net = nets.get(model)
     if net is None:
         try:
-            net = cv2.dnn.readNetFromONNX(str(MODEL))
-            net.setInput(np.zeros((1, 3, IN_H, IN_W), np.float32))
+            net = cv2.dnn.readNetFromONNX(str(model))
+            net.setInput(np.zeros((1, 3, *in_shape), np.float32))
             out = net.forward()
         except cv2.error as e:
             why = getattr(e, "err", "") or str(e).strip()
-            raise DeviceError("camera.page_model", f"{MODEL} is missing or damaged ({why}); "
+            raise DeviceError("camera.page_model", f"{model} is missing or damaged ({why}); "
                               "reinstall the kiosk") from e
-        if out.shape[-2:] != (IN_H // 4, IN_W // 4):
-            raise DeviceError("camera.page_model", f"{MODEL} is not the page network "
+        if not out_ok(out.shape):
+            raise DeviceError("camera.page_model", f"{model} is not {what} "
                               f"(output {out.shape}); reinstall the kiosk")
-        _local.net = net
+        nets[model] = net
     return net
 
 
+def _net() -> cv2.dnn.Net:
+    return load_net(MODEL, (IN_H, IN_W), lambda shape: shape[-2:] == (IN_H // 4, IN_W // 4),
+                    "the page network")
+
+
 def check_model() -> None:
-    """Load the network on this thread; ``DeviceError`` if its file is missing or damaged."""
+    """Load the page finder's networks on this thread; ``DeviceError`` if a file is
+    missing or damaged."""
+    from drivers.camera import edge_band  # it uses this module's loader
+
     _net()
+    edge_band.net()
 
 
 def page_cover(image: np.ndarray) -> np.ndarray:

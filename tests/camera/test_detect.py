@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from drivers.camera import detect
 from drivers.camera.detect import detect_page
 from drivers.camera.geometry import jaccard_in_document_frame, order_corners
 from sim.paper import render_paper
-from sim.scene import Pose, Scene, in_view, page_quad, render
+from sim.scene import Pose, Scene, _off_the_edge, in_view, page_quad, render
 from tests.camera.conftest import SIZE, frame, scene
 
 
@@ -275,3 +276,38 @@ def test_the_nearly_convex_region_is_the_page_not_a_larger_ragged_one():
     assert region[50, 210] and not region[100, 20]
     region, *_ = detect._page_region(_cover((180, 20, 240, 80), (10, 20, 170, 180)))
     assert region[100, 20] and not region[50, 210]  # both convex: the larger
+
+
+# Whole pages just inside the frame that the page network ran to the frame's edge (tuning
+# seeds 2023, scene 170 and 2032, scene 203): a form on a desk as white as itself near the
+# top, and one with a hand's and an arm's shadows reaching the bottom edge beside it. The
+# band along the edge is read again, finer: the page ends inside it.
+JUST_INSIDE = [
+    Scene("form", Pose(scale=0.8870357, rz=-1.8589163, rx=0.6487600, ry=9.5542790,
+                       cx=0.5871146, cy=0.4965525),
+          paper_seed=1286, background="paper_white", seed=249016376, clutter=4,
+          gain=0.8724082, gradient=(-0.0886996, -0.1597201), vignette=0.3108737,
+          tint=(-0.1141404, -0.1409978), blur=0.5045493, noise=2.5238914,
+          cast_depth=0.2962574),
+    Scene("form", Pose(scale=0.6253064, rz=3.0977002, rx=-1.8008612, ry=7.0547936,
+                       cx=0.5319442, cy=0.6435029),
+          paper_seed=41208, background="paper_white", seed=1017900180, clutter=2,
+          gain=0.9137806, gradient=(0.0673643, 0.2993536), vignette=0.0798012,
+          tint=(-0.0113459, 0.0048571), blur=0.4573460, noise=2.1254399,
+          casts=("hand", "arm"), cast_depth=0.4982143),
+]
+
+
+@pytest.mark.parametrize("s", JUST_INSIDE, ids=["white-desk", "hand-shadow-to-the-edge"])
+def test_a_page_just_inside_that_the_grid_ran_to_the_edge_is_found_whole(s):
+    _assert_found_whole(s, 0.97)
+
+
+@pytest.mark.parametrize("s", JUST_INSIDE, ids=["white-desk", "hand-shadow-to-the-edge"])
+def test_the_same_page_slid_over_the_edge_is_still_cut_off(s):
+    """The second look does not make a page that really runs off whole."""
+    off = replace(s, pose=_off_the_edge(s, SIZE))
+    img, truth = render(off, SIZE)
+    assert not in_view(truth, SIZE, margin=-0.02)
+    det = detect_page(img)
+    assert det.cut_off and det.quad is None

@@ -1,4 +1,5 @@
-"""A missing or damaged page-finder model puts the camera out of service, by name."""
+"""A missing or damaged page-finder model (either network) puts the camera out of service,
+by name."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import cv2
 import pytest
 
 from drivers.base import DeviceState, DeviceStatus
-from drivers.camera import page_net
+from drivers.camera import edge_band, page_net
 from kiosk.devices import CameraWorker
 from tests.camera.conftest import frame
 
@@ -21,8 +22,7 @@ def photo_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def _broken_models(tmp_path: Path) -> dict[str, Path]:
-    good = page_net.MODEL.read_bytes()
+def _broken_models(tmp_path: Path, good: bytes) -> dict[str, Path]:
     cut = tmp_path / "cut.onnx"
     cut.write_bytes(good[: len(good) // 2])  # a copy or an update that stopped halfway
     junk = tmp_path / "junk.onnx"
@@ -41,11 +41,17 @@ def _first_status(photo_folder: Path) -> DeviceStatus:
         worker.stop()
 
 
-@pytest.mark.parametrize("kind", ["missing", "cut short", "not a model"])
+@pytest.mark.parametrize("module", [page_net, edge_band], ids=["page", "edge-band"])
+@pytest.mark.parametrize("kind", ["missing", "cut short", "not a model", "the other one"])
 def test_camera_worker_reports_the_model_file(tmp_path, monkeypatch, photo_folder,
-                                              kind: str) -> None:
-    bad = _broken_models(tmp_path)[kind]
-    monkeypatch.setattr(page_net, "MODEL", bad)
+                                              module, kind: str) -> None:
+    if kind == "the other one":  # each network's file swapped for the other's
+        other = edge_band if module is page_net else page_net
+        bad = tmp_path / "other.onnx"
+        bad.write_bytes(other.MODEL.read_bytes())
+    else:
+        bad = _broken_models(tmp_path, module.MODEL.read_bytes())[kind]
+    monkeypatch.setattr(module, "MODEL", bad)
     status = _first_status(photo_folder)
     assert status.state is DeviceState.ABSENT and status.code == "camera.page_model"
     assert str(bad) in status.reason and "reinstall" in status.reason
