@@ -3,7 +3,7 @@ and the edge-band network (``drivers/camera/edge_band.onnx``).
 
     .venv/bin/python scripts/train_page_net.py data --out DIR [--frames 30000]
     TORCH_PYTHON scripts/train_page_net.py train --data DIR [--epochs 8]
-    .venv/bin/python scripts/train_page_net.py band-data --out DIR [--frames 8000]
+    .venv/bin/python scripts/train_page_net.py band-data --out DIR [--frames 14000]
     TORCH_PYTHON scripts/train_page_net.py band-train --data DIR [--epochs 30]
 
 Step one renders frames with ``sim.scene`` (the same generator as ``bench/bench_camera.py``)
@@ -393,7 +393,7 @@ def main() -> int:
                    help="share of whole pages shrunk to 35-70 %% of their size")
     bd = sub.add_parser("band-data")
     bd.add_argument("--out", type=Path, required=True)
-    bd.add_argument("--frames", type=int, default=8000)
+    bd.add_argument("--frames", type=int, default=14000)
     bd.add_argument("--workers", type=int, default=2)
     bt = sub.add_parser("band-train")
     bt.add_argument("--data", type=Path, required=True)
