@@ -219,6 +219,24 @@ def _net():
     return PageNet()
 
 
+def _one_pass(net, opt, sched, n: int, batch: int, loss_of) -> float:
+    """One pass over ``n`` training items in a random order, ``loss_of(indices)`` giving a
+    batch's loss; the mean loss."""
+    import torch
+
+    net.train()
+    order = torch.randperm(n)
+    total = 0.0
+    for i in range(n // batch):
+        loss = loss_of(order[i * batch:(i + 1) * batch])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        total += loss.item()
+    return total / (n // batch)
+
+
 def _band_net():
     import torch
     from torch import nn
@@ -254,6 +272,7 @@ def _band_net():
 def train_band(data: Path, epochs: int, out: Path, lr: float = 3e-3) -> None:
     import torch
 
+    from drivers.camera.detect import _RUNS_OFF
     from drivers.camera.edge_band import BAND_H, BAND_W, prepare, read_out
 
     torch.manual_seed(0)
@@ -271,31 +290,24 @@ def train_band(data: Path, epochs: int, out: Path, lr: float = 3e-3) -> None:
     steps = epochs * (len(xt) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     ce = torch.nn.CrossEntropyLoss()
+    def loss_of(idx: torch.Tensor) -> torch.Tensor:
+        xb, yb = xt[idx], yt[idx]
+        if torch.rand(()) < 0.5:  # a band read the other way along is just as real
+            xb, yb = xb.flip(3), yb.flip(1)
+        xb = xb * torch.empty(len(xb), 1, 1, 1).uniform_(0.8, 1.25)
+        return ce(net(xb), yb)
+
     for epoch in range(epochs):
-        net.train()
-        order = torch.randperm(len(xt))
-        total = 0.0
-        for i in range(len(xt) // batch):
-            idx = order[i * batch:(i + 1) * batch]
-            xb, yb = xt[idx], yt[idx]
-            if torch.rand(()) < 0.5:  # a band read the other way along is just as real
-                xb, yb = xb.flip(3), yb.flip(1)
-            xb = xb * torch.empty(len(xb), 1, 1, 1).uniform_(0.8, 1.25)
-            loss = ce(net(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
+        total = _one_pass(net, opt, sched, len(xt), batch, loss_of)
         net.eval()
         with torch.no_grad():
             logits = torch.cat([net(xv[i:i + 256]) for i in range(0, len(xv), 256)])
         depth, off = (torch.from_numpy(a) for a in read_out(logits.numpy()))
         off_true = (yv == BAND_H).any(1)
-        off_said = (off > 0.05).any(1)
+        off_said = (off > _RUNS_OFF).any(1)
         inner = (yv > 0) & (yv < BAND_H)
         err = (depth * BAND_H - yv)[inner].abs()
-        print(f"epoch {epoch + 1}/{epochs}: train {total / (len(xt) // batch):.4f}, "
+        print(f"epoch {epoch + 1}/{epochs}: train {total:.4f}, "
               f"runs off: {int((off_said & off_true).sum())}/{int(off_true.sum())} said, "
               f"{int((off_said & ~off_true).sum())}/{int((~off_true).sum())} wrongly; "
               f"page's end median error {float(err.median()):.2f} px", flush=True)
@@ -343,19 +355,12 @@ def train(data: Path, epochs: int, out: Path, lr: float = 3e-3, resume: Path | N
         dice = 1 - (2 * inter + 1) / (p.sum((1, 2, 3)) + yb.sum((1, 2, 3)) + 1)
         return bce(logits, yb) + 0.5 * dice.mean()
 
+    def loss_of(idx: torch.Tensor) -> torch.Tensor:
+        xb, yb = prep(xt[idx], yt[idx], flip=True)
+        return loss_fn(net(xb), yb)
+
     for epoch in range(epochs):
-        net.train()
-        order = torch.randperm(len(xt))
-        total = 0.0
-        for i in range(len(xt) // batch):
-            idx = order[i * batch:(i + 1) * batch]
-            xb, yb = prep(xt[idx], yt[idx], flip=True)
-            loss = loss_fn(net(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
+        total = _one_pass(net, opt, sched, len(xt), batch, loss_of)
         net.eval()
         with torch.no_grad():
             vl, err = 0.0, 0.0
@@ -365,7 +370,7 @@ def train(data: Path, epochs: int, out: Path, lr: float = 3e-3, resume: Path | N
                 vl += float(loss_fn(logits, yb)) * len(xb)
                 err += float(((torch.sigmoid(logits) > 0.5).float() - (yb > 0.5).float())
                              .abs().mean((1, 2, 3)).sum())
-        print(f"epoch {epoch + 1}/{epochs}: train {total / (len(xt) // batch):.4f}, "
+        print(f"epoch {epoch + 1}/{epochs}: train {total:.4f}, "
               f"validation {vl / len(xv):.4f}, wrong cells {100 * err / len(xv):.2f} %",
               flush=True)
         torch.save(net.state_dict(), out.with_suffix(".pt"))
