@@ -28,6 +28,7 @@ TOP, RIGHT, BOTTOM, LEFT = range(4)
 
 
 def band_depth(shape: tuple[int, ...]) -> int:
+    """How deep the band is in a frame of ``shape``, pixels."""
     return max(4, round(DEPTH * min(shape[:2])))
 
 
