@@ -102,12 +102,13 @@ def _slid(scene, edge: int, gap: float, size: tuple[int, int]):
     sign = -1.0 if edge in (edge_band.TOP, edge_band.LEFT) else 1.0
     step = 0.0
     for _ in range(6):
-        err = _gap(scene, edge, size) - gap
+        now = _gap(scene, edge, size)
+        err = now - gap
         if abs(err) < 5e-4:
             break
         probe = replace(scene, pose=replace(scene.pose, **{axis: getattr(scene.pose, axis)
                                                            + sign * 0.01}))
-        slope = (_gap(probe, edge, size) - _gap(scene, edge, size)) / 0.01
+        slope = (_gap(probe, edge, size) - now) / 0.01
         step = -err / slope if abs(slope) > 1e-6 else 0.0
         scene = replace(scene, pose=replace(scene.pose, **{axis: getattr(scene.pose, axis)
                                                            + sign * step}))
@@ -120,8 +121,7 @@ def _band_frames(chunk: int) -> tuple[np.ndarray, np.ndarray]:
     network's region reaches, and along the edge the page was moved to. Targets: how deep
     the true page reaches in each column."""
     from drivers.camera import edge_band
-    from drivers.camera.detect import _UP, _page_region, edges_touched
-    from drivers.camera.page_net import page_cover
+    from drivers.camera.detect import _page_region, edges_touched, fine_cover
     from sim.scene import random_scene, render
 
     rng = np.random.default_rng(BAND_FIRST_SEED + chunk)
@@ -134,15 +134,12 @@ def _band_frames(chunk: int) -> tuple[np.ndarray, np.ndarray]:
         frame, quad = render(scene, size)
         mask = np.zeros(frame.shape[:2], np.uint8)
         cv2.fillPoly(mask, [np.round(quad * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
-        cover = page_cover(frame)
-        fine = cv2.resize(cover, (cover.shape[1] * _UP, cover.shape[0] * _UP),
-                          interpolation=cv2.INTER_LINEAR)
-        found = _page_region(fine)
+        found = _page_region(fine_cover(frame))
         spans = edges_touched(found[0], frame.shape) if found is not None else []
         if edge not in [s[0] for s in spans]:
-            seen = edge_band.band(mask[..., None], edge, 0, mask.shape[1 if edge in (0, 2) else 0])
-            cols = np.flatnonzero(seen.max(axis=0) > 0)
             length = size[0] if edge in (edge_band.TOP, edge_band.BOTTOM) else size[1]
+            seen = edge_band.band(mask[..., None], edge, 0, length)
+            cols = np.flatnonzero(seen.max(axis=0) > 0)
             if len(cols):
                 jitter = rng.uniform(0.0, 0.05, 2) * length
                 lo = int(max(0, cols[0] / edge_band.BAND_W * length - jitter[0]))
@@ -290,6 +287,7 @@ def train_band(data: Path, epochs: int, out: Path, lr: float = 3e-3) -> None:
     steps = epochs * (len(xt) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     ce = torch.nn.CrossEntropyLoss()
+
     def loss_of(idx: torch.Tensor) -> torch.Tensor:
         xb, yb = xt[idx], yt[idx]
         if torch.rand(()) < 0.5:  # a band read the other way along is just as real

@@ -64,17 +64,15 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     h, w = image.shape[:2]
-    cover = page_cover(image)
-    ch, cw = cover.shape
-    fine = cv2.resize(cover, (cw * _UP, ch * _UP), interpolation=cv2.INTER_LINEAR)
+    fine = fine_cover(image)
     found = _page_region(fine)
     if found is None:
         return NO_PAGE
     region, conf, contour, hull = found
     # Grid pixel (i, j) spans [i, i + 1) × scale in the frame.
-    scale = np.array([w / (cw * _UP), h / (ch * _UP)])
+    scale = np.array([w / fine.shape[1], h / fine.shape[0]])
     on_edge = int(region[0].sum() + region[-1].sum() + region[:, 0].sum() + region[:, -1].sum())
-    seen = cv2.approxPolyDP(hull, 0.01 * _UP * cw, True)
+    seen = cv2.approxPolyDP(hull, 0.01 * fine.shape[1], True)
     cut_off = PageDetection(None, conf, cut_off=True,
                             outline=((seen.reshape(-1, 2) + 0.5) * scale).astype(np.float32))
     q = _quad_of(contour, hull)
@@ -98,6 +96,13 @@ def detect_page(image: np.ndarray, refine: bool = True) -> PageDetection:
     if _touches_frame(quad, w, h):
         return PageDetection(None, conf, cut_off=True, outline=quad)
     return PageDetection(quad, conf, outline=quad)
+
+
+def fine_cover(image: np.ndarray) -> np.ndarray:
+    """The page network's cover read at _UP times its grid (its 0.5 line between cells)."""
+    cover = page_cover(image)
+    ch, cw = cover.shape
+    return cv2.resize(cover, (cw * _UP, ch * _UP), interpolation=cv2.INTER_LINEAR)
 
 
 def _page_region(fine: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
